@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every micro benchmark binary in a release build and stores the results with a machine
+# description under bench/results/.
+set -euo pipefail
+build=${1:-build/release}
+out=bench/results
+mkdir -p "$out"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+{
+  echo "date: $stamp"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "cores: $(nproc)"
+  echo "kernel: $(uname -r)"
+  echo "compiler: $(c++ --version | head -1)"
+} > "$out/machine-$stamp.txt"
+for b in "$build"/bench/*_bench; do
+  [ -x "$b" ] || continue
+  name=$(basename "$b")
+  echo "== $name"
+  "$b" --benchmark_min_time=0.2 --benchmark_out="$out/$name-$stamp.json" \
+       --benchmark_out_format=json
+done
