@@ -43,3 +43,22 @@ function(laminar_bench name)
   target_compile_options(${name} PRIVATE ${LAMINAR_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
 endfunction()
+
+# laminar_fuzz(NAME SOURCES ... DEPS ...): a libFuzzer target. In the `fuzz` preset it links
+# libFuzzer; in every other build it links a replay driver and runs over
+# test/fuzz/corpus/NAME as a CTest regression test.
+function(laminar_fuzz name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  if(LAMINAR_BUILD_FUZZ)
+    add_executable(${name} ${ARG_SOURCES})
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  elseif(LAMINAR_BUILD_TESTS)
+    add_executable(${name} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/test/fuzz/replay_main.cc)
+    add_test(NAME ${name}_corpus COMMAND ${name} ${PROJECT_SOURCE_DIR}/test/fuzz/corpus/${name})
+  else()
+    return()
+  endif()
+  target_compile_options(${name} PRIVATE ${LAMINAR_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+endfunction()
