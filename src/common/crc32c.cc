@@ -52,7 +52,7 @@ uint32_t Crc32cExtendPortable(uint32_t crc, const void* data, size_t size) {
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) uint32_t Crc32cExtendSse42(uint32_t crc, const void* data,
-                                                              size_t size) {
+                                                             size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
   uint64_t c = ~crc;
   while (size >= 8) {

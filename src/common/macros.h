@@ -5,13 +5,12 @@
 
 /// Always-on invariant check for conditions where continuing would corrupt data (storage
 /// invariants). Never use for user input: that gets a Status.
-#define LAMINAR_CHECK(cond)                                                         \
-  do {                                                                              \
-    if (!(cond)) [[unlikely]] {                                                     \
-      std::fprintf(stderr, "LAMINAR_CHECK failed: %s at %s:%d\n", #cond, __FILE__, \
-                   __LINE__);                                                       \
-      std::abort();                                                                 \
-    }                                                                               \
+#define LAMINAR_CHECK(cond)                                                                   \
+  do {                                                                                        \
+    if (!(cond)) [[unlikely]] {                                                               \
+      std::fprintf(stderr, "LAMINAR_CHECK failed: %s at %s:%d\n", #cond, __FILE__, __LINE__); \
+      std::abort();                                                                           \
+    }                                                                                         \
   } while (false)
 
 /// Debug-only check for programmer errors on hot paths.

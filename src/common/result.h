@@ -12,8 +12,8 @@ namespace laminar {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(const T& value) : storage_(value) {}  // NOLINT(runtime/explicit)
-  Result(T&& value) : storage_(std::move(value)) {}  // NOLINT(runtime/explicit)
+  Result(const T& value) : storage_(value) {}            // NOLINT(runtime/explicit)
+  Result(T&& value) : storage_(std::move(value)) {}      // NOLINT(runtime/explicit)
   Result(Status status) : storage_(std::move(status)) {  // NOLINT(runtime/explicit)
     assert(!std::get<Status>(storage_).ok() && "Result constructed from an OK status");
     if (std::get<Status>(storage_).ok()) {

@@ -34,8 +34,7 @@ std::string Status::ToString() const {
 
 Status Status::WithContext(std::string_view context) const {
   if (ok()) return Status();
-  return Status(state_->code, state_->error_code,
-                fmt::format("{}: {}", context, state_->message));
+  return Status(state_->code, state_->error_code, fmt::format("{}: {}", context, state_->message));
 }
 
 }  // namespace laminar

@@ -12,17 +12,17 @@ namespace laminar {
 /// Broad category of a failure; `ErrorCode` carries the precise, user-visible `LDB-NNNN` code.
 enum class StatusCode : uint8_t {
   kOk = 0,
-  kInvalid,          // bad user input (SQL, arguments, data)
-  kNotFound,         // named object does not exist
-  kAlreadyExists,    // named object exists
-  kIOError,          // file system / network failure
-  kCorruption,       // persisted data failed validation
-  kNotImplemented,   // feature not supported
-  kOutOfRange,       // numeric overflow, index out of bounds
-  kTypeError,        // type mismatch
-  kCancelled,        // operation cancelled or shut down
-  kResourceExhausted,// queue full, backpressure
-  kInternal,         // a bug
+  kInvalid,            // bad user input (SQL, arguments, data)
+  kNotFound,           // named object does not exist
+  kAlreadyExists,      // named object exists
+  kIOError,            // file system / network failure
+  kCorruption,         // persisted data failed validation
+  kNotImplemented,     // feature not supported
+  kOutOfRange,         // numeric overflow, index out of bounds
+  kTypeError,          // type mismatch
+  kCancelled,          // operation cancelled or shut down
+  kResourceExhausted,  // queue full, backpressure
+  kInternal,           // a bug
 };
 
 /// The outcome of an operation: OK, or an error with a category, an `LDB-NNNN` code and a
@@ -112,10 +112,10 @@ std::string FormatErrorCode(ErrorCode code);
 #define LAMINAR_CONCAT(a, b) LAMINAR_CONCAT_IMPL(a, b)
 
 /// Returns early from the enclosing function with the status if it is an error.
-#define LAMINAR_RETURN_NOT_OK(expr)                \
-  do {                                             \
-    ::laminar::Status _laminar_st = (expr);        \
-    if (!_laminar_st.ok()) return _laminar_st;     \
+#define LAMINAR_RETURN_NOT_OK(expr)            \
+  do {                                         \
+    ::laminar::Status _laminar_st = (expr);    \
+    if (!_laminar_st.ok()) return _laminar_st; \
   } while (false)
 
 #define LAMINAR_ASSIGN_OR_RETURN_IMPL(tmp, lhs, rexpr) \

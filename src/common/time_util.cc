@@ -127,9 +127,9 @@ Result<int64_t> ParseTimestamp(std::string_view text) {
   Cursor c(t);
   int64_t days = 0, micros = 0;
   if (!ParseDatePart(c, &days)) {
-    return Status::Invalid(fmt::format("invalid timestamp '{}': expected YYYY-MM-DD HH:MM:SS",
-                                       text),
-                           ErrorCode::kTypeMismatch);
+    return Status::Invalid(
+        fmt::format("invalid timestamp '{}': expected YYYY-MM-DD HH:MM:SS", text),
+        ErrorCode::kTypeMismatch);
   }
   if (!c.Done()) {
     if (!c.Consume('T')) c.SkipSpaces();

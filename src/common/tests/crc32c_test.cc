@@ -1,9 +1,9 @@
+#include "common/crc32c.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
-
-#include "common/crc32c.h"
 
 namespace laminar {
 namespace {

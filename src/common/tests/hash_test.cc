@@ -1,9 +1,9 @@
+#include "common/hash.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
-
-#include "common/hash.h"
 
 namespace laminar {
 namespace {

@@ -1,7 +1,8 @@
+#include "common/status.h"
+
 #include <gtest/gtest.h>
 
 #include "common/result.h"
-#include "common/status.h"
 #include "common/string_util.h"
 
 namespace laminar {

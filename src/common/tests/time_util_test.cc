@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "common/time_util.h"
+
+#include <gtest/gtest.h>
 
 namespace laminar {
 namespace {

@@ -1,0 +1,151 @@
+#include <gtest/gtest.h>
+
+#include "columnar/batch_literal.h"
+#include "columnar/builder.h"
+#include "columnar/pretty_print.h"
+#include "columnar/record_batch.h"
+#include "columnar/scalar.h"
+
+namespace laminar::columnar {
+namespace {
+
+TEST(TypeTest, ParseAndPrintTypes) {
+  EXPECT_EQ((*ParseTypeName("bigint"))->ToString(), "BIGINT");
+  EXPECT_EQ((*ParseTypeName("DECIMAL(10, 2)"))->ToString(), "DECIMAL(10,2)");
+  EXPECT_EQ((*ParseTypeName("varchar(20)"))->id(), TypeId::kString);
+  EXPECT_EQ((*ParseTypeName("BIGINT[]"))->ToString(), "BIGINT[]");
+  EXPECT_EQ((*ParseTypeName("ARRAY<DOUBLE>"))->ToString(), "DOUBLE[]");
+  EXPECT_EQ((*ParseTypeName("STRUCT<a INT, b VARCHAR>"))->ToString(), "STRUCT<a INT, b VARCHAR>");
+  EXPECT_EQ((*ParseTypeName("double precision"))->id(), TypeId::kFloat64);
+  EXPECT_FALSE(ParseTypeName("DECIMAL(50,2)").ok());
+  EXPECT_FALSE(ParseTypeName("WIDGET").ok());
+  auto schema = *ParseSchema("a BIGINT NOT NULL, b DECIMAL(10,2), c VARCHAR");
+  EXPECT_EQ(schema->num_fields(), 3);
+  EXPECT_FALSE(schema->field(0)->nullable);
+  EXPECT_EQ(schema->GetFieldIndex("C"), 2);
+  EXPECT_EQ(schema->GetFieldIndex("zz"), -1);
+}
+
+TEST(BuilderTest, NumericWithNulls) {
+  FixedWidthBuilder<int64_t> b(int64());
+  b.Append(1);
+  b.AppendNull();
+  b.Append(3);
+  auto a = b.Finish();
+  EXPECT_EQ(a->length(), 3);
+  EXPECT_EQ(a->null_count(), 1);
+  EXPECT_TRUE(a->IsNull(1));
+  EXPECT_EQ(a->values<int64_t>()[2], 3);
+  EXPECT_TRUE(a->Validate().ok());
+  // Builder is reusable after Finish.
+  b.Append(7);
+  auto a2 = b.Finish();
+  EXPECT_EQ(a2->length(), 1);
+  EXPECT_EQ(a2->null_count(), 0);
+  EXPECT_EQ(a2->validity(), nullptr);
+}
+
+TEST(BuilderTest, StringsAndSlices) {
+  BinaryBuilder b(utf8());
+  for (int i = 0; i < 100; ++i) {
+    if (i % 10 == 0) {
+      b.AppendNull();
+    } else {
+      b.Append("v" + std::to_string(i));
+    }
+  }
+  auto a = b.Finish();
+  EXPECT_EQ(a->null_count(), 10);
+  auto s = a->Slice(15, 10);
+  EXPECT_EQ(s->length(), 10);
+  EXPECT_EQ(s->GetView(0), "v15");
+  EXPECT_TRUE(s->IsNull(5));
+  EXPECT_EQ(s->null_count(), 1);
+  EXPECT_TRUE(s->Validate().ok());
+}
+
+TEST(BuilderTest, ListsAndStructs) {
+  auto lt = list(int64());
+  auto la =
+      *ArrayFromScalars(lt, {Scalar(lt, std::vector<Scalar>{Scalar::Int64(1), Scalar::Int64(2)}),
+                             Scalar::Null(lt), Scalar(lt, std::vector<Scalar>{})});
+  EXPECT_EQ(la->length(), 3);
+  EXPECT_EQ(GetScalar(*la, 0).ToString(), "[1, 2]");
+  EXPECT_EQ(GetScalar(*la, 1).ToString(), "NULL");
+  EXPECT_EQ(GetScalar(*la, 2).ToString(), "[]");
+  EXPECT_TRUE(la->Validate().ok());
+  auto st = struct_({std::make_shared<Field>("a", int64()), std::make_shared<Field>("b", utf8())});
+  auto sa = *ArrayFromScalars(
+      st,
+      {Scalar(st, std::vector<Scalar>{Scalar::Int64(1), Scalar::String("x")}), Scalar::Null(st)});
+  EXPECT_EQ(GetScalar(*sa, 0).ToString(), "{a: 1, b: x}");
+  EXPECT_EQ(GetScalar(*sa->Slice(1, 1), 0).ToString(), "NULL");
+}
+
+TEST(ScalarTest, ParseAndFormat) {
+  EXPECT_EQ(Scalar::Parse(decimal128(10, 2), "123.456")->ToString(), "123.46");
+  EXPECT_EQ(Scalar::Parse(decimal128(10, 2), "-0.5")->ToString(), "-0.50");
+  EXPECT_FALSE(Scalar::Parse(decimal128(4, 2), "123.4").ok());
+  EXPECT_EQ(Scalar::Parse(float64(), "2.50")->ToString(), "2.5");
+  EXPECT_EQ(Scalar::Parse(float64(), "2")->ToString(), "2");
+  EXPECT_FALSE(Scalar::Parse(int8(), "300").ok());
+  EXPECT_FALSE(Scalar::Parse(int64(), "12x").ok());
+  EXPECT_EQ(Scalar::Parse(timestamp(), "2024-01-01 00:00:01.500")->ToString(),
+            "2024-01-01 00:00:01.5");
+  EXPECT_EQ(Scalar::Parse(interval(), "5 seconds")->ToString(), "5 seconds");
+  EXPECT_TRUE(Scalar::Parse(int64(), "null")->is_null());
+  EXPECT_FALSE(Scalar::Parse(utf8(), "null")->is_null());
+  EXPECT_EQ(FormatDecimal(-5, 3), "-0.005");
+}
+
+TEST(RecordBatchTest, LiteralConcatTakeFilter) {
+  auto b1 = *BatchFromLiteral("sym VARCHAR, px DOUBLE, ts TIMESTAMP",
+                              "'A', 10.5, 2024-01-01 00:00:05\n'B', NULL, 2024-01-01 00:00:06");
+  auto b2 = *BatchFromLiteral(b1->schema(), "'C, Inc.', 3, 2024-01-01 00:00:07");
+  EXPECT_EQ(b1->num_rows(), 2);
+  auto all = *Concatenate(std::vector<RecordBatchPtr>{b1, b2});
+  EXPECT_EQ(all->num_rows(), 3);
+  EXPECT_EQ(FormatCellForTest(*all->column(0), 2), "C, Inc.");
+  EXPECT_EQ(FormatCellForTest(*all->column(1), 1), "NULL");
+  EXPECT_EQ(FormatCellForTest(*all->column(2), 0), "2024-01-01 00:00:05");
+  std::vector<int32_t> idx = {2, 0};
+  auto t = Take(*all, idx);
+  EXPECT_EQ(FormatCellForTest(*t->column(0), 0), "C, Inc.");
+  EXPECT_EQ(FormatCellForTest(*t->column(1), 1), "10.5");
+  auto mask = *ArrayFromScalars(
+      boolean(), {Scalar::Boolean(false), Scalar::Boolean(true), Scalar::Null(boolean())});
+  auto f = Filter(*all, *mask);
+  ASSERT_EQ(f->num_rows(), 1);
+  EXPECT_EQ(FormatCellForTest(*f->column(0), 0), "B");
+  auto sl = all->Slice(1, 5);
+  EXPECT_EQ(sl->num_rows(), 2);
+  auto cat_slices = *Concatenate(std::vector<RecordBatchPtr>{sl, sl});
+  EXPECT_EQ(FormatCellForTest(*cat_slices->column(0), 3), "C, Inc.");
+  EXPECT_FALSE(BatchFromLiteral("a BIGINT", "1, 2").ok());
+  EXPECT_FALSE(BatchFromLiteral("a BIGINT", "abc").ok());
+}
+
+TEST(RecordBatchTest, MakeChecksSchema) {
+  auto schema = MakeSchema({{"a", int64()}});
+  EXPECT_FALSE(RecordBatch::Make(schema, 1, {MakeStringArray({"x"})}).ok());
+  EXPECT_FALSE(RecordBatch::Make(schema, 2, {MakeInt64Array({1})}).ok());
+  EXPECT_TRUE(RecordBatch::Make(schema, 1, {MakeInt64Array({1})}).ok());
+  EXPECT_EQ(RecordBatch::MakeEmpty(schema)->num_rows(), 0);
+}
+
+TEST(PrettyPrintTest, TableAndCsv) {
+  auto b = *BatchFromLiteral("sym VARCHAR, n BIGINT", "'A', 1\n'BB', NULL");
+  std::string table = FormatBatch(*b);
+  EXPECT_NE(table.find("│ sym"), std::string::npos);
+  EXPECT_NE(table.find("NULL"), std::string::npos);
+  EXPECT_NE(table.find("2 rows"), std::string::npos);
+  PrintOptions csv;
+  csv.mode = PrintMode::kCsv;
+  EXPECT_EQ(FormatBatch(*b, csv), "sym,n\nA,1\nBB,\n");
+  PrintOptions json;
+  json.mode = PrintMode::kJson;
+  EXPECT_EQ(FormatBatch(*b, json), "{\"sym\":\"A\",\"n\":1}\n{\"sym\":\"BB\",\"n\":null}\n");
+}
+
+}  // namespace
+}  // namespace laminar::columnar
