@@ -1,0 +1,275 @@
+#include "storage/checkpoint_store.h"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+#include "common/logging.h"
+#include "storage/coding.h"
+
+namespace laminar::storage {
+
+namespace {
+constexpr std::string_view kDirPrefix = "checkpoint_";
+constexpr char kManifestFile[] = "manifest.json";
+constexpr char kStateFile[] = "state.bin";
+constexpr char kLatestFile[] = "latest.txt";
+
+/// Parses "checkpoint_<digits>"; nullopt for anything else.
+std::optional<uint64_t> ParseDirName(std::string_view name) {
+  if (!name.starts_with(kDirPrefix)) return std::nullopt;
+  std::string_view digits = name.substr(kDirPrefix.size());
+  if (digits.empty() || digits.size() > 19) return std::nullopt;
+  uint64_t id = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    id = id * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (id == 0) return std::nullopt;
+  return id;
+}
+}  // namespace
+
+std::string Sha256Hex(std::span<const uint8_t> data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  std::string out;
+  out.reserve(2 * len);
+  for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
+  return out;
+}
+
+FileCheckpointStore::FileCheckpointStore(FileSystem& fs, std::string base_dir,
+                                         CheckpointStoreOptions options)
+    : fs_(fs),
+      base_dir_(std::move(base_dir)),
+      checkpoints_dir_(JoinPath(base_dir_, "checkpoints")),
+      options_(options) {}
+
+std::string FileCheckpointStore::CheckpointDirName(uint64_t id) {
+  return fmt::format("{}{:06d}", kDirPrefix, id);
+}
+
+std::string FileCheckpointStore::CheckpointPath(uint64_t id) const {
+  return JoinPath(checkpoints_dir_, CheckpointDirName(id));
+}
+
+Result<CheckpointManifest> FileCheckpointStore::Save(const CheckpointManifest& manifest,
+                                                     const OperatorStateMap& states) {
+  if (manifest.checkpoint_id == 0) {
+    return Status::Invalid("checkpoint_id must be > 0", ErrorCode::kCheckpointFailed);
+  }
+  CheckpointManifest m = manifest;
+  m.operator_states.clear();
+  m.state_checksum.reset();
+  std::vector<uint8_t> sidecar;
+  for (const auto& [key, bytes] : states) {
+    OperatorStateRef ref;
+    if (bytes.size() > options_.state_inline_threshold) {
+      ref.external = true;
+      ref.external_offset = sidecar.size();
+      ref.external_length = bytes.size();
+      sidecar.insert(sidecar.end(), bytes.begin(), bytes.end());
+    } else {
+      ref.state_b64 =
+          Base64Encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    }
+    m.operator_states[key] = std::move(ref);
+  }
+  if (!sidecar.empty()) m.state_checksum = Sha256Hex(sidecar);
+  LAMINAR_ASSIGN_OR_RETURN(std::string json, ManifestToJson(m));
+
+  const std::string dir = CheckpointPath(m.checkpoint_id);
+  auto persist = [&]() -> Status {
+    LAMINAR_RETURN_NOT_OK(fs_.CreateDirs(dir));
+    // Make the new directory entries durable before anything inside them is relied upon.
+    LAMINAR_RETURN_NOT_OK(fs_.SyncDir(base_dir_));
+    LAMINAR_RETURN_NOT_OK(fs_.SyncDir(checkpoints_dir_));
+    if (!sidecar.empty()) {
+      LAMINAR_RETURN_NOT_OK(WriteFileAtomically(
+          fs_, JoinPath(dir, kStateFile),
+          std::span<const std::byte>(reinterpret_cast<const std::byte*>(sidecar.data()),
+                                     sidecar.size())));
+    }
+    LAMINAR_RETURN_NOT_OK(WriteFileAtomically(fs_, JoinPath(dir, kManifestFile), json));
+    return WriteFileAtomically(fs_, JoinPath(checkpoints_dir_, kLatestFile),
+                               CheckpointDirName(m.checkpoint_id));
+  };
+  Status st = persist();
+  if (!st.ok()) {
+    return Status(st.code(), ErrorCode::kManifestPersistFailed,
+                  fmt::format("saving checkpoint {} failed: {}", m.checkpoint_id, st.message()));
+  }
+  return m;
+}
+
+Result<LoadedCheckpoint> FileCheckpointStore::Load(uint64_t id) {
+  const std::string dir = CheckpointPath(id);
+  const std::string manifest_path = JoinPath(dir, kManifestFile);
+  auto text = fs_.ReadFileToString(manifest_path);
+  if (!text.ok()) {
+    if (text.status().IsNotFound()) {
+      return Status::NotFound(
+          fmt::format("checkpoint {} not found ('{}' is missing)", id, manifest_path),
+          ErrorCode::kCheckpointNotFound);
+    }
+    return text.status();
+  }
+  auto parsed = ParseManifestJson(*text);
+  if (!parsed.ok()) return parsed.status().WithContext(fmt::format("'{}'", manifest_path));
+  LoadedCheckpoint out;
+  out.manifest = std::move(parsed).ValueUnsafe();
+  if (out.manifest.checkpoint_id != id) {
+    return Status::Corruption(
+        fmt::format("'{}': manifest has checkpoint_id {} but lives in {}", manifest_path,
+                    out.manifest.checkpoint_id, CheckpointDirName(id)),
+        ErrorCode::kStateCorruption);
+  }
+
+  std::optional<std::string> sidecar;
+  const std::string state_path = JoinPath(dir, kStateFile);
+  auto sidecar_error = [&](std::string_view why) {
+    return Status::Corruption(fmt::format("'{}': {}", state_path, why),
+                              ErrorCode::kSidecarCorruption);
+  };
+  for (const auto& [key, ref] : out.manifest.operator_states) {
+    if (!ref.external) {
+      auto decoded = Base64Decode(*ref.state_b64);
+      if (!decoded.ok()) {
+        return Status::Corruption(fmt::format("'{}': operator state '{}': {}", manifest_path, key,
+                                              decoded.status().message()),
+                                  ErrorCode::kStateCorruption);
+      }
+      out.states[key].assign(decoded->begin(), decoded->end());
+      continue;
+    }
+    if (!sidecar) {
+      auto bytes = fs_.ReadFileToString(state_path);
+      if (!bytes.ok()) {
+        if (bytes.status().IsNotFound()) return sidecar_error("state sidecar is missing");
+        return bytes.status();
+      }
+      if (out.manifest.state_checksum) {
+        std::string actual =
+            Sha256Hex(std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+        if (actual != *out.manifest.state_checksum) {
+          return sidecar_error(fmt::format("checksum mismatch (manifest {}, file {})",
+                                           *out.manifest.state_checksum, actual));
+        }
+      }
+      sidecar = std::move(bytes).ValueUnsafe();
+    }
+    if (ref.external_offset > sidecar->size() ||
+        ref.external_length > sidecar->size() - ref.external_offset) {
+      return sidecar_error(
+          fmt::format("operator state '{}' at [{}, +{}) lies beyond the end of the {}-byte file",
+                      key, ref.external_offset, ref.external_length, sidecar->size()));
+    }
+    auto begin = reinterpret_cast<const uint8_t*>(sidecar->data()) + ref.external_offset;
+    out.states[key].assign(begin, begin + ref.external_length);
+  }
+  return out;
+}
+
+Result<std::vector<uint64_t>> FileCheckpointStore::ListCheckpoints() {
+  if (!fs_.FileExists(checkpoints_dir_)) return std::vector<uint64_t>{};
+  LAMINAR_ASSIGN_OR_RETURN(auto names, fs_.ListDir(checkpoints_dir_));
+  std::vector<uint64_t> ids;
+  for (const auto& name : names) {
+    if (auto id = ParseDirName(name)) ids.push_back(*id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+Result<std::optional<uint64_t>> FileCheckpointStore::ReadLatestId() {
+  const std::string path = JoinPath(checkpoints_dir_, kLatestFile);
+  if (!fs_.FileExists(path)) return std::optional<uint64_t>();
+  LAMINAR_ASSIGN_OR_RETURN(std::string text, fs_.ReadFileToString(path));
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  auto id = ParseDirName(text);
+  if (!id) {
+    if (!text.empty()) Log(LogLevel::kWarn, "ignoring malformed '{}'", path);
+    return std::optional<uint64_t>();
+  }
+  if (!fs_.FileExists(CheckpointPath(*id))) {
+    Log(LogLevel::kWarn, "'{}' names missing {}", path, text);
+    return std::optional<uint64_t>();
+  }
+  return id;
+}
+
+Result<std::optional<LoadedCheckpoint>> FileCheckpointStore::LoadLatest() {
+  LAMINAR_ASSIGN_OR_RETURN(auto id, ReadLatestId());
+  if (!id) return std::optional<LoadedCheckpoint>();
+  LAMINAR_ASSIGN_OR_RETURN(LoadedCheckpoint cp, Load(*id));
+  return std::optional<LoadedCheckpoint>(std::move(cp));
+}
+
+Result<std::optional<LoadedCheckpoint>> FileCheckpointStore::LoadNewestValid(
+    const std::function<Status(const LoadedCheckpoint&)>& accept) {
+  LAMINAR_ASSIGN_OR_RETURN(auto ids, ListCheckpoints());
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+    auto cp = Load(*it);
+    if (!cp.ok()) {
+      const Status& st = cp.status();
+      if (!st.IsCorruption() && !st.IsNotFound()) return st;
+      Log(LogLevel::kWarn, "recovery: skipping checkpoint {}: {}", CheckpointDirName(*it),
+          st.ToString());
+      continue;
+    }
+    if (accept) {
+      Status verdict = accept(*cp);
+      if (!verdict.ok()) {
+        Log(LogLevel::kWarn, "recovery: skipping checkpoint {} ('{}'): {}", CheckpointDirName(*it),
+            JoinPath(CheckpointPath(*it), kManifestFile), verdict.ToString());
+        continue;
+      }
+    }
+    return std::optional<LoadedCheckpoint>(std::move(cp).ValueUnsafe());
+  }
+  return std::optional<LoadedCheckpoint>();
+}
+
+Result<CheckpointIds> FileCheckpointStore::NextCheckpointIds() {
+  LAMINAR_ASSIGN_OR_RETURN(auto ids, ListCheckpoints());
+  CheckpointIds next;
+  if (ids.empty()) return next;
+  next.checkpoint_id = ids.back() + 1;
+  LAMINAR_ASSIGN_OR_RETURN(auto newest, LoadNewestValid());
+  next.epoch = newest ? newest->manifest.epoch + 1 : 1;
+  return next;
+}
+
+Status FileCheckpointStore::DeleteCheckpoint(uint64_t id) {
+  const std::string dir = CheckpointPath(id);
+  LAMINAR_ASSIGN_OR_RETURN(auto names, fs_.ListDir(dir));
+  for (const auto& name : names) LAMINAR_RETURN_NOT_OK(fs_.DeleteFile(JoinPath(dir, name)));
+  return fs_.DeleteDir(dir);
+}
+
+Status FileCheckpointStore::Prune(size_t max_retained) {
+  if (max_retained == 0) {
+    return Status::Invalid("max_retained must be >= 1", ErrorCode::kPruneFailed);
+  }
+  LAMINAR_ASSIGN_OR_RETURN(auto ids, ListCheckpoints());
+  LAMINAR_ASSIGN_OR_RETURN(auto latest, ReadLatestId());
+  // Keep the newest `max_retained`, plus whatever latest.txt names.
+  const size_t first_kept = ids.size() > max_retained ? ids.size() - max_retained : 0;
+  bool deleted = false;
+  for (size_t i = 0; i < first_kept; ++i) {
+    const uint64_t id = ids[i];
+    if (latest && id == *latest) continue;
+    Status st = DeleteCheckpoint(id);
+    if (!st.ok()) {
+      return Status(st.code(), ErrorCode::kPruneFailed,
+                    fmt::format("pruning {}: {}", CheckpointDirName(id), st.message()));
+    }
+    deleted = true;
+  }
+  return deleted ? fs_.SyncDir(checkpoints_dir_) : Status::OK();
+}
+
+}  // namespace laminar::storage
