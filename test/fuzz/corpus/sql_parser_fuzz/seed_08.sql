@@ -1,0 +1,1 @@
+CREATE LOOKUP TABLE cust (id BIGINT, name TEXT, PRIMARY KEY (id)) WITH ('connector' = 'postgres', 'strategy' = 'poll');

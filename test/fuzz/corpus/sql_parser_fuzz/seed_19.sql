@@ -1,0 +1,1 @@
+SELECT * FROM trades t TEMPORAL PROBE JOIN prices r ON (sym, v) TIMESTAMPS (ts, ts) RANGE FROM 0s TO 30s STEP 5s AS p;

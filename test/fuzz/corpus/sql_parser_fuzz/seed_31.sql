@@ -1,0 +1,2 @@
+/* comment */ -- line
+SELECT ((((1 + 2) * 3)))
