@@ -12,11 +12,16 @@
 
 namespace laminar::storage::testing {
 
-/// A fresh directory under $TMPDIR, removed with its contents when the test ends.
+/// A fresh directory under $TMPDIR, removed with its contents when the test ends. With
+/// `in_memory`, under /dev/shm when it exists: for fault-injection tests that fsync thousands
+/// of times and do not need a real disk (the fault layer simulates it).
 class ScopedTempDir {
  public:
-  ScopedTempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "laminar_storage_XXXXXX").string();
+  explicit ScopedTempDir(bool in_memory = false) {
+    std::filesystem::path root = std::filesystem::temp_directory_path();
+    std::error_code ec;
+    if (in_memory && std::filesystem::is_directory("/dev/shm", ec)) root = "/dev/shm";
+    std::string tmpl = (root / "laminar_storage_XXXXXX").string();
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
     char* made = ::mkdtemp(buf.data());
