@@ -242,8 +242,9 @@ class FileRun {
     }
     const std::string message = res.status().ToString();
     if (!rec.expected_error.empty() && message.find(rec.expected_error) == std::string::npos) {
-      return Fail(rec, fmt::format("expected an error containing: {}\nactual error:          {}",
-                                   rec.expected_error, message));
+      return Fail(rec,
+                  fmt::format("expected an error containing: {}\nactual error:                 {}",
+                              rec.expected_error, message));
     }
     return ok;
   }

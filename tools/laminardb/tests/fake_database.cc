@@ -10,7 +10,7 @@
 #include "common/string_util.h"
 #include "insert_splitter.h"
 
-namespace laminar::cli::testing {
+namespace laminar::cli::fake {
 namespace {
 
 class FakeSubscription final : public Subscription {
@@ -340,4 +340,4 @@ std::vector<std::string> FakeEnvironment::opened_dirs() const {
   return opened_dirs_;
 }
 
-}  // namespace laminar::cli::testing
+}  // namespace laminar::cli::fake

@@ -9,7 +9,7 @@
 #include "laminar/laminar.hpp"
 #include "slt_runner.h"
 
-namespace laminar::cli::testing {
+namespace laminar::cli::fake {
 
 /// What a fake database persists in its "data directory" (kept in memory by FakeEnvironment and
 /// shared by every database opened on the same dir), plus counters tests assert on.
@@ -53,4 +53,4 @@ class FakeEnvironment {
   std::vector<std::string> opened_dirs_;
 };
 
-}  // namespace laminar::cli::testing
+}  // namespace laminar::cli::fake

@@ -11,7 +11,7 @@
 namespace laminar::cli {
 namespace {
 
-using testing::FakeEnvironment;
+using fake::FakeEnvironment;
 
 constexpr const char* kSetup =
     "statement ok\n"
@@ -126,7 +126,8 @@ TEST(SltRunnerTest, StatementFailuresAndErrorMismatch) {
   EXPECT_NE(r.output.find("FAILED t.slt:1: statement ok"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("error: [LDB-0005] boom"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("FAILED t.slt:4: statement error"), std::string::npos);
-  EXPECT_NE(r.output.find("actual error:          [LDB-0005] something else"), std::string::npos)
+  EXPECT_NE(r.output.find("actual error:                 [LDB-0005] something else"),
+            std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("FAILED t.slt:9: statement error"), std::string::npos);
   EXPECT_NE(r.output.find("but the statement succeeded"), std::string::npos);
