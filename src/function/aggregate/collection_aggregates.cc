@@ -1,0 +1,7 @@
+#include "function/aggregate/aggregates_internal.h"
+
+namespace laminar::function::internal {
+
+void RegisterCollectionAggregates(FunctionRegistry*) {}
+
+}  // namespace laminar::function::internal

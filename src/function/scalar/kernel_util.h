@@ -1,0 +1,116 @@
+#pragma once
+
+// Helpers private to the built-in scalar function families.
+
+#include <fmt/format.h>
+
+#include "function/registry.h"
+
+namespace laminar::function::internal {
+
+/// Row-wise kernel body: for every row where no argument is NULL, `f(i, builder)` appends one
+/// value (or a NULL); rows with a NULL argument get NULL. The per-row call is inlined (no
+/// virtual dispatch); use it for functions whose work per row dominates (strings, dates).
+template <typename Builder, typename F>
+Result<ArrayPtr> MapRows(const KernelContext& ctx, std::span<const Datum> args, int64_t n, F&& f) {
+  auto holder = columnar::MakeBuilder(ctx.out_type);
+  auto* b = static_cast<Builder*>(holder.get());
+  b->Reserve(n);
+  for (int64_t i = 0; i < n; ++i) {
+    bool null = false;
+    for (const auto& a : args) {
+      if (a.IsNull(i)) {
+        null = true;
+        break;
+      }
+    }
+    if (null) {
+      b->AppendNull();
+      continue;
+    }
+    LAMINAR_RETURN_NOT_OK(f(i, b));
+  }
+  return b->Finish();
+}
+
+/// Same as MapRows, but the body also sees rows with NULL arguments (for NULL-tolerant
+/// functions such as CONCAT and CONCAT_WS).
+template <typename Builder, typename F>
+Result<ArrayPtr> MapAllRows(const KernelContext& ctx, int64_t n, F&& f) {
+  auto holder = columnar::MakeBuilder(ctx.out_type);
+  auto* b = static_cast<Builder*>(holder.get());
+  b->Reserve(n);
+  for (int64_t i = 0; i < n; ++i) LAMINAR_RETURN_NOT_OK(f(i, b));
+  return b->Finish();
+}
+
+using StringBuilder = columnar::BinaryBuilder;
+using BoolBuilder = columnar::BooleanBuilder;
+using Int64Builder = columnar::FixedWidthBuilder<int64_t>;
+using Int32Builder = columnar::FixedWidthBuilder<int32_t>;
+using DoubleBuilder = columnar::FixedWidthBuilder<double>;
+
+inline TypeMatcher E(TypeId id) { return TypeMatcher::Exact(id); }
+
+inline ScalarSignature MakeSig(std::vector<TypeMatcher> params, ReturnTypeFn ret,
+                               ScalarKernel kernel, bool can_error = false) {
+  ScalarSignature s;
+  s.params = std::move(params);
+  s.return_type = std::move(ret);
+  s.kernel = std::move(kernel);
+  s.can_error = can_error;
+  return s;
+}
+
+/// Registers `fn` (a programming error in a built-in aborts at start-up).
+inline void Add(FunctionRegistry* registry, ScalarFunction fn) {
+  LAMINAR_CHECK(registry->RegisterScalar(std::move(fn)).ok());
+}
+
+/// Length in bytes of the UTF-8 sequence starting with `lead` (1 for invalid bytes).
+inline int Utf8Len(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead >> 5) == 0x6) return 2;
+  if ((lead >> 4) == 0xE) return 3;
+  if ((lead >> 3) == 0x1E) return 4;
+  return 1;
+}
+
+/// Number of code points.
+inline int64_t Utf8Length(std::string_view s) {
+  int64_t count = 0;
+  for (unsigned char c : s) count += (c & 0xC0) != 0x80;
+  return count;
+}
+
+/// Byte offset of code point `cp` (clamped to the end).
+inline size_t Utf8Offset(std::string_view s, int64_t cp) {
+  size_t i = 0;
+  while (cp > 0 && i < s.size()) {
+    i += static_cast<size_t>(Utf8Len(static_cast<unsigned char>(s[i])));
+    --cp;
+  }
+  return std::min(i, s.size());
+}
+
+/// A compiled SQL LIKE pattern (`%` any sequence, `_` one code point, optional escape).
+class LikeMatcher {
+ public:
+  static Result<std::shared_ptr<LikeMatcher>> Compile(std::string_view pattern, char escape,
+                                                      bool case_insensitive);
+  bool Match(std::string_view s) const;
+
+ private:
+  enum class Kind : uint8_t { kExact, kPrefix, kSuffix, kContains, kGeneral };
+  struct Element {
+    enum Type : uint8_t { kLiteral, kOne, kAny } type;
+    char c;
+  };
+  bool MatchGeneral(std::string_view s) const;
+  Kind kind_ = Kind::kGeneral;
+  bool case_insensitive_ = false;
+  std::string literal_;
+  std::vector<Element> elements_;
+};
+
+}  // namespace laminar::function::internal
