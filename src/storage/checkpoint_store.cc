@@ -83,9 +83,10 @@ Result<CheckpointManifest> FileCheckpointStore::Save(const CheckpointManifest& m
 
   const std::string dir = CheckpointPath(m.checkpoint_id);
   auto persist = [&]() -> Status {
+    const bool first_checkpoint = !fs_.FileExists(checkpoints_dir_);
     LAMINAR_RETURN_NOT_OK(fs_.CreateDirs(dir));
     // Make the new directory entries durable before anything inside them is relied upon.
-    LAMINAR_RETURN_NOT_OK(fs_.SyncDir(base_dir_));
+    if (first_checkpoint) LAMINAR_RETURN_NOT_OK(fs_.SyncDir(base_dir_));
     LAMINAR_RETURN_NOT_OK(fs_.SyncDir(checkpoints_dir_));
     if (!sidecar.empty()) {
       LAMINAR_RETURN_NOT_OK(WriteFileAtomically(
