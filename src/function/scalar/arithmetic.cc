@@ -113,7 +113,9 @@ Result<ArrayPtr> NumericKernel(const KernelContext& ctx, std::span<const Datum> 
   auto values = AllocateValues<T>(n);
   T* out = reinterpret_cast<T*>(values->mutable_data());
   bool ok = true;
-  if (!a.is_scalar && !b.is_scalar) {
+  if (a.is_scalar && b.is_scalar) {
+    for (int64_t i = 0; i < n; ++i) ok &= Apply<kOp, T>(a.scalar, b.scalar, &out[i]);
+  } else if (!a.is_scalar && !b.is_scalar) {
     const T* av = a.values;
     const T* bv = b.values;
     for (int64_t i = 0; i < n; ++i) ok &= Apply<kOp, T>(av[i], bv[i], &out[i]);

@@ -54,7 +54,10 @@ ArrayPtr CompareFixed(std::span<const Datum> args, int64_t n, BufferPtr validity
   FixedReader<T> a(args[0]), b(args[1]);
   auto values = Buffer::Allocate(bit_util::BytesForBits(n));
   uint8_t* out = values->mutable_data();
-  if (!a.is_scalar && !b.is_scalar) {
+  if (a.is_scalar && b.is_scalar) {
+    const bool v = Compare<kOp, T>(a.scalar, b.scalar);
+    FillBits(out, n, [&](int64_t) { return v; });
+  } else if (!a.is_scalar && !b.is_scalar) {
     const T* av = a.values;
     const T* bv = b.values;
     FillBits(out, n, [&](int64_t i) { return Compare<kOp, T>(av[i], bv[i]); });
