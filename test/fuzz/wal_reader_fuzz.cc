@@ -52,20 +52,23 @@ std::string OneRecordSegment() {
   return seg + rec;
 }
 
+/// A private scratch directory (in memory when /dev/shm exists), removed at exit. Leaked on
+/// purpose so it is still alive when the exit handler runs.
 const std::string& Dir() {
-  static const std::string dir = [] {
+  static const std::string* dir = [] {
     std::filesystem::path root = std::filesystem::exists("/dev/shm")
                                      ? std::filesystem::path("/dev/shm")
                                      : std::filesystem::temp_directory_path();
     auto d = root / ("laminar_wal_fuzz_" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
+    auto* path = new std::string(d.string());
     std::atexit([] {
       std::error_code ec;
       std::filesystem::remove_all(Dir(), ec);
     });
-    return d.string();
+    return path;
   }();
-  return dir;
+  return *dir;
 }
 
 void Write(const std::string& path, const std::string& bytes) {
