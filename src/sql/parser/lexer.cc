@@ -124,7 +124,10 @@ class Lexer {
       size_t start = i_;
       while (!AtEnd() && IsIdentChar(static_cast<unsigned char>(Peek()))) Advance();
       tok->kind = TokenKind::kWord;
-      tok->text = ToLower(sql_.substr(start, i_ - start));
+      tok->text.assign(sql_.data() + start, i_ - start);
+      for (char& ch : tok->text) {
+        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+      }
       return Status::OK();
     }
     if (IsDigit(c) || (c == '.' && IsDigit(static_cast<unsigned char>(Peek(1))))) {
@@ -208,10 +211,15 @@ class Lexer {
       default:
         break;
     }
-    std::string shown = (c >= 0x20 && c < 0x7f)
-                            ? std::string(1, static_cast<char>(c))
-                            : "\\x" + std::string(1, "0123456789abcdef"[c >> 4]) +
-                                  std::string(1, "0123456789abcdef"[c & 15]);
+    static const char kHex[] = "0123456789abcdef";
+    std::string shown;
+    if (c >= 0x20 && c < 0x7f) {
+      shown.push_back(static_cast<char>(c));
+    } else {
+      shown.append("\\x");
+      shown.push_back(kHex[c >> 4]);
+      shown.push_back(kHex[c & 15]);
+    }
     return SyntaxError(sql_, tok->pos, "unexpected character '" + shown + "'");
   }
 
@@ -395,22 +403,13 @@ Status SyntaxError(std::string_view sql, const SourcePos& pos, std::string_view 
 }
 
 std::string DescribeToken(const Token& token) {
-  switch (token.kind) {
-    case TokenKind::kEof:
-      return "end of input";
-    case TokenKind::kString: {
-      std::string s(token.raw.substr(0, 30));
-      if (token.raw.size() > 30) s += "...";
-      return "string " + s;
-    }
-    case TokenKind::kWord:
-      return "'" + std::string(token.raw.substr(0, 64)) + "'";
-    default: {
-      std::string s(token.raw.substr(0, 30));
-      if (token.raw.size() > 30) s += "...";
-      return "'" + s + "'";
-    }
-  }
+  if (token.kind == TokenKind::kEof) return "end of input";
+  size_t limit = token.kind == TokenKind::kWord ? 64 : 30;
+  std::string out = token.kind == TokenKind::kString ? "string " : "'";
+  out.append(token.raw.data(), std::min(token.raw.size(), limit));
+  if (token.raw.size() > limit) out.append("...");
+  if (token.kind != TokenKind::kString) out.push_back('\'');
+  return out;
 }
 
 }  // namespace laminar::sql

@@ -335,6 +335,12 @@ TEST(ParserTest, ShowDescribeExplainMisc) {
   s = MustParse("SET checkpoint.interval TO '10s'");
   EXPECT_EQ(s->As<SetStmt>().name, "checkpoint.interval");
   EXPECT_EQ(s->As<SetStmt>().value_text, "10s");
+  s = MustParse("SET flag = TRUE");
+  EXPECT_EQ(s->As<SetStmt>().value->kind, ExprKind::kLiteral);
+  EXPECT_EQ(s->As<SetStmt>().value_text, "true");
+  s = MustParse("SET mode = on");
+  EXPECT_EQ(s->As<SetStmt>().value->kind, ExprKind::kColumnRef);
+  EXPECT_EQ(s->As<SetStmt>().value_text, "on");
   s = MustParse("SUBSCRIBE v AS OF EPOCH 5 WHERE a > 1 WITH ('x' = 'y')");
   EXPECT_EQ(s->As<SubscribeStmt>().as_of_epoch, 5);
   s = MustParse("DECLARE c NO SCROLL CURSOR WITHOUT HOLD FOR SUBSCRIBE v");
