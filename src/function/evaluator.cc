@@ -477,6 +477,18 @@ Result<std::unique_ptr<Node>> CompileNode(const Expr& e, const FunctionRegistry&
       if (!node->type) node->type = e.literal.type();
       node->is_constant = true;
       return node;
+    case ExprKind::kCall:
+      if ((e.function_name == "if" || e.function_name == "iff") && e.args.size() == 3) {
+        // Lazy like CASE: IF(x <> 0, 10 / x, 0) must not divide by zero.
+        DataTypePtr t = e.type;
+        if (!t) {
+          auto st = CommonSuperType(e.args[1]->type, e.args[2]->type);
+          if (!st.ok()) return st.status();
+          t = *st;
+        }
+        return CompileNode(*MakeCase({e.args[0], e.args[1], e.args[2]}, true, t), registry);
+      }
+      break;
     case ExprKind::kInList: {
       // value IN (a, b) ≡ value = a OR value = b (same three-valued result).
       std::vector<ExprPtr> eqs;

@@ -447,7 +447,7 @@ void RegisterArithmeticFunctions(FunctionRegistry* registry) {
           }));
   LAMINAR_CHECK(registry->RegisterScalar(std::move(div)).ok());
 
-  ScalarFunction mod{"modulo", {}, {}, "a % b"};
+  ScalarFunction mod{"modulo", {"mod"}, {}, "a % b"};
   AddNumericSignatures<ArithOp::kMod>(&mod);
   LAMINAR_CHECK(registry->RegisterScalar(std::move(mod)).ok());
 

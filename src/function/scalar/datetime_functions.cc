@@ -1,6 +1,9 @@
 // Date/time functions: NOW, window helpers (TUMBLE/HOP/CUMULATE/SESSION), DATE_TRUNC, ...
 #include <fmt/format.h>
 
+#include <cmath>
+
+#include "common/string_util.h"
 #include "function/scalar/kernel_util.h"
 
 namespace laminar::function {
@@ -139,16 +142,332 @@ Result<ArrayPtr> NowKernel(const KernelContext& ctx, std::span<const Datum>, int
   return MakeFixedArray(timestamp(), n, nullptr, std::move(values), 0);
 }
 
+using Args = std::span<const Datum>;
+
+std::string_view SV(Args a, size_t k, int64_t i) {
+  const Datum& d = a[k];
+  return d.is_scalar() ? std::string_view(d.scalar->string_value()) : d.array->GetView(i);
+}
+int64_t TsV(Args a, size_t k, int64_t i) {
+  const Datum& d = a[k];
+  return d.is_scalar() ? d.scalar->int_value() : d.array->values<int64_t>()[i];
+}
+double DblV(Args a, size_t k, int64_t i) {
+  const Datum& d = a[k];
+  return d.is_scalar() ? d.scalar->ToDouble() : d.array->values<double>()[i];
+}
+
+struct Civil {
+  int64_t year;
+  unsigned month, day;
+  int64_t micros_of_day;
+};
+
+Civil ToCivil(int64_t ts) {
+  int64_t days = FloorDiv(ts, kMicrosPerDay);
+  Civil c{};
+  CivilFromDays(days, &c.year, &c.month, &c.day);
+  c.micros_of_day = ts - days * kMicrosPerDay;
+  return c;
+}
+
+Result<std::string> NormalizeUnit(std::string_view unit) {
+  std::string u = ToLower(Trim(unit));
+  if (u == "ms" || u == "msec") return std::string("millisecond");
+  if (u == "us" || u == "usec") return std::string("microsecond");
+  if (u.size() > 2 && u.back() == 's') u.pop_back();
+  static const std::pair<const char*, const char*> kAliases[] = {{"y", "year"},
+                                                                 {"yr", "year"},
+                                                                 {"mon", "month"},
+                                                                 {"d", "day"},
+                                                                 {"h", "hour"},
+                                                                 {"hr", "hour"},
+                                                                 {"min", "minute"},
+                                                                 {"m", "minute"},
+                                                                 {"sec", "second"},
+                                                                 {"s", "second"},
+                                                                 {"m", "minute"},
+                                                                 {"ms", "millisecond"},
+                                                                 {"u", "microsecond"},
+                                                                 {"us", "microsecond"},
+                                                                 {"w", "week"},
+                                                                 {"qtr", "quarter"},
+                                                                 {"doy", "doy"},
+                                                                 {"dow", "dow"},
+                                                                 {"epoch", "epoch"},
+                                                                 {"millisecond", "millisecond"},
+                                                                 {"microsecond", "microsecond"},
+                                                                 {"isodow", "isodow"},
+                                                                 {"decade", "decade"},
+                                                                 {"century", "century"},
+                                                                 {"millennium", "millennium"}};
+  for (const auto& [a, full] : kAliases) {
+    if (u == a) return std::string(full);
+  }
+  static const char* kUnits[] = {"year", "quarter", "month",  "week",        "day",
+                                 "hour", "minute",  "second", "millisecond", "microsecond"};
+  for (const char* k : kUnits) {
+    if (u == k) return u;
+  }
+  return Status::Invalid(fmt::format("unknown date/time unit '{}'", unit),
+                         ErrorCode::kQueryExecutionFailed);
+}
+
+Result<int64_t> DateTrunc(std::string_view unit_text, int64_t ts) {
+  LAMINAR_ASSIGN_OR_RETURN(auto unit, NormalizeUnit(unit_text));
+  Civil c = ToCivil(ts);
+  int64_t day_start = ts - c.micros_of_day;
+  if (unit == "microsecond") return ts;
+  if (unit == "millisecond") return FloorDiv(ts, 1000) * 1000;
+  if (unit == "second") return FloorDiv(ts, kMicrosPerSecond) * kMicrosPerSecond;
+  if (unit == "minute") return FloorDiv(ts, kMicrosPerMinute) * kMicrosPerMinute;
+  if (unit == "hour") return FloorDiv(ts, kMicrosPerHour) * kMicrosPerHour;
+  if (unit == "day") return day_start;
+  if (unit == "week") {
+    int64_t days = FloorDiv(ts, kMicrosPerDay);
+    int64_t dow_monday0 = FloorMod(days + 3, 7);  // 1970-01-01 was a Thursday
+    return (days - dow_monday0) * kMicrosPerDay;
+  }
+  unsigned month = c.month;
+  int64_t year = c.year;
+  if (unit == "month") return DaysFromCivil(year, month, 1) * kMicrosPerDay;
+  if (unit == "quarter") return DaysFromCivil(year, (month - 1) / 3 * 3 + 1, 1) * kMicrosPerDay;
+  if (unit == "year") return DaysFromCivil(year, 1, 1) * kMicrosPerDay;
+  if (unit == "decade") return DaysFromCivil(year - FloorMod(year, 10), 1, 1) * kMicrosPerDay;
+  return Status::Invalid(fmt::format("date_trunc does not support unit '{}'", unit_text),
+                         ErrorCode::kQueryExecutionFailed);
+}
+
+Result<double> DatePart(std::string_view unit_text, int64_t ts) {
+  LAMINAR_ASSIGN_OR_RETURN(auto unit, NormalizeUnit(unit_text));
+  Civil c = ToCivil(ts);
+  int64_t days = FloorDiv(ts, kMicrosPerDay);
+  if (unit == "year") return static_cast<double>(c.year);
+  if (unit == "quarter") return static_cast<double>((c.month - 1) / 3 + 1);
+  if (unit == "month") return c.month;
+  if (unit == "day") return c.day;
+  if (unit == "hour") return static_cast<double>(c.micros_of_day / kMicrosPerHour);
+  if (unit == "minute") return static_cast<double>(c.micros_of_day / kMicrosPerMinute % 60);
+  if (unit == "second") return static_cast<double>(c.micros_of_day % kMicrosPerMinute) / 1e6;
+  if (unit == "millisecond") return static_cast<double>(c.micros_of_day % kMicrosPerMinute) / 1e3;
+  if (unit == "microsecond") return static_cast<double>(c.micros_of_day % kMicrosPerMinute);
+  if (unit == "epoch") return static_cast<double>(ts) / 1e6;
+  if (unit == "dow") return static_cast<double>(FloorMod(days + 4, 7));  // Sunday = 0
+  if (unit == "isodow") return static_cast<double>(FloorMod(days + 3, 7) + 1);
+  if (unit == "doy") return static_cast<double>(days - DaysFromCivil(c.year, 1, 1) + 1);
+  if (unit == "week") {
+    // ISO week number.
+    int64_t thursday = days - FloorMod(days + 3, 7) + 3;
+    int64_t ty;
+    unsigned tm, td;
+    CivilFromDays(thursday, &ty, &tm, &td);
+    return static_cast<double>((thursday - DaysFromCivil(ty, 1, 1)) / 7 + 1);
+  }
+  if (unit == "decade") return static_cast<double>(FloorDiv(c.year, 10));
+  if (unit == "century")
+    return static_cast<double>(c.year > 0 ? (c.year + 99) / 100 : -((99 - c.year) / 100));
+  if (unit == "millennium")
+    return static_cast<double>(c.year > 0 ? (c.year + 999) / 1000 : -((999 - c.year) / 1000));
+  return Status::Invalid(fmt::format("date_part does not support unit '{}'", unit_text),
+                         ErrorCode::kQueryExecutionFailed);
+}
+
+/// Parses text with a strftime-like format: %Y %m %d %H %M %S %f (fraction) %% and literals.
+Result<int64_t> ParseWithFormat(std::string_view text, std::string_view format) {
+  int64_t year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, micros = 0;
+  size_t t = 0;
+  auto number = [&](size_t max_digits, int64_t* out) -> bool {
+    size_t start = t;
+    bool neg = false;
+    if (t < text.size() && (text[t] == '-' || text[t] == '+')) neg = text[t++] == '-';
+    int64_t v = 0;
+    while (t < text.size() && t - start < max_digits + (neg ? 1 : 0) &&
+           std::isdigit(static_cast<unsigned char>(text[t]))) {
+      v = v * 10 + (text[t++] - '0');
+    }
+    *out = neg ? -v : v;
+    return t > start;
+  };
+  for (size_t f = 0; f < format.size(); ++f) {
+    bool ok = true;
+    if (format[f] == '%' && f + 1 < format.size()) {
+      char spec = format[++f];
+      switch (spec) {
+        case 'Y':
+          ok = number(4, &year);
+          break;
+        case 'm':
+          ok = number(2, &month);
+          break;
+        case 'd':
+          ok = number(2, &day);
+          break;
+        case 'H':
+          ok = number(2, &hour);
+          break;
+        case 'M':
+          ok = number(2, &minute);
+          break;
+        case 'S':
+          ok = number(2, &second);
+          break;
+        case 'f': {
+          size_t start = t;
+          int64_t v = 0;
+          while (t < text.size() && t - start < 9 &&
+                 std::isdigit(static_cast<unsigned char>(text[t])))
+            v = v * 10 + (text[t++] - '0');
+          size_t digits = t - start;
+          ok = digits > 0;
+          while (digits < 6) {
+            v *= 10;
+            ++digits;
+          }
+          while (digits > 6) {
+            v /= 10;
+            --digits;
+          }
+          micros = v;
+          break;
+        }
+        case '%':
+          ok = t < text.size() && text[t++] == '%';
+          break;
+        default:
+          return Status::Invalid(fmt::format("unsupported format specifier %{}", spec),
+                                 ErrorCode::kQueryExecutionFailed);
+      }
+    } else {
+      ok = t < text.size() && text[t++] == format[f];
+    }
+    if (!ok) {
+      return Status::Invalid(fmt::format("cannot parse '{}' with format '{}'", text, format),
+                             ErrorCode::kQueryExecutionFailed);
+    }
+  }
+  if (t != text.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+      minute > 59 || second > 60) {
+    return Status::Invalid(fmt::format("cannot parse '{}' with format '{}'", text, format),
+                           ErrorCode::kQueryExecutionFailed);
+  }
+  return DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
+             kMicrosPerDay +
+         hour * kMicrosPerHour + minute * kMicrosPerMinute + second * kMicrosPerSecond + micros;
+}
+
+template <typename Builder, typename F>
+ScalarKernel K(F f) {
+  return [f](const KernelContext& ctx, Args args, int64_t n) -> Result<ArrayPtr> {
+    return MapRows<Builder>(ctx, args, n,
+                            [&](int64_t i, Builder* b) -> Status { return f(args, i, b); });
+  };
+}
+
+void Simple(FunctionRegistry* r, const char* name, std::vector<std::string> aliases,
+            std::vector<ScalarSignature> sigs) {
+  ScalarFunction fn;
+  fn.name = name;
+  fn.aliases = std::move(aliases);
+  fn.signatures = std::move(sigs);
+  Add(r, std::move(fn));
+}
+
+Result<int64_t> ScaleChecked(int64_t v, int64_t factor) {
+  int64_t out;
+  if (__builtin_mul_overflow(v, factor, &out)) {
+    return ExecError(fmt::format("timestamp out of range: {} * {}", v, factor));
+  }
+  return out;
+}
+
 }  // namespace
 
 void RegisterDatetimeFunctions(FunctionRegistry* r) {
+  const TypeMatcher kS = E(TypeId::kString), kTs = E(TypeId::kTimestamp), kI = E(TypeId::kInt64),
+                    kD = E(TypeId::kFloat64);
+  Simple(r, "date_trunc", {"datetrunc"},
+         {MakeSig({kS, kTs}, Returns(timestamp()),
+                  K<Int64Builder>([](Args a, int64_t i, Int64Builder* b) -> Status {
+                    LAMINAR_ASSIGN_OR_RETURN(auto v, DateTrunc(SV(a, 0, i), TsV(a, 1, i)));
+                    b->Append(v);
+                    return Status::OK();
+                  }),
+                  true)});
+  Simple(r, "date_part", {"datepart", "extract"},
+         {MakeSig({kS, kTs}, Returns(columnar::float64()),
+                  K<DoubleBuilder>([](Args a, int64_t i, DoubleBuilder* b) -> Status {
+                    LAMINAR_ASSIGN_OR_RETURN(auto v, DatePart(SV(a, 0, i), TsV(a, 1, i)));
+                    b->Append(v);
+                    return Status::OK();
+                  }),
+                  true)});
+  auto from_seconds = K<Int64Builder>([](Args a, int64_t i, Int64Builder* b) -> Status {
+    double s = DblV(a, 0, i);
+    if (!std::isfinite(s) || std::fabs(s) > 9.2e12) return ExecError("timestamp out of range");
+    b->Append(static_cast<int64_t>(std::llround(s * 1e6)));
+    return Status::OK();
+  });
+  auto from_text = K<Int64Builder>([](Args a, int64_t i, Int64Builder* b) -> Status {
+    if (a.size() > 1) {
+      LAMINAR_ASSIGN_OR_RETURN(auto v, ParseWithFormat(SV(a, 0, i), SV(a, 1, i)));
+      b->Append(v);
+      return Status::OK();
+    }
+    auto v = ParseTimestamp(SV(a, 0, i));
+    if (!v.ok()) return ExecError(fmt::format("cannot cast '{}' to TIMESTAMP", SV(a, 0, i)));
+    b->Append(*v);
+    return Status::OK();
+  });
+  Simple(r, "to_timestamp", {"parse_timestamp"},
+         {MakeSig({kD}, Returns(timestamp()), from_seconds, true),
+          MakeSig({kS}, Returns(timestamp()), from_text, true),
+          MakeSig({kS, kS}, Returns(timestamp()), from_text, true)});
+  for (auto [name, factor] : {std::pair{"to_timestamp_seconds", kMicrosPerSecond},
+                              std::pair{"from_unixtime", kMicrosPerSecond},
+                              std::pair{"to_timestamp_millis", int64_t{1000}},
+                              std::pair{"to_timestamp_micros", int64_t{1}}}) {
+    int64_t f = factor;
+    Simple(r, name, {},
+           {MakeSig({kI}, Returns(timestamp()),
+                    K<Int64Builder>([f](Args a, int64_t i, Int64Builder* b) -> Status {
+                      LAMINAR_ASSIGN_OR_RETURN(auto v, ScaleChecked(TsV(a, 0, i), f));
+                      b->Append(v);
+                      return Status::OK();
+                    }),
+                    true)});
+  }
+  for (auto [name, div] :
+       {std::pair{"epoch", kMicrosPerSecond}, std::pair{"epoch_ms", int64_t{1000}},
+        std::pair{"epoch_us", int64_t{1}}}) {
+    int64_t d = div;
+    std::vector<std::string> aliases;
+    if (d == kMicrosPerSecond) aliases = {"to_unixtime", "unix_timestamp"};
+    Simple(r, name, aliases,
+           {MakeSig({kTs}, Returns(columnar::int64()),
+                    K<Int64Builder>([d](Args a, int64_t i, Int64Builder* b) -> Status {
+                      b->Append(FloorDiv(TsV(a, 0, i), d));
+                      return Status::OK();
+                    }))});
+  }
+  Simple(r, "make_date", {},
+         {MakeSig({kI, kI, kI}, Returns(columnar::date32()),
+                  K<Int32Builder>([](Args a, int64_t i, Int32Builder* b) -> Status {
+                    int64_t y = TsV(a, 0, i), m = TsV(a, 1, i), d = TsV(a, 2, i);
+                    if (m < 1 || m > 12 || d < 1 || d > 31) {
+                      return ExecError(fmt::format("make_date: invalid date {}-{}-{}", y, m, d));
+                    }
+                    b->Append(static_cast<int32_t>(
+                        DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d))));
+                    return Status::OK();
+                  }),
+                  true)});
   RegisterWindow(r, "tumble", {"tumble_start"}, WindowFn::kTumble, {1, 2});
   RegisterWindow(r, "tumble_end", {}, WindowFn::kTumbleEnd, {1, 2});
   RegisterWindow(r, "hop", {"hop_start", "slide"}, WindowFn::kHop, {2, 3});
   RegisterWindow(r, "hop_end", {}, WindowFn::kHopEnd, {2, 3});
   RegisterWindow(r, "cumulate", {"cumulate_start"}, WindowFn::kCumulate, {2});
   RegisterWindow(r, "cumulate_end", {}, WindowFn::kCumulateEnd, {2});
-  RegisterWindow(r, "session", {"session_start"}, WindowFn::kSession, {1});
+  RegisterWindow(r, "session", {}, WindowFn::kSession, {1});
 
   ScalarFunction now{"now", {"current_timestamp", "localtimestamp"}, {}, "query time"};
   auto sig = MakeSig({}, Returns(timestamp()), NowKernel);

@@ -1,1 +1,132 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "function/tests/test_util.h"
+#include "function/unnest.h"
+
+namespace laminar::function {
+namespace {
+
+using namespace test_util;  // NOLINT
+using ::testing::HasSubstr;
+using Strings = std::vector<std::string>;
+
+TEST(StringFunctions, Basics) {
+  EXPECT_EQ(Const(C("length", {S("héllo")})), "5");
+  EXPECT_EQ(Const(C("octet_length", {S("héllo")})), "6");
+  EXPECT_EQ(Const(C("upper", {S("abc")})), "ABC");
+  EXPECT_EQ(Const(C("trim", {S("  x  ")})), "x");
+  EXPECT_EQ(Const(C("ltrim", {S("xxaxx"), S("x")})), "axx");
+  EXPECT_EQ(Const(C("substring", {S("héllo"), I(2), I(3)})), "éll");
+  EXPECT_EQ(Const(C("substr", {S("hello"), I(0), I(2)})), "h");
+  EXPECT_EQ(Const(C("replace", {S("aXbX"), S("X"), S("--")})), "a--b--");
+  EXPECT_EQ(Const(C("concat", {S("a"), Null(columnar::utf8()), I(1)})), "a1");
+  EXPECT_EQ(Const(C("concat_op", {S("a"), Null(columnar::utf8())})), "NULL");
+  EXPECT_EQ(Const(C("concat_ws", {S(","), S("a"), Null(columnar::utf8()), S("b")})), "a,b");
+  EXPECT_EQ(Const(C("split_part", {S("a,b,c"), S(","), I(2)})), "b");
+  EXPECT_EQ(Const(C("strpos", {S("héllo"), S("l")})), "3");
+  EXPECT_EQ(Const(C("starts_with", {S("hello"), S("he")})), "true");
+  EXPECT_EQ(Const(C("lpad", {S("7"), I(3), S("0")})), "007");
+  EXPECT_EQ(Const(C("rpad", {S("ab"), I(5)})), "ab   ");
+  EXPECT_EQ(Const(C("md5", {S("abc")})), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(Const(C("md5", {S("")})), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(Const(C("reverse", {S("héllo")})), "olléh");
+  EXPECT_EQ(Const(C("initcap", {S("hello wORLD")})), "Hello World");
+  EXPECT_EQ(Const(C("left", {S("hello"), I(-2)})), "hel");
+  EXPECT_EQ(Const(C("right", {S("hello"), I(2)})), "lo");
+  EXPECT_EQ(Const(C("repeat", {S("ab"), I(3)})), "ababab");
+  EXPECT_EQ(Const(C("ascii", {S("A")})), "65");
+  EXPECT_EQ(Const(C("chr", {I(233)})), "é");
+  EXPECT_EQ(Const(C("string_to_array", {S("a,b"), S(",")})), "[a, b]");
+}
+
+TEST(StringFunctions, Regex) {
+  EXPECT_EQ(Const(C("regexp_like", {S("abc123"), S("[0-9]+")})), "true");
+  EXPECT_EQ(Const(C("regexp_replace", {S("a1b22"), S("[0-9]+"), S("#")})), "a#b#");
+  EXPECT_EQ(Const(C("regexp_extract", {S("key=val"), S("(\\w+)=(\\w+)"), I(2)})), "val");
+  EXPECT_EQ(Const(C("regexp_match", {S("key=val"), S("(\\w+)=(\\w+)")})), "[key, val]");
+  auto b = Batch("s VARCHAR", "'x'");
+  auto bad = CompiledExpression::Compile(C("regexp_like", {Col(b, "s"), S("(")}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("invalid regular expression '('"));
+}
+
+TEST(MathFunctions, Basics) {
+  EXPECT_EQ(Const(C("abs", {I(-3)})), "3");
+  EXPECT_EQ(Const(C("round", {D(2.567), I(2)})), "2.57");
+  EXPECT_EQ(Const(C("round", {Literal(Scalar::Decimal(12345, 10, 2))})), "123");
+  EXPECT_EQ(Const(C("floor", {D(-1.5)})), "-2");
+  EXPECT_EQ(Const(C("ceil", {D(1.2)})), "2");
+  EXPECT_EQ(Const(C("power", {I(2), I(10)})), "1024");
+  EXPECT_EQ(Const(C("sqrt", {I(16)})), "4");
+  EXPECT_EQ(Const(C("log", {I(100)})), "2");
+  EXPECT_EQ(Const(C("log", {I(2), I(8)})), "3");
+  EXPECT_EQ(Const(C("sign", {I(-9)})), "-1");
+  EXPECT_EQ(Const(C("mod", {I(7), I(3)})), "1");
+  EXPECT_EQ(Const(C("greatest", {I(1), Null(columnar::int64()), I(5)})), "5");
+  EXPECT_EQ(Const(C("least", {D(1.5), I(0)})), "0");
+  EXPECT_EQ(Const(C("nullif", {I(1), I(1)})), "NULL");
+  EXPECT_EQ(Const(C("nullif", {I(1), I(2)})), "1");
+  EXPECT_THAT(Const(C("sqrt", {I(-1)})), HasSubstr("out of its domain"));
+  // IF is lazy like CASE.
+  auto b = Batch("x BIGINT", "0; 5");
+  EXPECT_EQ(
+      *EvalStrings(
+          C("if", {C("eq", {Col(b, "x"), I(0)}), I(-1), C("divide", {I(10), Col(b, "x")})}), *b),
+      (Strings{"-1", "2"}));
+}
+
+TEST(DatetimeFunctions, Basics) {
+  auto ts = Ts("2024-03-15 13:45:30.25");
+  EXPECT_EQ(Const(C("date_trunc", {S("hour"), ts})), "2024-03-15 13:00:00");
+  EXPECT_EQ(Const(C("date_trunc", {S("month"), ts})), "2024-03-01 00:00:00");
+  EXPECT_EQ(Const(C("date_trunc", {S("week"), ts})), "2024-03-11 00:00:00");
+  EXPECT_EQ(Const(C("date_part", {S("year"), ts})), "2024");
+  EXPECT_EQ(Const(C("date_part", {S("second"), ts})), "30.25");
+  EXPECT_EQ(Const(C("date_part", {S("dow"), ts})), "5");
+  EXPECT_EQ(Const(C("to_timestamp", {D(1.5)})), "1970-01-01 00:00:01.5");
+  EXPECT_EQ(Const(C("to_timestamp", {S("2024-01-02 03:04:05")})), "2024-01-02 03:04:05");
+  EXPECT_EQ(Const(C("to_timestamp", {S("02/01/2024 03:04"), S("%d/%m/%Y %H:%M")})),
+            "2024-01-02 03:04:00");
+  EXPECT_EQ(Const(C("to_timestamp_millis", {I(1500)})), "1970-01-01 00:00:01.5");
+  EXPECT_EQ(Const(C("epoch", {Ts("1970-01-01 00:01:00")})), "60");
+  EXPECT_EQ(Const(C("epoch_ms", {Ts("1970-01-01 00:00:01")})), "1000");
+  EXPECT_EQ(Const(C("make_date", {I(2024), I(2), I(29)})), "2024-02-29");
+  EXPECT_THAT(Const(C("date_trunc", {S("fortnight"), ts})), HasSubstr("unknown date/time unit"));
+}
+
+TEST(JsonFunctions, Basics) {
+  auto j = S(R"({"a": {"b": [10, "x", null]}, "s": "hi", "n": 1.5})");
+  EXPECT_EQ(Const(C("json_get", {j, S("a")})), R"({"b":[10,"x",null]})");
+  EXPECT_EQ(Const(C("json_get_text", {j, S("s")})), "hi");
+  EXPECT_EQ(Const(C("json_get", {S("[1,2,3]"), I(1)})), "2");
+  EXPECT_EQ(Const(C("json_extract", {j, S("$.a.b[1]")})), "\"x\"");
+  EXPECT_EQ(Const(C("json_extract_scalar", {j, S("$.a.b[0]")})), "10");
+  EXPECT_EQ(Const(C("json_value", {j, S("$.a.b[2]")})), "NULL");
+  EXPECT_EQ(Const(C("json_typeof", {j})), "object");
+  EXPECT_EQ(Const(C("json_array_length", {j, S("$.a.b")})), "3");
+  EXPECT_EQ(Const(C("json_get", {S("{not json"), S("a")})), "NULL");
+  EXPECT_EQ(Const(C("json_get", {j, S("missing")})), "NULL");
+}
+
+TEST(ArrayFunctions, BasicsAndUnnest) {
+  auto arr = C("make_array", {I(1), I(2), I(3)});
+  EXPECT_EQ(Const(arr), "[1, 2, 3]");
+  EXPECT_EQ(Const(C("cardinality", {arr})), "3");
+  EXPECT_EQ(Const(C("array_element", {arr, I(2)})), "2");
+  EXPECT_EQ(Const(C("array_element", {arr, I(5)})), "NULL");
+  EXPECT_EQ(Const(C("array_contains", {arr, I(3)})), "true");
+  EXPECT_EQ(Const(C("array_position", {arr, I(3)})), "3");
+  EXPECT_EQ(Const(C("array_to_string", {arr, S("-")})), "1-2-3");
+
+  auto b = Batch("id BIGINT, tags BIGINT[]", "1, [10, 20]; 2, NULL; 3, []; 4, [30]");
+  auto r = Unnest(*b, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->parent_rows, (std::vector<int32_t>{0, 0, 3}));
+  EXPECT_EQ(r->batch->num_rows(), 3);
+  EXPECT_EQ(columnar::GetScalar(*r->batch->column(1), 2).ToString(), "30");
+  EXPECT_EQ(columnar::GetScalar(*r->batch->column(0), 2).ToString(), "4");
+}
+
+}  // namespace
+}  // namespace laminar::function
