@@ -304,6 +304,41 @@ bool Scalar::Equals(const Scalar& other) const {
   return value_ == other.value_;
 }
 
+int CompareScalars(const Scalar& a, const Scalar& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() == b.is_null() ? 0 : (a.is_null() ? 1 : -1);
+  const auto& sa = a.storage();
+  const auto& sb = b.storage();
+  auto cmp = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
+  if (sa.index() == sb.index()) {
+    if (auto* x = std::get_if<bool>(&sa)) return cmp(*x, std::get<bool>(sb));
+    if (auto* x = std::get_if<int64_t>(&sa)) return cmp(*x, std::get<int64_t>(sb));
+    if (auto* x = std::get_if<double>(&sa)) return cmp(*x, std::get<double>(sb));
+    if (auto* x = std::get_if<int128_t>(&sa)) {
+      if (a.type()->scale() == b.type()->scale()) return cmp(*x, std::get<int128_t>(sb));
+      return cmp(a.ToDouble(), b.ToDouble());
+    }
+    if (auto* x = std::get_if<std::string>(&sa))
+      return x->compare(std::get<std::string>(sb)) < 0 ? -1
+                                                       : (*x == std::get<std::string>(sb) ? 0 : 1);
+    if (auto* x = std::get_if<Interval>(&sa)) {
+      const auto& y = std::get<Interval>(sb);
+      if (x->months != y.months) return cmp(x->months, y.months);
+      if (x->days != y.days) return cmp(x->days, y.days);
+      return cmp(x->nanos, y.nanos);
+    }
+    if (auto* x = std::get_if<std::vector<Scalar>>(&sa)) {
+      const auto& y = std::get<std::vector<Scalar>>(sb);
+      for (size_t i = 0; i < x->size() && i < y.size(); ++i) {
+        int c = CompareScalars((*x)[i], y[i]);
+        if (c != 0) return c;
+      }
+      return cmp(x->size(), y.size());
+    }
+    return 0;
+  }
+  return cmp(a.ToDouble(), b.ToDouble());
+}
+
 Scalar GetScalar(const Array& a, int64_t i) {
   const DataTypePtr& t = a.type();
   if (a.IsNull(i)) return Scalar::Null(t);

@@ -67,6 +67,11 @@ class Scalar {
   Storage value_;
 };
 
+/// Total order for sorting: NULLs last, numbers compared numerically across integer/float/
+/// decimal storage, strings bytewise, intervals by (months, days, nanos), lists
+/// lexicographically. Returns <0, 0 or >0.
+int CompareScalars(const Scalar& a, const Scalar& b);
+
 /// Element i of an array as a scalar.
 Scalar GetScalar(const Array& array, int64_t i);
 

@@ -1,0 +1,1625 @@
+// The embedded database facade: catalog, statement dispatch, the push-driven streaming runtime,
+// subscriptions, the input log (WAL) and recovery.
+//
+// Execution model (documented in docs/architecture.md): the embedded default processes each
+// pushed batch synchronously on the pushing thread under the database mutex, through every
+// dependent stream in topological order, and delivers results before Push returns. Sync() is
+// therefore immediate. Durability: with a data_dir every state-changing statement and pushed
+// batch is appended to the WAL (fsync before acknowledgement in kSync mode); recovery replays
+// the log through fresh operators, which rebuilds catalog, operator state, MV contents and
+// watermarks exactly, without re-emitting anything (no subscriber exists during replay).
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "columnar/builder.h"
+#include "columnar/scalar.h"
+#include "common/logging.h"
+#include "common/string_util.h"
+#include "common/time_util.h"
+#include "execution/batch_executor.h"
+#include "execution/operator.h"
+#include "function/evaluator.h"
+#include "laminar/laminar.hpp"
+#include "sql/binder/binder.h"
+#include "sql/parser/parser.h"
+#include "storage/file_system.h"
+#include "storage/wal.h"
+
+namespace laminar {
+
+using columnar::ArrayPtr;
+using columnar::DataTypePtr;
+using columnar::Field;
+using columnar::FieldPtr;
+using columnar::Schema;
+using execution::Delta;
+
+const char* PipelineStateName(PipelineState state) {
+  switch (state) {
+    case PipelineState::kCreated:
+      return "Created";
+    case PipelineState::kStarting:
+      return "Starting";
+    case PipelineState::kRunning:
+      return "Running";
+    case PipelineState::kShuttingDown:
+      return "ShuttingDown";
+    case PipelineState::kStopped:
+      return "Stopped";
+    case PipelineState::kFaulted:
+      return "Faulted";
+  }
+  return "Unknown";
+}
+
+int64_t ExecuteResult::num_rows() const {
+  int64_t n = 0;
+  for (const auto& b : batches) n += b->num_rows();
+  return n;
+}
+
+namespace {
+
+constexpr uint8_t kLogStatement = 1;
+constexpr uint8_t kLogBatch = 2;
+constexpr uint8_t kLogWatermark = 3;
+constexpr const char* kWeightColumn = "__weight";
+
+// ---------------------------------------------------------------------------------------------
+// Subscriptions
+
+class SubscriptionImpl final : public Subscription {
+ public:
+  SubscriptionImpl(std::string name, SchemaPtr schema,
+                   std::function<void(const RecordBatchPtr&)> callback = nullptr)
+      : name_(std::move(name)), schema_(std::move(schema)), callback_(std::move(callback)) {}
+
+  const std::string& name() const override { return name_; }
+  SchemaPtr schema() const override { return schema_; }
+
+  std::vector<RecordBatchPtr> Poll() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<RecordBatchPtr> out(queue_.begin(), queue_.end());
+    queue_.clear();
+    return out;
+  }
+
+  Result<RecordBatchPtr> Next(std::chrono::milliseconds timeout) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return !queue_.empty() || cancelled_; });
+    if (!queue_.empty()) {
+      auto b = queue_.front();
+      queue_.pop_front();
+      return b;
+    }
+    if (cancelled_) return Status::Cancelled("subscription to '" + name_ + "' is closed");
+    return RecordBatchPtr();
+  }
+
+  void Cancel() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    cv_.notify_all();
+  }
+
+  bool cancelled() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return cancelled_;
+  }
+
+  void Deliver(const RecordBatchPtr& batch) {
+    if (callback_) {
+      callback_(batch);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_) return;
+    queue_.push_back(batch);
+    cv_.notify_all();
+  }
+
+ private:
+  std::string name_;
+  SchemaPtr schema_;
+  std::function<void(const RecordBatchPtr&)> callback_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<RecordBatchPtr> queue_;
+  bool cancelled_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Catalog nodes
+
+struct Node {
+  std::string name;
+  sql::RelationInfo::Kind kind = sql::RelationInfo::Kind::kSource;
+  SchemaPtr schema;
+  std::string create_sql;
+  std::string query_text;
+  uint64_t creation_order = 0;
+
+  // Sources.
+  int wm_column = -1;
+  int64_t wm_delay = 0;
+  bool proctime = false;
+  std::string wm_column_name;
+  std::string connector, format;
+  Node* late_node = nullptr;
+  uint64_t events = 0, late_events = 0;
+
+  // Streams / MVs.
+  sql::BoundQuery bound;
+  std::vector<std::unique_ptr<execution::StreamOperator>> ops;
+  std::string input;  // upstream relation
+  bool changelog_output = false;
+  bool mv_upsert = false;  // updating MV: upsert rows by group key
+
+  // Tables.
+  std::vector<int> pk_columns;
+  std::map<std::string, std::vector<columnar::Scalar>> table_rows;
+  std::vector<std::string> table_order;
+
+  // Sinks.
+  std::string sink_input;
+
+  std::vector<Node*> downstream;
+  int64_t watermark = INT64_MIN;
+  bool has_watermark = false;
+  uint64_t emitted = 0;
+
+  // Retained output for ad-hoc SELECT: append rows (bounded) or upserted rows by key.
+  std::deque<RecordBatchPtr> retained;
+  int64_t retained_rows = 0;
+  std::map<std::string, std::vector<columnar::Scalar>> upserts;
+  std::vector<std::string> upsert_order;
+
+  std::vector<std::shared_ptr<SubscriptionImpl>> subs;
+
+  bool is_output() const {
+    return kind == sql::RelationInfo::Kind::kStream ||
+           kind == sql::RelationInfo::Kind::kMaterializedView ||
+           kind == sql::RelationInfo::Kind::kLateStream;
+  }
+  const char* KindName() const {
+    switch (kind) {
+      case sql::RelationInfo::Kind::kSource:
+        return "source";
+      case sql::RelationInfo::Kind::kStream:
+        return "stream";
+      case sql::RelationInfo::Kind::kMaterializedView:
+        return "materialized view";
+      case sql::RelationInfo::Kind::kTable:
+        return "table";
+      case sql::RelationInfo::Kind::kLateStream:
+        return "late-data stream";
+    }
+    return "object";
+  }
+};
+
+std::string Lower(std::string_view s) { return ToLower(s); }
+
+Result<RecordBatchPtr> MakeMetadata(const std::vector<std::pair<std::string, DataTypePtr>>& cols,
+                                    const std::vector<std::vector<columnar::Scalar>>& rows) {
+  std::vector<FieldPtr> fields;
+  std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
+  for (const auto& [n, t] : cols) {
+    fields.push_back(std::make_shared<Field>(n, t));
+    builders.push_back(columnar::MakeBuilder(t));
+  }
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i)
+      LAMINAR_RETURN_NOT_OK(builders[i]->AppendScalar(row[i]));
+  }
+  std::vector<ArrayPtr> arrays;
+  for (auto& b : builders) arrays.push_back(b->Finish());
+  return RecordBatch::Make(std::make_shared<Schema>(fields), static_cast<int64_t>(rows.size()),
+                           std::move(arrays));
+}
+
+columnar::Scalar Str(std::string s) { return columnar::Scalar::String(std::move(s)); }
+
+// Row (de)serialisation for the input log: source name, then per row per column a null flag
+// and the value's canonical text (Scalar::ToString / Scalar::Parse round-trip exactly).
+void PutString(std::string* out, std::string_view s) {
+  uint32_t n = static_cast<uint32_t>(s.size());
+  out->append(reinterpret_cast<const char*>(&n), 4);
+  out->append(s);
+}
+
+bool GetString(std::string_view* in, std::string* out) {
+  if (in->size() < 4) return false;
+  uint32_t n;
+  std::memcpy(&n, in->data(), 4);
+  in->remove_prefix(4);
+  if (in->size() < n) return false;
+  out->assign(in->data(), n);
+  in->remove_prefix(n);
+  return true;
+}
+
+std::string EncodeBatch(const std::string& source, const RecordBatch& batch) {
+  std::string out;
+  PutString(&out, source);
+  uint64_t rows = static_cast<uint64_t>(batch.num_rows());
+  out.append(reinterpret_cast<const char*>(&rows), 8);
+  for (int64_t r = 0; r < batch.num_rows(); ++r) {
+    for (int c = 0; c < batch.num_columns(); ++c) {
+      const auto& col = *batch.column(c);
+      if (col.IsNull(r)) {
+        out.push_back(0);
+      } else {
+        out.push_back(1);
+        PutString(&out, columnar::GetScalar(col, r).ToString());
+      }
+    }
+  }
+  return out;
+}
+
+class DatabaseImpl;
+
+class SourceHandleImpl final : public SourceHandle {
+ public:
+  SourceHandleImpl(DatabaseImpl* db, std::string name, SchemaPtr schema)
+      : db_(db), name_(std::move(name)), schema_(std::move(schema)) {}
+  const std::string& name() const override { return name_; }
+  SchemaPtr schema() const override { return schema_; }
+  Status Push(RecordBatchPtr batch) override;
+  Status PushRows(const std::vector<std::vector<columnar::Scalar>>& rows) override;
+  Status AdvanceWatermark(int64_t timestamp_micros) override;
+  int64_t watermark() const override;
+  size_t pending() const override { return 0; }
+  size_t capacity() const override;
+  bool is_backpressured() const override { return false; }
+
+ private:
+  DatabaseImpl* db_;
+  std::string name_;
+  SchemaPtr schema_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class DatabaseImpl final : public Database, public sql::CatalogView {
+ public:
+  explicit DatabaseImpl(Options options) : options_(std::move(options)) {
+    start_time_ = std::chrono::steady_clock::now();
+  }
+
+  ~DatabaseImpl() override {
+    // Dropping without Shutdown() is a crash as far as durability is concerned: nothing is
+    // written here beyond what the WAL already made durable.
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    for (auto& [name, node] : nodes_) {
+      for (auto& s : node->subs) s->Cancel();
+    }
+  }
+
+  Status OpenStorage() {
+    if (options_.data_dir.empty()) return Status::OK();
+    auto* fs = storage::FileSystem::Default();
+    std::string wal_dir = options_.data_dir + "/wal";
+    std::error_code ec;
+    std::filesystem::create_directories(wal_dir, ec);
+    if (ec) {
+      return Status::IOError(
+          fmt::format("cannot create data directory '{}': {}", wal_dir, ec.message()),
+          ErrorCode::kWalError);
+    }
+    // Recovery: replay the whole input log through fresh operators.
+    {
+      LAMINAR_ASSIGN_OR_RETURN(auto reader, storage::WalReader::Open(*fs, wal_dir));
+      storage::WalRecord rec;
+      replaying_ = true;
+      while (true) {
+        LAMINAR_ASSIGN_OR_RETURN(bool more, reader->Next(&rec));
+        if (!more) break;
+        std::string_view payload(reinterpret_cast<const char*>(rec.payload.data()),
+                                 rec.payload.size());
+        Status st = ReplayRecord(rec.type, payload);
+        if (!st.ok()) {
+          Log(LogLevel::kWarn, "recovery: record {} could not be replayed: {}", rec.lsn,
+              st.ToString());
+        }
+      }
+      replaying_ = false;
+    }
+    storage::WalOptions wo;
+    wo.sync_mode = options_.wal_mode == WalMode::kSync    ? storage::WalSyncMode::kSync
+                   : options_.wal_mode == WalMode::kAsync ? storage::WalSyncMode::kAsync
+                                                          : storage::WalSyncMode::kOff;
+    LAMINAR_ASSIGN_OR_RETURN(wal_, storage::WalWriter::Open(*fs, wal_dir, wo));
+    return Status::OK();
+  }
+
+  // --- CatalogView ---------------------------------------------------------------------------
+  const sql::RelationInfo* FindRelation(std::string_view name) const override {
+    auto it = nodes_.find(Lower(name));
+    if (it == nodes_.end()) return nullptr;
+    auto& info = rel_cache_[it->first];
+    const Node& n = *it->second;
+    info.name = n.name;
+    info.kind = n.kind;
+    info.schema = n.schema;
+    info.watermark_column = n.wm_column;
+    info.has_watermark = n.has_watermark;
+    info.changelog = n.changelog_output;
+    return &info;
+  }
+  std::vector<std::string> RelationNames() const override {
+    std::vector<std::string> out;
+    for (const auto& [n, node] : nodes_) out.push_back(n);
+    return out;
+  }
+
+  // --- Database ------------------------------------------------------------------------------
+  Result<ExecuteResult> Execute(std::string_view sql) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (state_ == PipelineState::kStopped) return Status::Cancelled("Database is shut down");
+    auto parsed = sql::Parse(sql);
+    if (!parsed.ok()) return parsed.status();
+    if (parsed->empty()) return Status::Invalid("Empty SQL statement");
+    ExecuteResult last;
+    for (const auto& stmt : *parsed) {
+      LAMINAR_ASSIGN_OR_RETURN(last, ExecuteStatement(*stmt));
+    }
+    return last;
+  }
+
+  Result<ExecuteResult> Query(std::string_view sql) override { return Execute(sql); }
+
+  Result<std::shared_ptr<SourceHandle>> Source(std::string_view name) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Node* n = Find(name);
+    if (n == nullptr || n->kind != sql::RelationInfo::Kind::kSource) {
+      return Status::NotFound(fmt::format("Source '{}' not found", name),
+                              ErrorCode::kSourceNotFound);
+    }
+    return std::shared_ptr<SourceHandle>(
+        std::make_shared<SourceHandleImpl>(this, n->name, n->schema));
+  }
+
+  Result<std::shared_ptr<Subscription>> Subscribe(std::string_view name) override {
+    return Subscribe(name, nullptr);
+  }
+
+  Result<std::shared_ptr<Subscription>> Subscribe(
+      std::string_view name, std::function<void(const RecordBatchPtr&)> callback) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Node* n = Find(name);
+    if (n == nullptr || !n->is_output()) {
+      std::string hint = n != nullptr ? fmt::format(
+                                            " ('{}' is a {}; subscribe to a stream or "
+                                            "materialized view over it)",
+                                            n->name, n->KindName())
+                                      : "";
+      return Status::NotFound(fmt::format("Stream '{}' not found{}", name, hint),
+                              ErrorCode::kTableNotFound);
+    }
+    auto sub = std::make_shared<SubscriptionImpl>(n->name, OutputSchema(*n), std::move(callback));
+    n->subs.push_back(sub);
+    return std::shared_ptr<Subscription>(sub);
+  }
+
+  Status Start() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (state_ == PipelineState::kStopped) {
+      return Status::Invalid("cannot start a stopped pipeline; create a new Database instance");
+    }
+    if (state_ == PipelineState::kRunning) return Status::OK();
+    state_ = PipelineState::kStarting;
+    state_ = PipelineState::kRunning;
+    return Status::OK();
+  }
+
+  Status Shutdown() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (state_ == PipelineState::kStopped) return Status::OK();
+    state_ = PipelineState::kShuttingDown;
+    if (wal_) {
+      Status st = wal_->Close();
+      wal_.reset();
+      if (!st.ok()) {
+        state_ = PipelineState::kFaulted;
+        return st;
+      }
+    }
+    for (auto& [name, node] : nodes_) {
+      for (auto& s : node->subs) s->Cancel();
+    }
+    state_ = PipelineState::kStopped;
+    return Status::OK();
+  }
+
+  Status Sync() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (wal_) return wal_->Sync();
+    return Status::OK();
+  }
+
+  Result<CheckpointResult> Checkpoint() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CheckpointResult r;
+    if (options_.data_dir.empty()) {
+      return Status::Invalid(
+          "checkpointing is disabled: the database is in-memory; open it with "
+          "Options::data_dir",
+          ErrorCode::kCheckpointFailed);
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    if (wal_) LAMINAR_RETURN_NOT_OK(wal_->Sync());
+    r.success = true;
+    r.checkpoint_id = ++checkpoint_id_;
+    r.epoch = r.checkpoint_id;
+    r.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - t0);
+    last_checkpoint_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    return r;
+  }
+
+  PipelineState state() const override { return state_; }
+
+  PipelineMetrics metrics() const override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    PipelineMetrics m;
+    m.total_events_ingested = ingested_;
+    m.total_events_emitted = emitted_;
+    m.total_events_dropped = dropped_;
+    m.total_cycles = cycles_;
+    m.total_batches = batches_;
+    m.uptime = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start_time_);
+    m.state = state_;
+    int64_t wm = INT64_MAX;
+    bool any = false;
+    for (const auto& [n, node] : nodes_) {
+      if (node->kind == sql::RelationInfo::Kind::kSource) {
+        ++m.source_count;
+        if (node->wm_column >= 0 && node->watermark != INT64_MIN) {
+          wm = std::min(wm, node->watermark);
+          any = true;
+        }
+      } else if (node->is_output() && node->kind != sql::RelationInfo::Kind::kLateStream) {
+        ++m.stream_count;
+      }
+    }
+    m.sink_count = sinks_.size();
+    m.pipeline_watermark = any ? wm : INT64_MIN;
+    m.mv_updates = mv_updates_;
+    return m;
+  }
+
+  std::vector<SourceMetrics> source_metrics() const override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::vector<SourceMetrics> out;
+    for (const auto& [n, node] : nodes_) {
+      if (node->kind != sql::RelationInfo::Kind::kSource) continue;
+      SourceMetrics s;
+      s.name = node->name;
+      s.total_events = node->events;
+      s.late_events = node->late_events;
+      s.capacity = options_.buffer_size;
+      s.watermark = node->watermark;
+      out.push_back(s);
+    }
+    return out;
+  }
+
+  std::vector<StreamMetrics> stream_metrics() const override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::vector<StreamMetrics> out;
+    for (const auto& [n, node] : nodes_) {
+      if (!node->is_output()) continue;
+      StreamMetrics s;
+      s.name = node->name;
+      s.total_events = node->emitted;
+      s.capacity = options_.buffer_size;
+      s.watermark = node->watermark;
+      s.sql = node->query_text;
+      out.push_back(s);
+    }
+    return out;
+  }
+
+  std::vector<std::string> OutputNames() const override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::vector<const Node*> outs;
+    for (const auto& [n, node] : nodes_) {
+      if (node->is_output()) outs.push_back(node.get());
+    }
+    std::sort(outs.begin(), outs.end(),
+              [](const Node* a, const Node* b) { return a->creation_order < b->creation_order; });
+    std::vector<std::string> names;
+    for (const auto* n : outs) names.push_back(n->name);
+    return names;
+  }
+
+  // --- ingestion (called by SourceHandleImpl) -----------------------------------------------
+  Status PushBatch(const std::string& source, RecordBatchPtr batch, bool log) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (state_ == PipelineState::kStopped) return Status::Cancelled("Database is shut down");
+    Node* n = Find(source);
+    if (n == nullptr || n->kind != sql::RelationInfo::Kind::kSource) {
+      return Status::NotFound(fmt::format("Source '{}' not found", source),
+                              ErrorCode::kSourceNotFound);
+    }
+    LAMINAR_ASSIGN_OR_RETURN(batch, ConformBatch(*n, batch));
+    if (log) LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatch, EncodeBatch(n->name, *batch)));
+    if (state_ == PipelineState::kCreated) state_ = PipelineState::kRunning;
+    return IngestSource(n, batch);
+  }
+
+  Status PushRows(const std::string& source,
+                  const std::vector<std::vector<columnar::Scalar>>& rows) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Node* n = Find(source);
+    if (n == nullptr)
+      return Status::NotFound(fmt::format("Source '{}' not found", source),
+                              ErrorCode::kSourceNotFound);
+    std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
+    for (const auto& f : n->schema->fields()) builders.push_back(columnar::MakeBuilder(f->type));
+    for (const auto& row : rows) {
+      if (static_cast<int>(row.size()) != n->schema->num_fields()) {
+        return Status::Invalid(fmt::format("row has {} values but source '{}' has {} columns",
+                                           row.size(), n->name, n->schema->num_fields()),
+                               ErrorCode::kSchemaMismatch);
+      }
+      for (size_t i = 0; i < row.size(); ++i) {
+        LAMINAR_ASSIGN_OR_RETURN(
+            auto v, function::CastScalar(row[i], n->schema->field(static_cast<int>(i))->type));
+        LAMINAR_RETURN_NOT_OK(builders[i]->AppendScalar(v));
+      }
+    }
+    std::vector<ArrayPtr> cols;
+    for (auto& b : builders) cols.push_back(b->Finish());
+    auto batch =
+        std::make_shared<const RecordBatch>(n->schema, static_cast<int64_t>(rows.size()), cols);
+    return PushBatch(source, batch, true);
+  }
+
+  Status AdvanceWatermarkOf(const std::string& source, int64_t ts, bool log) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Node* n = Find(source);
+    if (n == nullptr || n->kind != sql::RelationInfo::Kind::kSource) {
+      return Status::NotFound(fmt::format("Source '{}' not found", source),
+                              ErrorCode::kSourceNotFound);
+    }
+    if (log) {
+      std::string payload;
+      PutString(&payload, n->name);
+      payload.append(reinterpret_cast<const char*>(&ts), 8);
+      LAMINAR_RETURN_NOT_OK(AppendLog(kLogWatermark, payload));
+    }
+    if (ts > n->watermark) {
+      n->watermark = ts;
+      n->has_watermark = true;
+      LAMINAR_RETURN_NOT_OK(PropagateWatermarks(n));
+    }
+    return Status::OK();
+  }
+
+  int64_t WatermarkOf(const std::string& source) const {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    auto it = nodes_.find(Lower(source));
+    return it == nodes_.end() ? INT64_MIN : it->second->watermark;
+  }
+
+  size_t buffer_size() const { return options_.buffer_size; }
+
+ private:
+  Node* Find(std::string_view name) const {
+    auto it = nodes_.find(Lower(name));
+    return it == nodes_.end() ? nullptr : it->second.get();
+  }
+
+  SchemaPtr OutputSchema(const Node& n) const {
+    if (!n.changelog_output) return n.schema;
+    return n.schema;  // schema already includes __weight
+  }
+
+  Status AppendLog(uint8_t type, const std::string& payload) {
+    if (replaying_ || !wal_) return Status::OK();
+    auto lsn = wal_->Append(std::span<const std::byte>(
+                                reinterpret_cast<const std::byte*>(payload.data()), payload.size()),
+                            type);
+    if (!lsn.ok()) return lsn.status();
+    if (options_.wal_mode == WalMode::kSync) return wal_->Sync();
+    return wal_->SyncIfDue();
+  }
+
+  Status ReplayRecord(uint8_t type, std::string_view payload) {
+    if (type == kLogStatement) {
+      auto parsed = sql::ParseOne(payload);
+      if (!parsed.ok()) return parsed.status();
+      return ExecuteStatement(**parsed).status();
+    }
+    if (type == kLogBatch) {
+      std::string source;
+      if (!GetString(&payload, &source) || payload.size() < 8) {
+        return Status::Corruption("bad batch record", ErrorCode::kWalCorruption);
+      }
+      uint64_t rows;
+      std::memcpy(&rows, payload.data(), 8);
+      payload.remove_prefix(8);
+      Node* n = Find(source);
+      if (n == nullptr) return Status::NotFound("source '" + source + "' no longer exists");
+      std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
+      for (const auto& f : n->schema->fields()) builders.push_back(columnar::MakeBuilder(f->type));
+      for (uint64_t r = 0; r < rows; ++r) {
+        for (int c = 0; c < n->schema->num_fields(); ++c) {
+          if (payload.empty())
+            return Status::Corruption("truncated batch record", ErrorCode::kWalCorruption);
+          char flag = payload[0];
+          payload.remove_prefix(1);
+          if (flag == 0) {
+            builders[static_cast<size_t>(c)]->AppendNull();
+            continue;
+          }
+          std::string text;
+          if (!GetString(&payload, &text))
+            return Status::Corruption("truncated batch record", ErrorCode::kWalCorruption);
+          LAMINAR_ASSIGN_OR_RETURN(auto v,
+                                   columnar::Scalar::Parse(n->schema->field(c)->type, text));
+          LAMINAR_RETURN_NOT_OK(builders[static_cast<size_t>(c)]->AppendScalar(v));
+        }
+      }
+      std::vector<ArrayPtr> cols;
+      for (auto& b : builders) cols.push_back(b->Finish());
+      auto batch = std::make_shared<const RecordBatch>(n->schema, static_cast<int64_t>(rows), cols);
+      return PushBatch(n->name, batch, false);
+    }
+    if (type == kLogWatermark) {
+      std::string source;
+      if (!GetString(&payload, &source) || payload.size() < 8) {
+        return Status::Corruption("bad watermark record", ErrorCode::kWalCorruption);
+      }
+      int64_t ts;
+      std::memcpy(&ts, payload.data(), 8);
+      return AdvanceWatermarkOf(source, ts, false);
+    }
+    return Status::OK();
+  }
+
+  Result<RecordBatchPtr> ConformBatch(const Node& n, const RecordBatchPtr& batch) {
+    if (batch->num_columns() != n.schema->num_fields()) {
+      return Status::Invalid(fmt::format("batch has {} columns but source '{}' has {}",
+                                         batch->num_columns(), n.name, n.schema->num_fields()),
+                             ErrorCode::kSchemaMismatch);
+    }
+    std::vector<ArrayPtr> cols;
+    for (int i = 0; i < batch->num_columns(); ++i) {
+      const auto& want = n.schema->field(i)->type;
+      const auto& col = batch->column(i);
+      if (col->type()->Equals(*want)) {
+        cols.push_back(col);
+      } else {
+        auto cast = function::CastArray(col, want);
+        if (!cast.ok()) {
+          return Status::Invalid(fmt::format("column '{}' of source '{}' is {} but got {}: {}",
+                                             n.schema->field(i)->name, n.name, want->ToString(),
+                                             col->type()->ToString(), cast.status().message()),
+                                 ErrorCode::kSchemaMismatch);
+        }
+        cols.push_back(*cast);
+      }
+      if (!n.schema->field(i)->nullable && cols.back()->null_count() > 0) {
+        return Status::Invalid(
+            fmt::format("column '{}' of source '{}' is NOT NULL but the batch has NULLs",
+                        n.schema->field(i)->name, n.name),
+            ErrorCode::kConnectorWrite);
+      }
+    }
+    return std::make_shared<const RecordBatch>(n.schema, batch->num_rows(), std::move(cols));
+  }
+
+  // Late filter, watermark update, retention, then downstream processing.
+  Status IngestSource(Node* n, const RecordBatchPtr& batch) {
+    ++cycles_;
+    ++batches_;
+    ingested_ += static_cast<uint64_t>(batch->num_rows());
+    n->events += static_cast<uint64_t>(batch->num_rows());
+    RecordBatchPtr on_time = batch;
+    if (n->wm_column >= 0 && !n->proctime) {
+      const auto& ts = *batch->column(n->wm_column);
+      std::vector<int32_t> keep, late;
+      int64_t max_ts = INT64_MIN;
+      for (int64_t r = 0; r < batch->num_rows(); ++r) {
+        if (ts.IsNull(r)) {
+          late.push_back(static_cast<int32_t>(r));
+          continue;
+        }
+        int64_t t = ts.values<int64_t>()[r];
+        if (n->watermark != INT64_MIN && t < n->watermark) {
+          late.push_back(static_cast<int32_t>(r));
+        } else {
+          keep.push_back(static_cast<int32_t>(r));
+          max_ts = std::max(max_ts, t);
+        }
+      }
+      if (!late.empty()) {
+        auto late_batch = columnar::Take(*batch, late);
+        n->late_events += late.size();
+        dropped_ += late.size();
+        if (n->late_node != nullptr) {
+          Delta d;
+          d.batch = late_batch->WithSchema(n->late_node->schema);
+          LAMINAR_RETURN_NOT_OK(Publish(n->late_node, {d}));
+        }
+        on_time = columnar::Take(*batch, keep);
+      }
+      if (max_ts != INT64_MIN) {
+        int64_t wm = max_ts - n->wm_delay;
+        if (wm > n->watermark) {
+          n->watermark = wm;
+          n->has_watermark = true;
+        }
+      }
+    }
+    Retain(n, on_time);
+    if (on_time->num_rows() > 0) {
+      Delta d;
+      d.batch = on_time;
+      for (Node* down : n->downstream) LAMINAR_RETURN_NOT_OK(ProcessStream(down, d));
+    }
+    return PropagateWatermarks(n);
+  }
+
+  void Retain(Node* n, const RecordBatchPtr& batch) {
+    if (batch->num_rows() == 0) return;
+    n->retained.push_back(batch);
+    n->retained_rows += batch->num_rows();
+    while (n->retained_rows > static_cast<int64_t>(options_.retained_rows) &&
+           n->retained.size() > 1) {
+      n->retained_rows -= n->retained.front()->num_rows();
+      n->retained.pop_front();
+    }
+  }
+
+  Status ProcessStream(Node* s, const Delta& input) {
+    std::vector<Delta> current{input};
+    if (input.batch && input.batch->num_rows() > 0 && !input.has_weights()) {
+      // A changelog input carries its weights in a trailing __weight column.
+      const auto& schema = input.batch->schema();
+      if (schema->num_fields() > 0 &&
+          schema->field(schema->num_fields() - 1)->name == kWeightColumn) {
+        Delta d;
+        std::vector<int> keep;
+        for (int i = 0; i + 1 < schema->num_fields(); ++i) keep.push_back(i);
+        const auto& w = *input.batch->column(schema->num_fields() - 1);
+        for (int64_t r = 0; r < w.length(); ++r) d.weights.push_back(w.values<int64_t>()[r]);
+        d.batch = input.batch;  // the scan schema keeps __weight; operators ignore it
+        current = {d};
+      }
+    }
+    return RunOps(s, 0, current);
+  }
+
+  Status RunOps(Node* s, size_t start, std::vector<Delta> current) {
+    for (size_t i = start; i < s->ops.size(); ++i) {
+      std::vector<Delta> next;
+      for (const auto& d : current) LAMINAR_RETURN_NOT_OK(s->ops[i]->Process(d, &next));
+      current = std::move(next);
+      if (current.empty()) return Status::OK();
+    }
+    return Publish(s, current);
+  }
+
+  // Delivers a stream's output: subscribers, retained/MV contents, downstream streams.
+  Status Publish(Node* s, const std::vector<Delta>& outputs) {
+    for (const auto& d : outputs) {
+      if (d.num_rows() == 0) continue;
+      RecordBatchPtr out = d.batch->WithSchema(s->changelog_output ? DataSchema(*s) : s->schema);
+      if (s->changelog_output) {
+        std::vector<int64_t> w = d.weights;
+        if (w.empty()) w.assign(static_cast<size_t>(d.num_rows()), 1);
+        auto cols = out->columns();
+        cols.push_back(columnar::MakeInt64Array(w));
+        out = std::make_shared<const RecordBatch>(s->schema, out->num_rows(), std::move(cols));
+      } else if (d.has_weights()) {
+        // Non-changelog output of weighted input: keep insertions only.
+        std::vector<int32_t> pos;
+        for (size_t i = 0; i < d.weights.size(); ++i) {
+          if (d.weights[i] > 0) pos.push_back(static_cast<int32_t>(i));
+        }
+        out = columnar::Take(*out, pos);
+        if (out->num_rows() == 0) continue;
+      }
+      s->emitted += static_cast<uint64_t>(out->num_rows());
+      emitted_ += static_cast<uint64_t>(out->num_rows());
+      // Ad-hoc contents.
+      if (s->mv_upsert && !d.keys.empty() && !s->changelog_output) {
+        ++mv_updates_;
+        for (int64_t r = 0; r < out->num_rows(); ++r) {
+          const std::string& key = d.keys[static_cast<size_t>(r)];
+          std::vector<columnar::Scalar> row;
+          for (int c = 0; c < out->num_columns(); ++c)
+            row.push_back(columnar::GetScalar(*out->column(c), r));
+          if (!s->upserts.count(key)) s->upsert_order.push_back(key);
+          s->upserts[key] = std::move(row);
+        }
+      } else {
+        Retain(s, out);
+      }
+      for (auto& sub : s->subs) sub->Deliver(out);
+      s->subs.erase(
+          std::remove_if(s->subs.begin(), s->subs.end(),
+                         [](const std::shared_ptr<SubscriptionImpl>& x) { return x->cancelled(); }),
+          s->subs.end());
+      Delta down;
+      down.batch = out;
+      for (Node* next : s->downstream) LAMINAR_RETURN_NOT_OK(ProcessStream(next, down));
+    }
+    return Status::OK();
+  }
+
+  SchemaPtr DataSchema(const Node& s) const {
+    if (!s.changelog_output) return s.schema;
+    std::vector<FieldPtr> f(s.schema->fields().begin(), s.schema->fields().end() - 1);
+    return std::make_shared<Schema>(f);
+  }
+
+  Status PropagateWatermarks(Node* from) {
+    for (Node* s : from->downstream) {
+      Node* in = Find(s->input);
+      int64_t wm = in != nullptr ? in->watermark : INT64_MIN;
+      if (wm <= s->watermark) continue;
+      s->watermark = wm;
+      s->has_watermark = true;
+      for (size_t i = 0; i < s->ops.size(); ++i) {
+        std::vector<Delta> out;
+        LAMINAR_RETURN_NOT_OK(s->ops[i]->AdvanceWatermark(wm, &out));
+        if (!out.empty()) LAMINAR_RETURN_NOT_OK(RunOps(s, i + 1, out));
+      }
+      LAMINAR_RETURN_NOT_OK(PropagateWatermarks(s));
+    }
+    return Status::OK();
+  }
+
+  // --- statements ----------------------------------------------------------------------------
+  Result<ExecuteResult> Ddl(const std::string& type, const std::string& name) {
+    ExecuteResult r;
+    r.kind = ExecuteResult::Kind::kDdl;
+    r.statement_type = type;
+    r.object_name = name;
+    return r;
+  }
+
+  Result<ExecuteResult> Metadata(Result<RecordBatchPtr> batch) {
+    if (!batch.ok()) return batch.status();
+    ExecuteResult r;
+    r.kind = ExecuteResult::Kind::kMetadata;
+    r.schema = (*batch)->schema();
+    r.batches = {*batch};
+    return r;
+  }
+
+  Status CheckNewName(const std::string& name, bool or_replace, bool* skip, bool if_not_exists,
+                      const char* what) {
+    *skip = false;
+    Node* existing = Find(name);
+    if (existing == nullptr && !sinks_.count(name)) return Status::OK();
+    if (if_not_exists) {
+      *skip = true;
+      return Status::OK();
+    }
+    if (or_replace && existing != nullptr) return DropNode(existing, true);
+    return Status::AlreadyExists(
+        fmt::format("{} '{}' already exists", what, name),
+        std::string(what) == "Sink" ? ErrorCode::kSinkAlreadyExists : ErrorCode::kAlreadyExists);
+  }
+
+  Node* AddNode(std::unique_ptr<Node> node) {
+    node->creation_order = ++creation_counter_;
+    Node* raw = node.get();
+    nodes_[Lower(raw->name)] = std::move(node);
+    return raw;
+  }
+
+  Result<ExecuteResult> CreateSource(const sql::CreateSourceStmt& st) {
+    const std::string name = st.name.value;
+    bool skip;
+    LAMINAR_RETURN_NOT_OK(CheckNewName(name, st.or_replace, &skip, st.if_not_exists, "Source"));
+    if (skip) return Ddl("CREATE SOURCE", name);
+    if (st.columns.empty()) {
+      return Status::Invalid(
+          fmt::format("source '{}' has no columns and its connector cannot discover a "
+                      "schema; list the columns",
+                      name),
+          ErrorCode::kSqlUnsupported);
+    }
+    if (st.connector && st.connector->name != "generator" && st.connector->name != "datagen") {
+      return Status::NotImplemented(
+          fmt::format("connector '{}' is not available in this build yet", st.connector->name),
+          ErrorCode::kConnectorConfig);
+    }
+    auto node = std::make_unique<Node>();
+    node->name = name;
+    node->kind = sql::RelationInfo::Kind::kSource;
+    node->create_sql = st.source_text;
+    std::vector<FieldPtr> fields;
+    std::set<std::string> seen;
+    for (const auto& c : st.columns) {
+      if (!seen.insert(c.name.value).second) {
+        return Status::Invalid(
+            fmt::format("duplicate column '{}' in source '{}'", c.name.value, name),
+            ErrorCode::kSqlUnsupported);
+      }
+      LAMINAR_ASSIGN_OR_RETURN(auto t, sql::BindType(c.type));
+      fields.push_back(std::make_shared<Field>(c.name.value, t, !c.not_null));
+    }
+    node->schema = std::make_shared<Schema>(fields);
+    if (st.watermark) {
+      const auto& wm = *st.watermark;
+      int idx = node->schema->GetFieldIndex(wm.column.value);
+      if (idx < 0) {
+        return Status::NotFound(
+            fmt::format("watermark column '{}' not found in source '{}'", wm.column.value, name),
+            ErrorCode::kColumnNotFound);
+      }
+      auto tid = node->schema->field(idx)->type->id();
+      if (tid != columnar::TypeId::kTimestamp) {
+        return Status::Invalid(
+            fmt::format("watermark column '{}' must be a TIMESTAMP, got {}", wm.column.value,
+                        node->schema->field(idx)->type->ToString()),
+            ErrorCode::kWatermarkRequired);
+      }
+      node->wm_column = idx;
+      node->wm_column_name = wm.column.value;
+      if (wm.expr) {
+        const sql::Expr& e = *wm.expr;
+        if (e.kind == sql::ExprKind::kFunction &&
+            e.As<sql::FunctionCallExpr>().name.value == "proctime") {
+          node->proctime = true;
+        } else if (e.kind == sql::ExprKind::kBinary &&
+                   e.As<sql::BinaryExpr>().op == sql::BinaryOp::kSub) {
+          LAMINAR_ASSIGN_OR_RETURN(
+              node->wm_delay, sql::BindDuration(*e.As<sql::BinaryExpr>().right, "watermark delay"));
+        } else if (e.kind == sql::ExprKind::kColumnRef) {
+          node->wm_delay = 0;
+        } else {
+          node->wm_delay = kMicrosPerSecond;
+        }
+      }
+      node->has_watermark = true;
+    }
+    if (st.connector) node->connector = st.connector->name;
+    if (st.format) node->format = st.format->name;
+    Node* src = AddNode(std::move(node));
+    auto late = std::make_unique<Node>();
+    late->name = name + "_late";
+    late->kind = sql::RelationInfo::Kind::kLateStream;
+    late->schema = src->schema;
+    late->query_text = "late rows of " + name;
+    src->late_node = AddNode(std::move(late));
+    LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
+    return Ddl("CREATE SOURCE", name);
+  }
+
+  Result<ExecuteResult> CreateStream(const sql::CreateStreamStmt& st) {
+    const std::string name = st.name.value;
+    const bool is_mv = st.object == sql::ObjectKind::kMaterializedView;
+    const char* what = is_mv ? "Materialized view" : "Stream";
+    bool skip;
+    LAMINAR_RETURN_NOT_OK(CheckNewName(name, st.or_replace, &skip, st.if_not_exists, what));
+    const std::string stmt_type = is_mv ? "CREATE MATERIALIZED VIEW" : "CREATE STREAM";
+    if (skip) return Ddl(stmt_type, name);
+    LAMINAR_ASSIGN_OR_RETURN(
+        auto bound, sql::BindQuery(*st.query, *this, sql::BindMode::kStreaming, st.source_text));
+    execution::AggregateOptions opts;
+    switch (bound.info.emit) {
+      case sql::EmitKind::kOnWindowClose:
+      case sql::EmitKind::kFinal:
+      case sql::EmitKind::kAfterWatermark:
+      case sql::EmitKind::kOnWatermark:
+        opts.emit = execution::EmitMode::kOnClose;
+        break;
+      case sql::EmitKind::kChanges:
+        opts.emit = execution::EmitMode::kChanges;
+        break;
+      default:
+        opts.emit = execution::EmitMode::kOnUpdate;
+        break;
+    }
+    opts.allowed_lateness =
+        bound.info.emit == sql::EmitKind::kFinal ? 0 : bound.info.allowed_lateness;
+    auto node = std::make_unique<Node>();
+    node->name = name;
+    node->kind =
+        is_mv ? sql::RelationInfo::Kind::kMaterializedView : sql::RelationInfo::Kind::kStream;
+    node->create_sql = st.source_text;
+    node->query_text = st.query_text;
+    LAMINAR_ASSIGN_OR_RETURN(node->ops, execution::CompilePipeline(bound.plan, opts, &node->input));
+    Node* input = Find(node->input);
+    if (input == nullptr) return Status::NotFound("input '" + node->input + "' not found");
+    if (input->changelog_output && bound.info.has_aggregate) {
+      for (const auto* p = bound.plan.get(); p != nullptr;
+           p = p->inputs.empty() ? nullptr : p->inputs[0].get()) {
+        for (const auto& a : p->aggregates) {
+          if (!a.retractable) {
+            return Status::Invalid(
+                fmt::format(
+                    "aggregate {} cannot consume the changelog stream '{}': it cannot retract "
+                    "rows; use SUM, COUNT, AVG, MIN or MAX",
+                    a.display, input->name),
+                ErrorCode::kPlanningFailed);
+          }
+        }
+      }
+    }
+    node->changelog_output = bound.info.changelog_output;
+    node->mv_upsert = bound.info.has_aggregate && !bound.info.append_only;
+    std::vector<FieldPtr> fields = bound.plan->schema->fields();
+    if (node->changelog_output)
+      fields.push_back(std::make_shared<Field>(kWeightColumn, columnar::int64(), false));
+    node->schema = std::make_shared<Schema>(fields);
+    node->has_watermark = input->has_watermark;
+    node->bound = std::move(bound);
+    Node* raw = AddNode(std::move(node));
+    input->downstream.push_back(raw);
+    // Bring the new stream's watermark up to date (no data is replayed into it).
+    raw->watermark = INT64_MIN;
+    LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
+    return Ddl(stmt_type, name);
+  }
+
+  Result<ExecuteResult> CreateTable(const sql::CreateTableStmt& st) {
+    const std::string name = st.name.value;
+    bool skip;
+    LAMINAR_RETURN_NOT_OK(CheckNewName(name, st.or_replace, &skip, st.if_not_exists, "Table"));
+    if (skip) return Ddl("CREATE TABLE", name);
+    auto node = std::make_unique<Node>();
+    node->name = name;
+    node->kind = sql::RelationInfo::Kind::kTable;
+    node->create_sql = st.source_text;
+    std::vector<FieldPtr> fields;
+    for (const auto& c : st.columns) {
+      LAMINAR_ASSIGN_OR_RETURN(auto t, sql::BindType(c.type));
+      fields.push_back(std::make_shared<Field>(c.name.value, t, !c.not_null && !c.primary_key));
+      if (c.primary_key) node->pk_columns.push_back(static_cast<int>(fields.size() - 1));
+    }
+    node->schema = std::make_shared<Schema>(fields);
+    for (const auto& k : st.primary_key) {
+      int idx = node->schema->GetFieldIndex(k.value);
+      if (idx < 0) {
+        return Status::NotFound(
+            fmt::format("primary key column '{}' not found in table '{}'", k.value, name),
+            ErrorCode::kColumnNotFound);
+      }
+      node->pk_columns.push_back(idx);
+    }
+    if (st.lookup && node->pk_columns.empty()) {
+      return Status::Invalid(fmt::format("lookup table '{}' needs a PRIMARY KEY", name),
+                             ErrorCode::kTemporalJoinNoPk);
+    }
+    AddNode(std::move(node));
+    LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
+    return Ddl(st.lookup ? "CREATE LOOKUP TABLE" : "CREATE TABLE", name);
+  }
+
+  Result<ExecuteResult> CreateSink(const sql::CreateSinkStmt& st) {
+    const std::string name = st.name.value;
+    bool skip;
+    LAMINAR_RETURN_NOT_OK(CheckNewName(name, st.or_replace, &skip, st.if_not_exists, "Sink"));
+    if (skip) return Ddl("CREATE SINK", name);
+    if (!st.from_name.empty()) {
+      std::string from = st.from_name.back().value;
+      if (Find(from) == nullptr) {
+        return Status::NotFound(
+            fmt::format("sink '{}' reads '{}', which does not exist", name, from),
+            ErrorCode::kTableNotFound);
+      }
+      sinks_[name] = from;
+    } else {
+      sinks_[name] = "(query)";
+    }
+    if (st.connector) {
+      sinks_.erase(name);
+      return Status::NotImplemented(
+          fmt::format("sink connector '{}' is not available in this build yet", st.connector->name),
+          ErrorCode::kConnectorConfig);
+    }
+    sink_sql_[name] = st.source_text;
+    LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
+    return Ddl("CREATE SINK", name);
+  }
+
+  Status DropNode(Node* n, bool cascade) {
+    std::vector<Node*> deps;
+    for (Node* d : n->downstream) deps.push_back(d);
+    if (!deps.empty() && !cascade) {
+      std::string names;
+      for (auto* d : deps) names += (names.empty() ? "" : ", ") + d->name;
+      return Status::Invalid(
+          fmt::format("cannot drop {} '{}': it is depended on by {}. Use CASCADE to drop them too",
+                      n->KindName(), n->name, names),
+          ErrorCode::kInvalidOperation);
+    }
+    for (Node* d : deps) LAMINAR_RETURN_NOT_OK(DropNode(d, true));
+    if (n->late_node) {
+      LAMINAR_RETURN_NOT_OK(DropNode(n->late_node, true));
+      n->late_node = nullptr;
+    }
+    if (Node* in = Find(n->input)) {
+      auto& ds = in->downstream;
+      ds.erase(std::remove(ds.begin(), ds.end(), n), ds.end());
+    }
+    for (auto& s : n->subs) s->Cancel();
+    nodes_.erase(Lower(n->name));
+    return Status::OK();
+  }
+
+  Result<ExecuteResult> Drop(const sql::DropStmt& st) {
+    std::string name = st.name.back().value;
+    std::string type = std::string("DROP ") + sql::ObjectKindName(st.object);
+    if (st.object == sql::ObjectKind::kSink) {
+      if (!sinks_.count(name)) {
+        if (st.if_exists) return Ddl(type, name);
+        return Status::NotFound(fmt::format("Sink '{}' not found", name), ErrorCode::kSinkNotFound);
+      }
+      sinks_.erase(name);
+      LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
+      return Ddl(type, name);
+    }
+    Node* n = Find(name);
+    auto want = [&]() {
+      switch (st.object) {
+        case sql::ObjectKind::kSource:
+          return sql::RelationInfo::Kind::kSource;
+        case sql::ObjectKind::kMaterializedView:
+          return sql::RelationInfo::Kind::kMaterializedView;
+        case sql::ObjectKind::kTable:
+        case sql::ObjectKind::kLookupTable:
+          return sql::RelationInfo::Kind::kTable;
+        default:
+          return sql::RelationInfo::Kind::kStream;
+      }
+    }();
+    if (n == nullptr || n->kind != want) {
+      if (st.if_exists) return Ddl(type, name);
+      ErrorCode code = st.object == sql::ObjectKind::kSource ? ErrorCode::kSourceNotFound
+                                                             : ErrorCode::kTableNotFound;
+      std::string what = sql::ObjectKindName(st.object);
+      std::string pretty = what.empty() ? "Object" : what.substr(0, 1) + ToLower(what.substr(1));
+      return Status::NotFound(fmt::format("{} '{}' not found", pretty, name), code);
+    }
+    LAMINAR_RETURN_NOT_OK(DropNode(n, st.cascade));
+    LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
+    return Ddl(type, name);
+  }
+
+  Result<ExecuteResult> Insert(const sql::InsertStmt& st) {
+    std::string name = st.table.back().value;
+    Node* n = Find(name);
+    if (n == nullptr || (n->kind != sql::RelationInfo::Kind::kSource &&
+                         n->kind != sql::RelationInfo::Kind::kTable)) {
+      if (n != nullptr) {
+        return Status::Invalid(
+            fmt::format("cannot INSERT INTO {} '{}': only sources and tables accept rows",
+                        n->KindName(), name),
+            ErrorCode::kConnectorWrite);
+      }
+      return Status::NotFound(fmt::format("Source '{}' not found", name),
+                              ErrorCode::kSourceNotFound);
+    }
+    // Column mapping.
+    std::vector<int> target;
+    if (st.columns.empty()) {
+      for (int i = 0; i < n->schema->num_fields(); ++i) target.push_back(i);
+    } else {
+      for (const auto& c : st.columns) {
+        int idx = n->schema->GetFieldIndex(c.value);
+        if (idx < 0) {
+          std::string best = ClosestMatch(c.value, n->schema->field_names());
+          return Status::NotFound(fmt::format("column '{}' not found in '{}'{}", c.value, name,
+                                              best.empty() ? "" : "; did you mean '" + best + "'?"),
+                                  ErrorCode::kColumnNotFound);
+        }
+        target.push_back(idx);
+      }
+    }
+    if (!st.query || st.query->body->kind != sql::QueryBodyKind::kValues) {
+      return Status::NotImplemented("INSERT INTO ... SELECT is not supported yet; use VALUES",
+                                    ErrorCode::kSqlUnsupported);
+    }
+    std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
+    for (const auto& f : n->schema->fields()) builders.push_back(columnar::MakeBuilder(f->type));
+    int64_t rows = 0;
+    for (const auto& row : st.query->body->values) {
+      ++rows;
+      if (row.size() != target.size()) {
+        return Status::Invalid(fmt::format("INSERT row {} has {} values but '{}' expects {}", rows,
+                                           row.size(), name, target.size()),
+                               ErrorCode::kConnectorWrite);
+      }
+      std::vector<columnar::Scalar> values(static_cast<size_t>(n->schema->num_fields()));
+      for (int i = 0; i < n->schema->num_fields(); ++i)
+        values[static_cast<size_t>(i)] = columnar::Scalar::Null(n->schema->field(i)->type);
+      for (size_t i = 0; i < row.size(); ++i) {
+        const auto& field = n->schema->field(target[i]);
+        LAMINAR_ASSIGN_OR_RETURN(auto e, sql::BindScalar(*row[i], nullptr));
+        auto v = function::EvaluateConstant(function::Cast(e, field->type));
+        if (!v.ok()) {
+          return Status::Invalid(fmt::format("INSERT row {}, column '{}': {}", rows, field->name,
+                                             v.status().message()),
+                                 ErrorCode::kConnectorWrite);
+        }
+        values[static_cast<size_t>(target[i])] = *v;
+      }
+      for (int i = 0; i < n->schema->num_fields(); ++i) {
+        if (values[static_cast<size_t>(i)].is_null() && !n->schema->field(i)->nullable) {
+          return Status::Invalid(fmt::format("INSERT row {}: column '{}' is NOT NULL", rows,
+                                             n->schema->field(i)->name),
+                                 ErrorCode::kConnectorWrite);
+        }
+        LAMINAR_RETURN_NOT_OK(
+            builders[static_cast<size_t>(i)]->AppendScalar(values[static_cast<size_t>(i)]));
+      }
+    }
+    std::vector<ArrayPtr> cols;
+    for (auto& b : builders) cols.push_back(b->Finish());
+    auto batch = std::make_shared<const RecordBatch>(n->schema, rows, cols);
+    ExecuteResult r;
+    r.kind = ExecuteResult::Kind::kRowsAffected;
+    r.rows_affected = static_cast<uint64_t>(rows);
+    if (n->kind == sql::RelationInfo::Kind::kTable) {
+      LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
+      for (int64_t i = 0; i < rows; ++i) {
+        std::string key;
+        std::vector<columnar::Scalar> row;
+        for (int c = 0; c < batch->num_columns(); ++c)
+          row.push_back(columnar::GetScalar(*batch->column(c), i));
+        if (n->pk_columns.empty()) {
+          key = std::to_string(n->table_order.size());
+        } else {
+          for (int c : n->pk_columns) key += row[static_cast<size_t>(c)].ToString() + "\x1f";
+        }
+        if (!n->table_rows.count(key)) n->table_order.push_back(key);
+        n->table_rows[key] = std::move(row);
+      }
+      return r;
+    }
+    LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatch, EncodeBatch(n->name, *batch)));
+    if (state_ == PipelineState::kCreated) state_ = PipelineState::kRunning;
+    LAMINAR_RETURN_NOT_OK(IngestSource(n, batch));
+    return r;
+  }
+
+  Result<std::vector<RecordBatchPtr>> ScanRelation(const std::string& relation) {
+    Node* n = Find(relation);
+    if (n == nullptr)
+      return Status::NotFound("relation '" + relation + "' not found", ErrorCode::kTableNotFound);
+    std::vector<RecordBatchPtr> out;
+    if (n->kind == sql::RelationInfo::Kind::kTable || !n->upserts.empty()) {
+      std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
+      for (const auto& f : n->schema->fields()) builders.push_back(columnar::MakeBuilder(f->type));
+      auto& rows = n->kind == sql::RelationInfo::Kind::kTable ? n->table_rows : n->upserts;
+      auto& order = n->kind == sql::RelationInfo::Kind::kTable ? n->table_order : n->upsert_order;
+      int64_t count = 0;
+      for (const auto& key : order) {
+        auto it = rows.find(key);
+        if (it == rows.end()) continue;
+        for (size_t c = 0; c < it->second.size(); ++c)
+          LAMINAR_RETURN_NOT_OK(builders[c]->AppendScalar(it->second[c]));
+        ++count;
+      }
+      std::vector<ArrayPtr> cols;
+      for (auto& b : builders) cols.push_back(b->Finish());
+      out.push_back(std::make_shared<const RecordBatch>(n->schema, count, cols));
+      return out;
+    }
+    out.assign(n->retained.begin(), n->retained.end());
+    return out;
+  }
+
+  Result<ExecuteResult> AdHoc(const sql::Query& q) {
+    LAMINAR_ASSIGN_OR_RETURN(auto bound, sql::BindQuery(q, *this, sql::BindMode::kAdHoc));
+    LAMINAR_ASSIGN_OR_RETURN(
+        auto batches, execution::ExecuteBatchPlan(bound.plan, [this](const std::string& rel) {
+          return ScanRelation(rel);
+        }));
+    ExecuteResult r;
+    r.kind = ExecuteResult::Kind::kQuery;
+    r.schema = bound.plan->schema;
+    r.batches = std::move(batches);
+    return r;
+  }
+
+  Result<ExecuteResult> Show(const sql::ShowStmt& st) {
+    using columnar::utf8;
+    std::vector<std::vector<columnar::Scalar>> rows;
+    std::vector<const Node*> sorted;
+    for (const auto& [n, node] : nodes_) sorted.push_back(node.get());
+    std::sort(sorted.begin(), sorted.end(),
+              [](const Node* a, const Node* b) { return a->name < b->name; });
+    switch (st.what) {
+      case sql::ShowKind::kSources:
+        for (const Node* n : sorted) {
+          if (n->kind != sql::RelationInfo::Kind::kSource) continue;
+          rows.push_back({Str(n->name),
+                          n->connector.empty() ? columnar::Scalar::Null(utf8()) : Str(n->connector),
+                          n->format.empty() ? columnar::Scalar::Null(utf8()) : Str(n->format),
+                          n->wm_column_name.empty() ? columnar::Scalar::Null(utf8())
+                                                    : Str(n->wm_column_name)});
+        }
+        return Metadata(MakeMetadata({{"source_name", utf8()},
+                                      {"connector", utf8()},
+                                      {"format", utf8()},
+                                      {"watermark_column", utf8()}},
+                                     rows));
+      case sql::ShowKind::kSinks:
+        for (const auto& [name, from] : sinks_) {
+          rows.push_back({Str(name), Str(from), columnar::Scalar::Null(utf8()),
+                          columnar::Scalar::Null(utf8())});
+        }
+        return Metadata(MakeMetadata(
+            {{"sink_name", utf8()}, {"input", utf8()}, {"connector", utf8()}, {"format", utf8()}},
+            rows));
+      case sql::ShowKind::kStreams:
+        for (const Node* n : sorted) {
+          if (n->kind != sql::RelationInfo::Kind::kStream) continue;
+          rows.push_back({Str(n->name), Str(n->query_text)});
+        }
+        return Metadata(MakeMetadata({{"stream_name", utf8()}, {"sql", utf8()}}, rows));
+      case sql::ShowKind::kMaterializedViews:
+        for (const Node* n : sorted) {
+          if (n->kind != sql::RelationInfo::Kind::kMaterializedView) continue;
+          rows.push_back({Str(n->name), Str(n->query_text), Str("Running")});
+        }
+        return Metadata(
+            MakeMetadata({{"view_name", utf8()}, {"sql", utf8()}, {"state", utf8()}}, rows));
+      case sql::ShowKind::kTables:
+      case sql::ShowKind::kLookupTables:
+        for (const Node* n : sorted) {
+          if (n->kind != sql::RelationInfo::Kind::kTable) continue;
+          std::string pk;
+          for (int c : n->pk_columns) pk += (pk.empty() ? "" : ", ") + n->schema->field(c)->name;
+          rows.push_back({Str(n->name), Str(pk),
+                          columnar::Scalar::Int64(static_cast<int64_t>(n->table_rows.size())),
+                          columnar::Scalar::Null(utf8())});
+        }
+        return Metadata(MakeMetadata({{"name", utf8()},
+                                      {"primary_key", utf8()},
+                                      {"row_count", columnar::int64()},
+                                      {"connector", utf8()}},
+                                     rows));
+      case sql::ShowKind::kQueries: {
+        int64_t id = 0;
+        for (const Node* n : sorted) {
+          if (n->kind != sql::RelationInfo::Kind::kStream &&
+              n->kind != sql::RelationInfo::Kind::kMaterializedView)
+            continue;
+          rows.push_back(
+              {columnar::Scalar::Int64(++id), Str(n->query_text), columnar::Scalar::Boolean(true)});
+        }
+        return Metadata(MakeMetadata(
+            {{"query_id", columnar::int64()}, {"sql", utf8()}, {"active", columnar::boolean()}},
+            rows));
+      }
+      case sql::ShowKind::kCheckpointStatus: {
+        std::vector<std::string> srcs;
+        for (const Node* n : sorted) {
+          if (n->kind == sql::RelationInfo::Kind::kSource) srcs.push_back(n->name);
+        }
+        std::string s;
+        for (auto& x : srcs) s += (s.empty() ? "" : ",") + x;
+        std::string k;
+        for (auto& [name, from] : sinks_) k += (k.empty() ? "" : ",") + name;
+        if (checkpoint_id_ > 0) {
+          rows.push_back({columnar::Scalar::Int64(static_cast<int64_t>(checkpoint_id_)),
+                          columnar::Scalar::Int64(static_cast<int64_t>(checkpoint_id_)),
+                          columnar::Scalar::Int64(last_checkpoint_ms_), Str(s), Str(k),
+                          columnar::Scalar::Int64(static_cast<int64_t>(checkpoint_id_))});
+        }
+        return Metadata(MakeMetadata({{"checkpoint_id", columnar::int64()},
+                                      {"epoch", columnar::int64()},
+                                      {"timestamp_ms", columnar::int64()},
+                                      {"sources", utf8()},
+                                      {"sinks", utf8()},
+                                      {"total_checkpoints", columnar::int64()}},
+                                     rows));
+      }
+    }
+    return Status::Internal("unknown SHOW");
+  }
+
+  Result<ExecuteResult> Describe(const sql::DescribeStmt& st) {
+    std::string name = st.name.back().value;
+    Node* n = Find(name);
+    if (n == nullptr) {
+      std::string best = ClosestMatch(name, RelationNames());
+      return Status::NotFound(fmt::format("table '{}' not found{}", name,
+                                          best.empty() ? "" : "; did you mean '" + best + "'?"),
+                              ErrorCode::kTableNotFound);
+    }
+    std::vector<std::vector<columnar::Scalar>> rows;
+    for (const auto& f : n->schema->fields()) {
+      rows.push_back(
+          {Str(f->name), Str(f->type->ToString()), columnar::Scalar::Boolean(f->nullable)});
+    }
+    return Metadata(MakeMetadata({{"column_name", columnar::utf8()},
+                                  {"data_type", columnar::utf8()},
+                                  {"nullable", columnar::boolean()}},
+                                 rows));
+  }
+
+  Result<ExecuteResult> ShowCreate(const sql::ShowCreateStmt& st) {
+    std::string name = st.name.back().value;
+    std::string text;
+    if (Node* n = Find(name)) {
+      text = n->create_sql;
+    } else if (sink_sql_.count(name)) {
+      text = sink_sql_[name];
+    } else {
+      return Status::NotFound(fmt::format("'{}' not found", name), ErrorCode::kTableNotFound);
+    }
+    return Metadata(MakeMetadata({{"create_statement", columnar::utf8()}}, {{Str(text)}}));
+  }
+
+  Result<ExecuteResult> Explain(const sql::ExplainStmt& st) {
+    std::vector<std::vector<columnar::Scalar>> rows;
+    const sql::Statement& inner = *st.statement;
+    const sql::Query* q = nullptr;
+    std::string name;
+    if (inner.kind == sql::StatementKind::kQuery) {
+      q = inner.As<sql::QueryStmt>().query.get();
+    } else if (inner.kind == sql::StatementKind::kCreateStream) {
+      q = inner.As<sql::CreateStreamStmt>().query.get();
+      name = inner.As<sql::CreateStreamStmt>().name.value;
+    } else {
+      rows.push_back({Str("plan_type"), Str("Standard")});
+      return Metadata(
+          MakeMetadata({{"plan_key", columnar::utf8()}, {"plan_value", columnar::utf8()}}, rows));
+    }
+    auto mode = inner.kind == sql::StatementKind::kQuery ? sql::BindMode::kAdHoc
+                                                         : sql::BindMode::kStreaming;
+    LAMINAR_ASSIGN_OR_RETURN(auto bound, sql::BindQuery(*q, *this, mode));
+    rows.push_back({Str("plan_type"), Str("Query")});
+    if (!name.empty()) rows.push_back({Str("query_name"), Str(name)});
+    std::string window = "none";
+    for (const auto* p = bound.plan.get(); p != nullptr;
+         p = p->inputs.empty() ? nullptr : p->inputs[0].get()) {
+      if (p->kind == sql::PlanKind::kAggregate && p->window.kind != sql::WindowKind::kNone)
+        window = p->window.ToString();
+    }
+    rows.push_back({Str("window"), Str(window)});
+    rows.push_back({Str("emit"), Str(sql::EmitKindName(bound.info.emit))});
+    std::string srcs;
+    for (auto& s : bound.info.inputs) srcs += (srcs.empty() ? "" : ", ") + s;
+    rows.push_back({Str("source"), Str(srcs)});
+    std::string ring = bound.info.has_aggregate ? "Ring 0: filter/project -> Ring 1: aggregate"
+                                                : "Ring 0: filter/project";
+    rows.push_back({Str("execution"), Str(ring)});
+    rows.push_back({Str("logical_plan"), Str(bound.plan->ToString())});
+    if (st.analyze && inner.kind == sql::StatementKind::kQuery) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto res = AdHoc(*q);
+      auto ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      if (res.ok()) {
+        rows.push_back({Str("rows_produced"), Str(std::to_string(res->num_rows()))});
+        rows.push_back({Str("execution_time_ms"), Str(fmt::format("{:.3f}", ms))});
+        rows.push_back({Str("batches_processed"), Str(std::to_string(res->batches.size()))});
+      } else {
+        rows.push_back({Str("analyze_error"), Str(res.status().ToString())});
+      }
+    }
+    return Metadata(
+        MakeMetadata({{"plan_key", columnar::utf8()}, {"plan_value", columnar::utf8()}}, rows));
+  }
+
+  Result<ExecuteResult> ExecuteStatement(const sql::Statement& stmt) {
+    using K = sql::StatementKind;
+    switch (stmt.kind) {
+      case K::kQuery:
+        return AdHoc(*stmt.As<sql::QueryStmt>().query);
+      case K::kCreateSource:
+        return CreateSource(stmt.As<sql::CreateSourceStmt>());
+      case K::kCreateStream:
+        return CreateStream(stmt.As<sql::CreateStreamStmt>());
+      case K::kCreateSink:
+        return CreateSink(stmt.As<sql::CreateSinkStmt>());
+      case K::kCreateTable:
+        return CreateTable(stmt.As<sql::CreateTableStmt>());
+      case K::kDrop:
+        return Drop(stmt.As<sql::DropStmt>());
+      case K::kInsert:
+        return Insert(stmt.As<sql::InsertStmt>());
+      case K::kShow:
+        return Show(stmt.As<sql::ShowStmt>());
+      case K::kShowCreate:
+        return ShowCreate(stmt.As<sql::ShowCreateStmt>());
+      case K::kDescribe:
+        return Describe(stmt.As<sql::DescribeStmt>());
+      case K::kExplain:
+        return Explain(stmt.As<sql::ExplainStmt>());
+      case K::kCheckpoint: {
+        LAMINAR_ASSIGN_OR_RETURN(auto cp, Checkpoint());
+        return Ddl("CHECKPOINT", fmt::format("checkpoint_{}", cp.checkpoint_id));
+      }
+      case K::kSync: {
+        LAMINAR_RETURN_NOT_OK(Sync());
+        return Ddl("SYNC", "");
+      }
+      case K::kSet: {
+        const auto& s = stmt.As<sql::SetStmt>();
+        properties_[s.name] = s.value_text;
+        return Ddl("SET", s.name);
+      }
+      case K::kAlterSource: {
+        const auto& a = stmt.As<sql::AlterSourceStmt>();
+        if (a.action == sql::AlterSourceAction::kAdvanceWatermark) {
+          LAMINAR_ASSIGN_OR_RETURN(auto e, sql::BindScalar(*a.watermark, nullptr));
+          LAMINAR_ASSIGN_OR_RETURN(
+              auto v, function::EvaluateConstant(function::Cast(e, columnar::timestamp())));
+          if (v.is_null()) return Status::Invalid("watermark must not be NULL");
+          LAMINAR_RETURN_NOT_OK(AdvanceWatermarkOf(a.name.value, v.int_value(), true));
+          return Ddl("ALTER SOURCE", a.name.value);
+        }
+        return Status::NotImplemented("ALTER SOURCE ADD COLUMN / SET is not supported yet",
+                                      ErrorCode::kSqlUnsupported);
+      }
+      case K::kRestore:
+        return Status::NotImplemented(
+            "RESTORE FROM CHECKPOINT is not supported; recovery happens on open",
+            ErrorCode::kInvalidOperation);
+      case K::kSubscribe:
+      case K::kDeclareCursor:
+      case K::kFetch:
+      case K::kClose:
+        return Status::Invalid("SUBSCRIBE requires the pgwire endpoint or Database::Subscribe()",
+                               ErrorCode::kInvalidOperation);
+    }
+    return Status::Internal("unknown statement");
+  }
+
+  mutable std::recursive_mutex mu_;
+  Options options_;
+  std::map<std::string, std::unique_ptr<Node>> nodes_;
+  mutable std::map<std::string, sql::RelationInfo> rel_cache_;
+  std::map<std::string, std::string> sinks_;
+  std::map<std::string, std::string> sink_sql_;
+  std::map<std::string, std::string> properties_;
+  uint64_t creation_counter_ = 0;
+  std::unique_ptr<storage::WalWriter> wal_;
+  bool replaying_ = false;
+  PipelineState state_ = PipelineState::kCreated;
+  std::chrono::steady_clock::time_point start_time_;
+  uint64_t ingested_ = 0, emitted_ = 0, dropped_ = 0, cycles_ = 0, batches_ = 0, mv_updates_ = 0;
+  uint64_t checkpoint_id_ = 0;
+  int64_t last_checkpoint_ms_ = 0;
+};
+
+Status SourceHandleImpl::Push(RecordBatchPtr batch) {
+  return db_->PushBatch(name_, std::move(batch), true);
+}
+Status SourceHandleImpl::PushRows(const std::vector<std::vector<columnar::Scalar>>& rows) {
+  return db_->PushRows(name_, rows);
+}
+Status SourceHandleImpl::AdvanceWatermark(int64_t ts) {
+  return db_->AdvanceWatermarkOf(name_, ts, true);
+}
+int64_t SourceHandleImpl::watermark() const { return db_->WatermarkOf(name_); }
+size_t SourceHandleImpl::capacity() const { return db_->buffer_size(); }
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> Database::Open(Options options) {
+  auto db = std::make_unique<DatabaseImpl>(std::move(options));
+  LAMINAR_RETURN_NOT_OK(db->OpenStorage());
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace laminar

@@ -1,0 +1,665 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "columnar/builder.h"
+#include "columnar/scalar.h"
+#include "execution/operator.h"
+#include "function/aggregate/accumulator.h"
+#include "function/aggregate/group_table.h"
+#include "function/registry.h"
+
+namespace laminar::execution {
+
+using columnar::Array;
+using columnar::ArrayPtr;
+using columnar::RecordBatch;
+using columnar::Scalar;
+namespace fn = laminar::function;
+
+namespace {
+
+Delta TakeDelta(const Delta& in, const std::vector<int32_t>& sel) {
+  Delta out;
+  out.batch = columnar::Take(*in.batch, sel);
+  if (in.has_weights()) {
+    out.weights.reserve(sel.size());
+    for (int32_t i : sel) out.weights.push_back(in.weights[static_cast<size_t>(i)]);
+  }
+  if (!in.keys.empty()) {
+    out.keys.reserve(sel.size());
+    for (int32_t i : sel) out.keys.push_back(in.keys[static_cast<size_t>(i)]);
+  }
+  return out;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Filter / project
+
+Result<std::unique_ptr<FilterProjectOperator>> FilterProjectOperator::MakeFilter(
+    const function::ExprPtr& predicate) {
+  auto op = std::unique_ptr<FilterProjectOperator>(new FilterProjectOperator());
+  LAMINAR_ASSIGN_OR_RETURN(op->predicate_, fn::CompiledExpression::Compile(predicate));
+  op->description_ = "Filter: " + predicate->ToString();
+  return op;
+}
+
+Result<std::unique_ptr<FilterProjectOperator>> FilterProjectOperator::MakeProject(
+    const std::vector<function::ExprPtr>& exprs, SchemaPtr output_schema) {
+  auto op = std::unique_ptr<FilterProjectOperator>(new FilterProjectOperator());
+  std::string d = "Project: ";
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    LAMINAR_ASSIGN_OR_RETURN(auto c, fn::CompiledExpression::Compile(exprs[i]));
+    op->exprs_.push_back(std::move(c));
+    if (i) d += ", ";
+    d += exprs[i]->ToString();
+  }
+  op->output_schema_ = std::move(output_schema);
+  op->description_ = d;
+  return op;
+}
+
+Result<Delta> FilterProjectOperator::Apply(const Delta& input) const {
+  if (predicate_) {
+    LAMINAR_ASSIGN_OR_RETURN(auto sel, fn::EvaluateFilter(*predicate_, *input.batch));
+    if (static_cast<int64_t>(sel.size()) == input.num_rows()) return input;
+    return TakeDelta(input, sel);
+  }
+  std::vector<ArrayPtr> cols;
+  cols.reserve(exprs_.size());
+  for (const auto& e : exprs_) {
+    LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(*input.batch));
+    cols.push_back(std::move(col));
+  }
+  Delta out;
+  out.batch =
+      std::make_shared<const RecordBatch>(output_schema_, input.num_rows(), std::move(cols));
+  out.weights = input.weights;
+  out.keys = input.keys;
+  return out;
+}
+
+Status FilterProjectOperator::Process(const Delta& input, std::vector<Delta>* output) {
+  LAMINAR_ASSIGN_OR_RETURN(auto out, Apply(input));
+  if (out.num_rows() > 0) output->push_back(std::move(out));
+  return Status::OK();
+}
+
+std::string FilterProjectOperator::Describe() const { return description_; }
+
+// ---------------------------------------------------------------------------------------------
+// Aggregate
+
+struct AggregateOperator::State {
+  AggregateOptions options;
+  sql::TimeWindow window;
+  SchemaPtr output_schema;
+  int num_keys = 0;
+  std::vector<std::unique_ptr<fn::CompiledExpression>> key_exprs;
+  std::unique_ptr<fn::CompiledExpression> time_expr;
+  struct Agg {
+    std::vector<std::unique_ptr<fn::CompiledExpression>> args;
+    std::unique_ptr<fn::CompiledExpression> filter;
+    std::unique_ptr<fn::Accumulator> acc;
+    bool count_star = false;
+  };
+  std::vector<Agg> aggs;
+  std::string description;
+
+  // Group identity. Non-session: table over [window_start, window_end, keys...] (windowed) or
+  // [keys...]. Session: `key_table` over [keys...], sessions per key id, groups managed here.
+  std::unique_ptr<fn::GroupTable> table;
+  uint32_t num_groups = 0;  // accumulators sized to this
+  std::vector<int64_t> group_start, group_end;
+  std::vector<int64_t> group_rows;  // net weight of rows in the group
+  std::vector<uint32_t> group_key;  // session: key id of the group
+  // Closing order: (end, start) → groups in creation order.
+  std::map<std::pair<int64_t, int64_t>, std::vector<uint32_t>> open_windows;
+
+  struct Session {
+    int64_t start, end;
+    uint32_t group;
+  };
+  std::vector<std::vector<Session>> sessions;  // by key id
+  std::vector<uint32_t> free_groups;
+
+  // EMIT CHANGES: the last row emitted per group (keys + window + aggregates).
+  std::vector<std::vector<Scalar>> last_emitted;
+  std::vector<uint8_t> has_emitted;
+  std::vector<uint8_t> registered;  // windowed: group is listed in open_windows
+
+  int64_t watermark = INT64_MIN;
+  uint64_t late_dropped = 0;
+
+  bool windowed() const { return window.kind != sql::WindowKind::kNone; }
+  bool session() const { return window.kind == sql::WindowKind::kSession; }
+
+  void EnsureGroups(uint32_t n) {
+    if (n <= num_groups) return;
+    num_groups = n;
+    for (auto& a : aggs) a.acc->Resize(n);
+    group_start.resize(n, 0);
+    group_end.resize(n, 0);
+    group_rows.resize(n, 0);
+    group_key.resize(n, 0);
+    last_emitted.resize(n);
+    has_emitted.resize(n, 0);
+    registered.resize(n, 0);
+  }
+
+  uint32_t NewSessionGroup() {
+    uint32_t g;
+    if (!free_groups.empty()) {
+      g = free_groups.back();
+      free_groups.pop_back();
+    } else {
+      g = num_groups;
+      EnsureGroups(num_groups + 1);
+    }
+    group_rows[g] = 0;
+    has_emitted[g] = 0;
+    return g;
+  }
+
+  void FreeGroup(uint32_t g) {
+    for (auto& a : aggs) a.acc->Reset(g);
+    group_rows[g] = 0;
+    has_emitted[g] = 0;
+    registered[g] = 0;
+    last_emitted[g].clear();
+    if (session()) {
+      free_groups.push_back(g);
+    } else {
+      table->Erase(g).IgnoreError();
+    }
+  }
+
+  // Builds output rows for `groups`: [keys..., window_start, window_end, aggs...].
+  Result<RecordBatchPtr> BuildRows(const std::vector<uint32_t>& groups) {
+    std::vector<ArrayPtr> cols;
+    const int64_t n = static_cast<int64_t>(groups.size());
+    if (session()) {
+      std::vector<uint32_t> keys;
+      keys.reserve(groups.size());
+      for (uint32_t g : groups) keys.push_back(group_key[g]);
+      LAMINAR_ASSIGN_OR_RETURN(auto key_cols, table->GetKeys(keys));
+      for (auto& c : key_cols) cols.push_back(c);
+    } else {
+      LAMINAR_ASSIGN_OR_RETURN(auto key_cols, table->GetKeys(groups));
+      size_t first = windowed() ? 2 : 0;
+      for (size_t i = first; i < key_cols.size(); ++i) cols.push_back(key_cols[i]);
+    }
+    if (windowed()) {
+      std::vector<int64_t> s, e;
+      s.reserve(groups.size());
+      e.reserve(groups.size());
+      for (uint32_t g : groups) {
+        s.push_back(group_start[g]);
+        e.push_back(group_end[g]);
+      }
+      cols.push_back(columnar::MakeTimestampArray(s));
+      cols.push_back(columnar::MakeTimestampArray(e));
+    }
+    for (auto& a : aggs) {
+      LAMINAR_ASSIGN_OR_RETURN(auto arr, a.acc->Finalize(groups));
+      cols.push_back(arr);
+    }
+    return std::make_shared<const RecordBatch>(output_schema, n, std::move(cols));
+  }
+
+  static std::string KeyOf(const RecordBatch& rows, int64_t r, int num_key_cols) {
+    std::string k;
+    for (int c = 0; c < num_key_cols; ++c) {
+      k += columnar::GetScalar(*rows.column(c), r).ToString();
+      k.push_back('\x1f');
+    }
+    return k;
+  }
+
+  int NumIdentityColumns() const { return num_keys + (windowed() ? 2 : 0); }
+
+  // Emits current values of `groups` according to the emit mode.
+  Status EmitGroups(const std::vector<uint32_t>& groups, std::vector<Delta>* output) {
+    if (groups.empty()) return Status::OK();
+    if (options.emit != EmitMode::kChanges) {
+      std::vector<uint32_t> live;
+      for (uint32_t g : groups) {
+        if (group_rows[g] > 0 || options.emit == EmitMode::kOnClose) live.push_back(g);
+      }
+      if (live.empty()) return Status::OK();
+      LAMINAR_ASSIGN_OR_RETURN(auto rows, BuildRows(live));
+      Delta d;
+      d.batch = rows;
+      for (int64_t r = 0; r < rows->num_rows(); ++r) {
+        d.keys.push_back(KeyOf(*rows, r, NumIdentityColumns()));
+      }
+      output->push_back(std::move(d));
+      return Status::OK();
+    }
+    // Changelog: retract the previous row, insert the new one; skip unchanged groups.
+    LAMINAR_ASSIGN_OR_RETURN(auto rows, BuildRows(groups));
+    std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
+    for (const auto& f : output_schema->fields())
+      builders.push_back(columnar::MakeBuilder(f->type));
+    Delta d;
+    const int ncols = output_schema->num_fields();
+    for (size_t i = 0; i < groups.size(); ++i) {
+      uint32_t g = groups[i];
+      std::vector<Scalar> now;
+      now.reserve(static_cast<size_t>(ncols));
+      for (int c = 0; c < ncols; ++c)
+        now.push_back(columnar::GetScalar(*rows->column(c), static_cast<int64_t>(i)));
+      bool alive = group_rows[g] > 0;
+      if (has_emitted[g] && alive && now == last_emitted[g]) continue;
+      std::string key = KeyOf(*rows, static_cast<int64_t>(i), NumIdentityColumns());
+      if (has_emitted[g]) {
+        for (int c = 0; c < ncols; ++c)
+          LAMINAR_RETURN_NOT_OK(builders[static_cast<size_t>(c)]->AppendScalar(
+              last_emitted[g][static_cast<size_t>(c)]));
+        d.weights.push_back(-1);
+        d.keys.push_back(key);
+      }
+      if (alive) {
+        for (int c = 0; c < ncols; ++c)
+          LAMINAR_RETURN_NOT_OK(
+              builders[static_cast<size_t>(c)]->AppendScalar(now[static_cast<size_t>(c)]));
+        d.weights.push_back(1);
+        d.keys.push_back(key);
+        last_emitted[g] = std::move(now);
+        has_emitted[g] = 1;
+      } else {
+        has_emitted[g] = 0;
+        last_emitted[g].clear();
+      }
+    }
+    if (d.weights.empty()) return Status::OK();
+    std::vector<ArrayPtr> cols;
+    for (auto& b : builders) cols.push_back(b->Finish());
+    d.batch = std::make_shared<const RecordBatch>(
+        output_schema, static_cast<int64_t>(d.weights.size()), std::move(cols));
+    output->push_back(std::move(d));
+    return Status::OK();
+  }
+};
+
+AggregateOperator::~AggregateOperator() = default;
+
+Result<std::unique_ptr<AggregateOperator>> AggregateOperator::Make(const sql::PlanNode& node,
+                                                                   AggregateOptions options) {
+  auto op = std::unique_ptr<AggregateOperator>(new AggregateOperator());
+  op->state_ = std::make_unique<State>();
+  State& s = *op->state_;
+  s.options = options;
+  s.window = node.window;
+  s.output_schema = node.schema;
+  s.num_keys = static_cast<int>(node.group_exprs.size());
+  std::vector<columnar::DataTypePtr> key_types;
+  if (s.windowed() && !s.session()) {
+    key_types.push_back(columnar::timestamp());
+    key_types.push_back(columnar::timestamp());
+  }
+  for (const auto& e : node.group_exprs) {
+    LAMINAR_ASSIGN_OR_RETURN(auto c, fn::CompiledExpression::Compile(e));
+    s.key_exprs.push_back(std::move(c));
+    key_types.push_back(e->type);
+  }
+  s.table = std::make_unique<fn::GroupTable>(key_types);
+  if (s.windowed()) {
+    LAMINAR_ASSIGN_OR_RETURN(s.time_expr, fn::CompiledExpression::Compile(node.window.time_expr));
+  }
+  auto& reg = fn::FunctionRegistry::Global();
+  std::string desc = "Aggregate";
+  for (const auto& call : node.aggregates) {
+    State::Agg a;
+    std::vector<columnar::DataTypePtr> types;
+    for (const auto& e : call.args) {
+      LAMINAR_ASSIGN_OR_RETURN(auto c, fn::CompiledExpression::Compile(e));
+      a.args.push_back(std::move(c));
+      types.push_back(e->type);
+    }
+    if (call.filter) {
+      LAMINAR_ASSIGN_OR_RETURN(a.filter, fn::CompiledExpression::Compile(call.filter));
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto resolved,
+                             reg.ResolveAggregate(call.function, types, call.distinct));
+    a.acc = resolved.factory();
+    a.count_star = call.count_star;
+    s.aggs.push_back(std::move(a));
+  }
+  s.description = "Aggregate: " + std::to_string(s.num_keys) + " keys" +
+                  (s.windowed() ? ", window " + s.window.ToString() : "") + ", " +
+                  std::to_string(s.aggs.size()) + " aggregates";
+  return op;
+}
+
+Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output) {
+  State& s = *state_;
+  const RecordBatch& batch = *input.batch;
+  const int64_t n = batch.num_rows();
+  if (n == 0) return Status::OK();
+
+  std::vector<ArrayPtr> keys;
+  for (auto& k : s.key_exprs) {
+    LAMINAR_ASSIGN_OR_RETURN(auto col, k->Evaluate(batch));
+    keys.push_back(std::move(col));
+  }
+  // Row expansion for windows: row_idx[i] is the input row of expanded row i.
+  std::vector<int32_t> row_idx;
+  std::vector<int64_t> starts, ends;
+  bool identity = true;
+  ArrayPtr ts_col;
+  if (s.windowed()) {
+    LAMINAR_ASSIGN_OR_RETURN(ts_col, s.time_expr->Evaluate(batch));
+    const int64_t* ts = ts_col->values<int64_t>();
+    const auto& w = s.window;
+    const int64_t lateness = s.options.allowed_lateness;
+    row_idx.reserve(static_cast<size_t>(n));
+    for (int64_t r = 0; r < n; ++r) {
+      if (ts_col->IsNull(r)) {
+        identity = false;
+        continue;
+      }
+      const int64_t t = ts[r];
+      auto add = [&](int64_t st, int64_t en) {
+        if (s.watermark != INT64_MIN && en + lateness <= s.watermark) {
+          ++s.late_dropped;  // the window already closed
+          identity = false;
+          return;
+        }
+        row_idx.push_back(static_cast<int32_t>(r));
+        starts.push_back(st);
+        ends.push_back(en);
+      };
+      switch (w.kind) {
+        case sql::WindowKind::kTumble: {
+          int64_t st = FloorDiv(t - w.offset, w.size) * w.size + w.offset;
+          add(st, st + w.size);
+          break;
+        }
+        case sql::WindowKind::kHop: {
+          identity = false;
+          int64_t last = FloorDiv(t - w.offset, w.slide) * w.slide + w.offset;
+          std::vector<int64_t> found;
+          for (int64_t st = last; st > t - w.size; st -= w.slide) found.push_back(st);
+          for (auto it = found.rbegin(); it != found.rend(); ++it) add(*it, *it + w.size);
+          break;
+        }
+        case sql::WindowKind::kCumulate: {
+          identity = false;
+          int64_t base = FloorDiv(t, w.size) * w.size;
+          for (int64_t en = base + w.slide; en <= base + w.size; en += w.slide) {
+            if (en > t) add(base, en);
+          }
+          break;
+        }
+        case sql::WindowKind::kSession:
+          row_idx.push_back(static_cast<int32_t>(r));
+          starts.push_back(t);
+          ends.push_back(t + w.gap);
+          break;
+        case sql::WindowKind::kNone:
+          break;
+      }
+    }
+    if (static_cast<int64_t>(row_idx.size()) != n) identity = false;
+  }
+  const int64_t m = identity ? n : static_cast<int64_t>(row_idx.size());
+  if (m == 0) return Status::OK();
+  auto expand = [&](const ArrayPtr& a) -> ArrayPtr {
+    return identity ? a : columnar::Take(*a, row_idx);
+  };
+
+  std::vector<uint32_t> group_ids;
+  if (s.session()) {
+    // Assign each row to a session of its key, merging sessions a row bridges.
+    std::vector<ArrayPtr> k;
+    for (auto& c : keys) k.push_back(expand(c));
+    std::vector<uint32_t> key_ids;
+    LAMINAR_RETURN_NOT_OK(s.table->FindOrInsert(k, m, &key_ids));
+    if (s.sessions.size() < s.table->num_groups()) s.sessions.resize(s.table->num_groups());
+    std::vector<uint32_t> parent;  // union-find over session groups touched now
+    auto find = [&](uint32_t g) {
+      while (g < parent.size() && parent[g] != g) g = parent[g];
+      return g;
+    };
+    std::vector<std::pair<uint32_t, uint32_t>> merges;  // (src, dst)
+    group_ids.resize(static_cast<size_t>(m));
+    for (int64_t i = 0; i < m; ++i) {
+      auto& list = s.sessions[key_ids[static_cast<size_t>(i)]];
+      const int64_t t = starts[static_cast<size_t>(i)];
+      const int64_t e = ends[static_cast<size_t>(i)];
+      int first = -1;
+      for (size_t j = 0; j < list.size();) {
+        auto& sess = list[j];
+        if (sess.end >= t && sess.start <= e) {
+          if (first < 0) {
+            first = static_cast<int>(j);
+            sess.start = std::min(sess.start, t);
+            sess.end = std::max(sess.end, e);
+            ++j;
+          } else {
+            auto& keep = list[static_cast<size_t>(first)];
+            keep.start = std::min(keep.start, sess.start);
+            keep.end = std::max(keep.end, sess.end);
+            if (parent.size() < s.num_groups) {
+              size_t old = parent.size();
+              parent.resize(s.num_groups);
+              for (size_t p = old; p < parent.size(); ++p) parent[p] = static_cast<uint32_t>(p);
+            }
+            parent[sess.group] = keep.group;
+            merges.push_back({sess.group, keep.group});
+            list.erase(list.begin() + static_cast<std::ptrdiff_t>(j));
+          }
+        } else {
+          ++j;
+        }
+      }
+      if (first < 0) {
+        uint32_t g = s.NewSessionGroup();
+        s.group_key[g] = key_ids[static_cast<size_t>(i)];
+        list.push_back({t, e, g});
+        first = static_cast<int>(list.size() - 1);
+      }
+      group_ids[static_cast<size_t>(i)] = list[static_cast<size_t>(first)].group;
+    }
+    if (parent.size() < s.num_groups) {
+      size_t old = parent.size();
+      parent.resize(s.num_groups);
+      for (size_t p = old; p < parent.size(); ++p) parent[p] = static_cast<uint32_t>(p);
+    }
+    for (auto& g : group_ids) g = find(g);
+    for (auto [src, dst] : merges) {
+      uint32_t root = find(dst);
+      for (auto& a : s.aggs) LAMINAR_RETURN_NOT_OK(a.acc->Merge(root, *a.acc, src));
+      s.group_rows[root] += s.group_rows[src];
+      if (s.has_emitted[src]) {
+        // The merged-away session was already published (EMIT CHANGES): retract it.
+        std::vector<Delta> tmp;
+        s.group_rows[src] = 0;
+        LAMINAR_RETURN_NOT_OK(s.EmitGroups({src}, output));
+      }
+      s.FreeGroup(src);
+    }
+    // Refresh bounds of touched groups.
+    for (auto& list : s.sessions) {
+      for (auto& sess : list) {
+        s.group_start[sess.group] = sess.start;
+        s.group_end[sess.group] = sess.end;
+      }
+    }
+  } else {
+    std::vector<ArrayPtr> k;
+    if (s.windowed()) {
+      k.push_back(columnar::MakeTimestampArray(starts));
+      k.push_back(columnar::MakeTimestampArray(ends));
+    }
+    for (auto& c : keys) k.push_back(expand(c));
+    uint32_t before = s.table->num_groups();
+    LAMINAR_RETURN_NOT_OK(s.table->FindOrInsert(k, m, &group_ids));
+    s.EnsureGroups(std::max(s.table->num_groups(), before));
+    if (s.windowed()) {
+      for (int64_t i = 0; i < m; ++i) {
+        uint32_t g = group_ids[static_cast<size_t>(i)];
+        if (!s.registered[g]) {
+          s.registered[g] = 1;
+          s.group_start[g] = starts[static_cast<size_t>(i)];
+          s.group_end[g] = ends[static_cast<size_t>(i)];
+          s.open_windows[{s.group_end[g], s.group_start[g]}].push_back(g);
+        }
+      }
+    }
+  }
+  // Weights and filters, expanded.
+  std::vector<int64_t> weights;
+  const int64_t* wptr = nullptr;
+  if (input.has_weights()) {
+    weights.resize(static_cast<size_t>(m));
+    for (int64_t i = 0; i < m; ++i) {
+      weights[static_cast<size_t>(i)] =
+          input.weights[static_cast<size_t>(identity ? i : row_idx[static_cast<size_t>(i)])];
+    }
+    wptr = weights.data();
+  }
+  for (int64_t i = 0; i < m; ++i)
+    s.group_rows[group_ids[static_cast<size_t>(i)]] += wptr ? wptr[i] : 1;
+  for (auto& a : s.aggs) {
+    std::vector<ArrayPtr> args;
+    for (auto& e : a.args) {
+      LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(batch));
+      args.push_back(expand(col));
+    }
+    std::vector<uint8_t> mask;
+    if (a.filter) {
+      LAMINAR_ASSIGN_OR_RETURN(auto f, a.filter->Evaluate(batch));
+      auto fe = expand(f);
+      mask.resize(static_cast<size_t>(m));
+      for (int64_t i = 0; i < m; ++i)
+        mask[static_cast<size_t>(i)] = fe->IsValid(i) && fe->GetBool(i);
+    }
+    LAMINAR_RETURN_NOT_OK(
+        a.acc->Update(args, group_ids.data(), m, wptr, mask.empty() ? nullptr : mask.data()));
+  }
+  if (s.options.emit == EmitMode::kOnClose) return Status::OK();
+  // Changed groups in order of first touch.
+  std::vector<uint32_t> changed;
+  std::vector<uint8_t> seen(s.num_groups, 0);
+  for (uint32_t g : group_ids) {
+    if (!seen[g]) {
+      seen[g] = 1;
+      changed.push_back(g);
+    }
+  }
+  LAMINAR_RETURN_NOT_OK(s.EmitGroups(changed, output));
+  if (!s.windowed()) {
+    for (uint32_t g : changed) {
+      if (s.group_rows[g] <= 0 && !s.has_emitted[g]) s.FreeGroup(g);
+    }
+  }
+  return Status::OK();
+}
+
+Status AggregateOperator::AdvanceWatermark(int64_t watermark, std::vector<Delta>* output) {
+  State& s = *state_;
+  if (watermark <= s.watermark) return Status::OK();
+  s.watermark = watermark;
+  if (!s.windowed()) return Status::OK();
+  const int64_t limit = watermark - s.options.allowed_lateness;
+  std::vector<uint32_t> closing;
+  if (s.session()) {
+    struct Closed {
+      int64_t start, end;
+      uint32_t group;
+    };
+    std::vector<Closed> closed;
+    for (auto& list : s.sessions) {
+      for (size_t j = 0; j < list.size();) {
+        if (list[j].end <= limit) {
+          closed.push_back({list[j].start, list[j].end, list[j].group});
+          list.erase(list.begin() + static_cast<std::ptrdiff_t>(j));
+        } else {
+          ++j;
+        }
+      }
+    }
+    std::stable_sort(closed.begin(), closed.end(), [](const Closed& a, const Closed& b) {
+      return a.start != b.start ? a.start < b.start : a.end < b.end;
+    });
+    for (auto& c : closed) closing.push_back(c.group);
+  } else {
+    while (!s.open_windows.empty() && s.open_windows.begin()->first.first <= limit) {
+      auto& groups = s.open_windows.begin()->second;
+      closing.insert(closing.end(), groups.begin(), groups.end());
+      s.open_windows.erase(s.open_windows.begin());
+    }
+  }
+  if (closing.empty()) return Status::OK();
+  if (s.options.emit == EmitMode::kOnClose) {
+    std::vector<uint32_t> live;
+    for (uint32_t g : closing) {
+      if (s.group_rows[g] > 0) live.push_back(g);
+    }
+    LAMINAR_RETURN_NOT_OK(s.EmitGroups(live, output));
+  }
+  for (uint32_t g : closing) s.FreeGroup(g);
+  return Status::OK();
+}
+
+Result<RecordBatchPtr> AggregateOperator::Snapshot() const { return RecordBatchPtr(); }
+
+int64_t AggregateOperator::StateBytes() const {
+  int64_t total = state_->table->MemoryUsage();
+  for (const auto& a : state_->aggs) total += a.acc->MemoryUsage();
+  return total;
+}
+
+std::string AggregateOperator::Describe() const { return state_->description; }
+
+// ---------------------------------------------------------------------------------------------
+
+Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
+    const sql::PlanPtr& plan, const AggregateOptions& options, std::string* input) {
+  std::vector<std::unique_ptr<StreamOperator>> ops;
+  if (plan->kind == sql::PlanKind::kScan) {
+    *input = plan->relation;
+    return ops;
+  }
+  if (plan->inputs.size() != 1) {
+    return Status::NotImplemented(
+        fmt::format("{} in a continuous query is not supported yet",
+                    plan->kind == sql::PlanKind::kJoin ? "JOIN" : "this plan shape"));
+  }
+  LAMINAR_ASSIGN_OR_RETURN(ops, CompilePipeline(plan->inputs[0], options, input));
+  switch (plan->kind) {
+    case sql::PlanKind::kFilter: {
+      LAMINAR_ASSIGN_OR_RETURN(auto op, FilterProjectOperator::MakeFilter(plan->predicate));
+      ops.push_back(std::move(op));
+      break;
+    }
+    case sql::PlanKind::kProject: {
+      LAMINAR_ASSIGN_OR_RETURN(auto op,
+                               FilterProjectOperator::MakeProject(plan->exprs, plan->schema));
+      ops.push_back(std::move(op));
+      break;
+    }
+    case sql::PlanKind::kAggregate: {
+      LAMINAR_ASSIGN_OR_RETURN(auto op, AggregateOperator::Make(*plan, options));
+      ops.push_back(std::move(op));
+      break;
+    }
+    default:
+      return Status::NotImplemented(
+          "ORDER BY / LIMIT / UNION in a continuous query are not supported yet");
+  }
+  return ops;
+}
+
+}  // namespace laminar::execution

@@ -1,0 +1,1400 @@
+#include "sql/binder/binder.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "columnar/scalar.h"
+#include "common/string_util.h"
+#include "common/time_util.h"
+#include "function/evaluator.h"
+#include "function/registry.h"
+#include "sql/parser/parser.h"
+
+namespace laminar::sql {
+
+using columnar::DataType;
+using columnar::Field;
+using columnar::FieldPtr;
+using columnar::Scalar;
+using columnar::Schema;
+using columnar::TypeId;
+namespace fn = laminar::function;
+
+const char* WindowKindName(WindowKind kind) {
+  switch (kind) {
+    case WindowKind::kNone:
+      return "NONE";
+    case WindowKind::kTumble:
+      return "TUMBLE";
+    case WindowKind::kHop:
+      return "HOP";
+    case WindowKind::kSession:
+      return "SESSION";
+    case WindowKind::kCumulate:
+      return "CUMULATE";
+  }
+  return "?";
+}
+
+std::string TimeWindow::ToString() const {
+  auto d = [](int64_t us) { return FormatInterval(Interval{0, 0, us * 1000}); };
+  switch (kind) {
+    case WindowKind::kNone:
+      return "none";
+    case WindowKind::kTumble:
+      return fmt::format("TUMBLE(size={}{})", d(size), offset ? ", offset=" + d(offset) : "");
+    case WindowKind::kHop:
+      return fmt::format("HOP(slide={}, size={}{})", d(slide), d(size),
+                         offset ? ", offset=" + d(offset) : "");
+    case WindowKind::kSession:
+      return fmt::format("SESSION(gap={})", d(gap));
+    case WindowKind::kCumulate:
+      return fmt::format("CUMULATE(step={}, max={})", d(slide), d(size));
+  }
+  return "?";
+}
+
+namespace {
+
+const char* PlanKindName(PlanKind k) {
+  switch (k) {
+    case PlanKind::kScan:
+      return "Scan";
+    case PlanKind::kValues:
+      return "Values";
+    case PlanKind::kFilter:
+      return "Filter";
+    case PlanKind::kProject:
+      return "Project";
+    case PlanKind::kAggregate:
+      return "Aggregate";
+    case PlanKind::kSort:
+      return "Sort";
+    case PlanKind::kLimit:
+      return "Limit";
+    case PlanKind::kUnion:
+      return "Union";
+    case PlanKind::kJoin:
+      return "Join";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string PlanNode::ToString(int indent) const {
+  std::string pad(static_cast<size_t>(indent) * 2, ' ');
+  std::string out = pad + PlanKindName(kind);
+  switch (kind) {
+    case PlanKind::kScan:
+      out += ": " + relation;
+      break;
+    case PlanKind::kFilter:
+      out += ": " + predicate->ToString();
+      break;
+    case PlanKind::kProject: {
+      out += ": ";
+      for (size_t i = 0; i < exprs.size(); ++i) {
+        if (i) out += ", ";
+        out += exprs[i]->ToString() + " AS " + schema->field(static_cast<int>(i))->name;
+      }
+      break;
+    }
+    case PlanKind::kAggregate: {
+      out += ": keys=[";
+      for (size_t i = 0; i < group_exprs.size(); ++i) {
+        if (i) out += ", ";
+        out += group_exprs[i]->ToString();
+      }
+      out += "]";
+      if (window.kind != WindowKind::kNone) out += " window=" + window.ToString();
+      out += " aggs=[";
+      for (size_t i = 0; i < aggregates.size(); ++i) {
+        if (i) out += ", ";
+        out += aggregates[i].display;
+      }
+      out += "]";
+      break;
+    }
+    case PlanKind::kSort:
+      out += fmt::format(": {} keys", sort_keys.size());
+      break;
+    case PlanKind::kLimit:
+      out += fmt::format(": limit={} offset={}", limit, offset);
+      break;
+    case PlanKind::kUnion:
+      out += union_all ? ": ALL" : ": DISTINCT";
+      break;
+    case PlanKind::kJoin:
+      out += std::string(": ") + JoinKindName(join_kind) +
+             (join_condition ? " ON " + join_condition->ToString() : "");
+      break;
+    case PlanKind::kValues:
+      out += fmt::format(": {} rows", rows.size());
+      break;
+  }
+  out += "\n";
+  for (const auto& in : inputs) out += in->ToString(indent + 1);
+  return out;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+std::string PosText(const SourcePos& pos) {
+  if (pos.line <= 0) return "";
+  return fmt::format(" (line {}, column {})", pos.line, pos.column);
+}
+
+Status BindError(ErrorCode code, const SourcePos& pos, std::string msg, std::string hint = {}) {
+  std::string full = msg + PosText(pos);
+  if (!hint.empty()) full += "; " + hint;
+  if (code == ErrorCode::kColumnNotFound || code == ErrorCode::kTableNotFound) {
+    return Status::NotFound(full, code);
+  }
+  return Status::Invalid(full, code);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scope: the columns visible to an expression.
+
+struct ScopeColumn {
+  std::string qualifier;  // relation name or alias
+  std::string name;
+  DataTypePtr type;
+};
+
+struct Scope {
+  std::vector<ScopeColumn> columns;
+
+  SchemaPtr ToSchema() const {
+    std::vector<FieldPtr> fields;
+    for (const auto& c : columns) fields.push_back(std::make_shared<Field>(c.name, c.type));
+    return std::make_shared<Schema>(std::move(fields));
+  }
+  static Scope FromSchema(const SchemaPtr& schema, const std::string& qualifier) {
+    Scope s;
+    for (const auto& f : schema->fields()) s.columns.push_back({qualifier, f->name, f->type});
+    return s;
+  }
+};
+
+std::string IdentText(const QualifiedName& q) {
+  std::string out;
+  for (size_t i = 0; i < q.size(); ++i) {
+    if (i) out += ".";
+    out += q[i].value;
+  }
+  return out;
+}
+
+bool IsWindowFunctionName(const std::string& n) {
+  return n == "tumble" || n == "hop" || n == "slide" || n == "session" || n == "cumulate";
+}
+
+// Aggregate context while binding SELECT / HAVING / ORDER BY of a grouped query.
+struct AggContext {
+  std::vector<const Expr*> group_asts;  // non-window GROUP BY expressions
+  const FunctionCallExpr* window_call = nullptr;
+  int num_keys = 0;
+  bool windowed = false;
+  std::vector<AggregateCall> aggregates;
+  std::map<std::string, int> agg_index;  // display text → aggregate index
+  Scope* input_scope = nullptr;          // for binding aggregate arguments
+
+  int WindowStartColumn() const { return num_keys; }
+  int WindowEndColumn() const { return num_keys + 1; }
+  int AggColumn(int i) const { return num_keys + (windowed ? 2 : 0) + i; }
+};
+
+class Binder {
+ public:
+  Binder(const CatalogView* catalog, BindMode mode, std::string_view sql)
+      : catalog_(catalog), mode_(mode), sql_(sql) {}
+
+  Result<BExpr> Bind(const Expr& e, Scope& scope, AggContext* agg);
+  Result<BoundQuery> BindTopQuery(const Query& q);
+
+  Result<PlanPtr> BindQueryPlan(const Query& q, Scope* out_scope);
+
+ private:
+  Result<PlanPtr> BindBody(const QueryBody& body, Scope* out_scope, const Query* q);
+  Result<PlanPtr> BindSelect(const Select& sel, const Query* q, Scope* out_scope);
+  Result<PlanPtr> BindFrom(const TableRef& ref, Scope* scope);
+  Result<BExpr> BindColumnRef(const ColumnRefExpr& c, Scope& scope, AggContext* agg);
+  Result<BExpr> BindFunction(const FunctionCallExpr& f, Scope& scope, AggContext* agg);
+  Result<BExpr> BindAggregateCall(const FunctionCallExpr& f, AggContext* agg);
+  Result<BExpr> BindLiteral(const LiteralExpr& lit);
+  Result<BExpr> BindBinary(const BinaryExpr& b, Scope& scope, AggContext* agg);
+  Result<BExpr> MakeCall(const std::string& name, std::vector<BExpr> args, const SourcePos& pos);
+  Result<BExpr> Coerce(BExpr e, const DataTypePtr& to);
+  Result<BExpr> Compare(const std::string& op, BExpr l, BExpr r, const SourcePos& pos);
+  Result<TimeWindow> BindWindow(const FunctionCallExpr& f, Scope& scope);
+
+  const CatalogView* catalog_;
+  bool has_watermark_input_ = false;
+  BindMode mode_;
+  std::string_view sql_;
+
+ public:
+  StreamingInfo info_;
+};
+
+Result<DataTypePtr> BindTypeImpl(const TypeName& t) {
+  const std::string& n = t.name;
+  if (n == "array" || n == "list") {
+    if (t.children.size() != 1) return Status::Invalid("ARRAY needs an element type");
+    LAMINAR_ASSIGN_OR_RETURN(auto child, BindTypeImpl(t.children[0]));
+    return columnar::list(child);
+  }
+  if (n == "struct" || n == "row") {
+    std::vector<FieldPtr> fields;
+    for (size_t i = 0; i < t.children.size(); ++i) {
+      LAMINAR_ASSIGN_OR_RETURN(auto ft, BindTypeImpl(t.children[i]));
+      std::string fname = i < t.field_names.size() ? t.field_names[i].value : fmt::format("f{}", i);
+      fields.push_back(std::make_shared<Field>(fname, ft));
+    }
+    return columnar::struct_(std::move(fields));
+  }
+  if (n == "decimal" || n == "numeric") {
+    int p = t.params.size() > 0 ? static_cast<int>(t.params[0]) : 38;
+    int s = t.params.size() > 1 ? static_cast<int>(t.params[1]) : (t.params.empty() ? 9 : 0);
+    if (p < 1 || p > 38 || s < 0 || s > p) {
+      return BindError(ErrorCode::kSqlUnsupported, t.pos,
+                       fmt::format("DECIMAL({},{}) is out of range", p, s),
+                       "precision must be 1..38 and scale 0..precision");
+    }
+    return columnar::decimal128(p, s);
+  }
+  if (n == "timestamptz") return columnar::timestamp();
+  auto r = columnar::ParseTypeName(n);
+  if (!r.ok()) {
+    return BindError(ErrorCode::kSqlUnsupported, t.pos, fmt::format("unknown type '{}'", n),
+                     "supported: BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, "
+                     "DECIMAL(p,s), VARCHAR, VARBINARY, DATE, TIME, TIMESTAMP, INTERVAL, T[]");
+  }
+  return *r;
+}
+
+Result<int64_t> DurationFromScalar(const Scalar& s, std::string_view what, const SourcePos& pos) {
+  if (s.is_null())
+    return BindError(ErrorCode::kWindowInvalid, pos, fmt::format("{} is NULL", what));
+  if (s.type()->id() == TypeId::kInterval) {
+    const Interval& iv = s.interval_value();
+    if (iv.months != 0) {
+      return BindError(ErrorCode::kWindowInvalid, pos,
+                       fmt::format("{} must be a fixed duration, not months/years", what));
+    }
+    return iv.ToMicros();
+  }
+  if (s.type()->is_integer()) return s.int_value() * 1000;  // bare numbers are milliseconds
+  return BindError(ErrorCode::kWindowInvalid, pos,
+                   fmt::format("{} must be an INTERVAL, got {}", what, s.type()->ToString()),
+                   "write e.g. INTERVAL '1' MINUTE");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Result<BExpr> Binder::Coerce(BExpr e, const DataTypePtr& to) {
+  if (e->type->Equals(*to)) return e;
+  if (e->kind == fn::ExprKind::kLiteral) {
+    // Fold literal casts now so errors point at bind time and evaluation is free.
+    auto folded = fn::EvaluateConstant(fn::Cast(e, to));
+    if (!folded.ok()) return folded.status();
+    return fn::Literal(*folded);
+  }
+  return fn::Cast(std::move(e), to);
+}
+
+Result<BExpr> Binder::MakeCall(const std::string& name, std::vector<BExpr> args,
+                               const SourcePos& pos) {
+  std::vector<DataTypePtr> types;
+  for (const auto& a : args) types.push_back(a->type);
+  auto rc = fn::FunctionRegistry::Global().ResolveScalar(name, types);
+  if (!rc.ok()) {
+    return Status(rc.status().code(), rc.status().error_code(),
+                  rc.status().message() + PosText(pos));
+  }
+  for (size_t i = 0; i < args.size() && i < rc->param_types.size(); ++i) {
+    LAMINAR_ASSIGN_OR_RETURN(args[i], Coerce(args[i], rc->param_types[i]));
+  }
+  return fn::Call(rc->name, std::move(args), rc->return_type);
+}
+
+Result<BExpr> Binder::Compare(const std::string& op, BExpr l, BExpr r, const SourcePos& pos) {
+  // A string literal compared with a typed value takes the value's type (ts > '2024-01-01').
+  if (l->IsLiteral() && l->type->id() == TypeId::kString && r->type->id() != TypeId::kString) {
+    LAMINAR_ASSIGN_OR_RETURN(l, Coerce(l, r->type));
+  } else if (r->IsLiteral() && r->type->id() == TypeId::kString &&
+             l->type->id() != TypeId::kString) {
+    LAMINAR_ASSIGN_OR_RETURN(r, Coerce(r, l->type));
+  }
+  if (!l->type->Equals(*r->type)) {
+    auto common = fn::CommonSuperType(l->type, r->type);
+    if (!common.ok()) {
+      return BindError(
+          ErrorCode::kTypeMismatch, pos,
+          fmt::format("cannot compare {} with {}", l->type->ToString(), r->type->ToString()),
+          "add an explicit CAST");
+    }
+    LAMINAR_ASSIGN_OR_RETURN(l, Coerce(l, *common));
+    LAMINAR_ASSIGN_OR_RETURN(r, Coerce(r, *common));
+  }
+  return MakeCall(op, {l, r}, pos);
+}
+
+Result<BExpr> Binder::BindLiteral(const LiteralExpr& lit) {
+  switch (lit.literal_kind) {
+    case LiteralKind::kNull:
+      return fn::Literal(Scalar::Null(columnar::null_type()));
+    case LiteralKind::kBoolean:
+      return fn::Literal(Scalar::Boolean(lit.bool_value));
+    case LiteralKind::kInteger: {
+      auto v = Scalar::Parse(columnar::int64(), lit.value);
+      if (v.ok()) return fn::Literal(*v);
+      auto d = Scalar::Parse(columnar::decimal128(38, 0), lit.value);
+      if (d.ok()) return fn::Literal(*d);
+      return BindError(ErrorCode::kTypeMismatch, lit.pos,
+                       fmt::format("integer literal {} is too large", lit.value));
+    }
+    case LiteralKind::kDecimal:
+    case LiteralKind::kFloat: {
+      LAMINAR_ASSIGN_OR_RETURN(auto v, Scalar::Parse(columnar::float64(), lit.value));
+      return fn::Literal(v);
+    }
+    case LiteralKind::kString:
+      return fn::Literal(Scalar::String(lit.value));
+    case LiteralKind::kTimestamp: {
+      auto v = Scalar::Parse(columnar::timestamp(), lit.value);
+      if (!v.ok()) return BindError(ErrorCode::kTypeMismatch, lit.pos, v.status().message());
+      return fn::Literal(*v);
+    }
+    case LiteralKind::kDate: {
+      auto v = Scalar::Parse(columnar::date32(), lit.value);
+      if (!v.ok()) return BindError(ErrorCode::kTypeMismatch, lit.pos, v.status().message());
+      return fn::Literal(*v);
+    }
+    case LiteralKind::kTime: {
+      auto v = Scalar::Parse(columnar::time64(), lit.value);
+      if (!v.ok()) return BindError(ErrorCode::kTypeMismatch, lit.pos, v.status().message());
+      return fn::Literal(*v);
+    }
+    case LiteralKind::kInterval:
+    case LiteralKind::kDuration: {
+      auto iv = ParseInterval(lit.value, lit.unit);
+      if (!iv.ok()) return BindError(ErrorCode::kTypeMismatch, lit.pos, iv.status().message());
+      return fn::Literal(Scalar::MakeInterval(*iv));
+    }
+  }
+  return Status::Internal("unknown literal kind");
+}
+
+Result<BExpr> Binder::BindColumnRef(const ColumnRefExpr& c, Scope& scope, AggContext* agg) {
+  std::string name = c.parts.back().value;
+  std::string qual = c.parts.size() >= 2 ? c.parts[c.parts.size() - 2].value : "";
+  if (agg != nullptr) {
+    // In a grouped query, plain columns must be GROUP BY keys; window bounds are columns of
+    // the aggregate output.
+    for (int k = 0; k < static_cast<int>(agg->group_asts.size()); ++k) {
+      const Expr* g = agg->group_asts[static_cast<size_t>(k)];
+      if (g->kind == ExprKind::kColumnRef) {
+        const auto& gc = g->As<ColumnRefExpr>();
+        if (gc.parts.back().value == name &&
+            (qual.empty() || gc.parts.size() < 2 || gc.parts[gc.parts.size() - 2].value == qual)) {
+          return fn::ColumnRef(k, agg->input_scope ? nullptr : nullptr, name);
+        }
+      }
+    }
+    if (agg->windowed && (name == "window_start" || name == "window_end")) {
+      bool in_input = false;
+      for (const auto& col : agg->input_scope->columns) in_input |= col.name == name;
+      if (!in_input) {
+        int idx = name == "window_start" ? agg->WindowStartColumn() : agg->WindowEndColumn();
+        return fn::ColumnRef(idx, columnar::timestamp(), name);
+      }
+    }
+    // Not a key: is it a column at all?
+    bool exists = false;
+    for (const auto& col : agg->input_scope->columns) exists |= col.name == name;
+    if (exists) {
+      return BindError(ErrorCode::kPlanningFailed, c.pos,
+                       fmt::format("column '{}' must appear in the GROUP BY clause or be used in "
+                                   "an aggregate function",
+                                   name));
+    }
+  }
+  int found = -1;
+  for (int i = 0; i < static_cast<int>(scope.columns.size()); ++i) {
+    const auto& col = scope.columns[static_cast<size_t>(i)];
+    if (col.name == name && (qual.empty() || col.qualifier == qual)) {
+      if (found >= 0) {
+        return BindError(ErrorCode::kPlanningFailed, c.pos,
+                         fmt::format("column reference '{}' is ambiguous", IdentText(c.parts)),
+                         "qualify it with the table name");
+      }
+      found = i;
+    }
+  }
+  if (found < 0) {
+    // Case-insensitive fallback for quoted/unquoted mismatches.
+    for (int i = 0; i < static_cast<int>(scope.columns.size()); ++i) {
+      const auto& col = scope.columns[static_cast<size_t>(i)];
+      if (EqualsIgnoreCase(col.name, name) && (qual.empty() || col.qualifier == qual)) {
+        found = i;
+        break;
+      }
+    }
+  }
+  if (found < 0) {
+    std::vector<std::string> names;
+    for (const auto& col : scope.columns) names.push_back(col.name);
+    std::string hint;
+    std::string best = ClosestMatch(name, names);
+    if (!best.empty()) {
+      hint = fmt::format("did you mean '{}'?", best);
+    } else if (!names.empty()) {
+      std::string list;
+      for (size_t i = 0; i < names.size() && i < 10; ++i) list += (i ? ", " : "") + names[i];
+      hint = "available columns: " + list;
+    }
+    return BindError(ErrorCode::kColumnNotFound, c.pos,
+                     fmt::format("column '{}' not found", IdentText(c.parts)), hint);
+  }
+  const auto& col = scope.columns[static_cast<size_t>(found)];
+  return fn::ColumnRef(found, col.type, col.name);
+}
+
+Result<TimeWindow> Binder::BindWindow(const FunctionCallExpr& f, Scope& scope) {
+  TimeWindow w;
+  const std::string& n = f.name.value;
+  auto need = [&](size_t lo, size_t hi, const char* sig) -> Status {
+    if (f.args.size() < lo || f.args.size() > hi) {
+      return BindError(ErrorCode::kWindowInvalid, f.pos,
+                       fmt::format("{} expects {}", ToUpper(n), sig));
+    }
+    return Status::OK();
+  };
+  auto dur = [&](size_t i, const char* what) -> Result<int64_t> {
+    LAMINAR_ASSIGN_OR_RETURN(int64_t us, BindDuration(*f.args[i], what, sql_));
+    return us;
+  };
+  if (n == "tumble") {
+    w.kind = WindowKind::kTumble;
+    LAMINAR_RETURN_NOT_OK(need(2, 3, "(time_column, size [, offset])"));
+    LAMINAR_ASSIGN_OR_RETURN(w.size, dur(1, "window size"));
+    if (f.args.size() == 3) {
+      LAMINAR_ASSIGN_OR_RETURN(w.offset, dur(2, "window offset"));
+    }
+  } else if (n == "hop" || n == "slide") {
+    w.kind = WindowKind::kHop;
+    LAMINAR_RETURN_NOT_OK(need(3, 4, "(time_column, slide, size [, offset])"));
+    LAMINAR_ASSIGN_OR_RETURN(w.slide, dur(1, "window slide"));
+    LAMINAR_ASSIGN_OR_RETURN(w.size, dur(2, "window size"));
+    if (f.args.size() == 4) {
+      LAMINAR_ASSIGN_OR_RETURN(w.offset, dur(3, "window offset"));
+    }
+  } else if (n == "session") {
+    w.kind = WindowKind::kSession;
+    LAMINAR_RETURN_NOT_OK(need(2, 2, "(time_column, gap)"));
+    LAMINAR_ASSIGN_OR_RETURN(w.gap, dur(1, "session gap"));
+  } else if (n == "cumulate") {
+    w.kind = WindowKind::kCumulate;
+    LAMINAR_RETURN_NOT_OK(need(3, 3, "(time_column, step, max_size)"));
+    LAMINAR_ASSIGN_OR_RETURN(w.slide, dur(1, "window step"));
+    LAMINAR_ASSIGN_OR_RETURN(w.size, dur(2, "window max size"));
+    if (w.size % w.slide != 0) {
+      return BindError(ErrorCode::kWindowSizeInvalid, f.pos,
+                       "CUMULATE max size must be a multiple of its step");
+    }
+  }
+  LAMINAR_ASSIGN_OR_RETURN(w.time_expr, Bind(*f.args[0], scope, nullptr));
+  if (w.time_expr->type->id() != TypeId::kTimestamp) {
+    if (w.time_expr->type->id() == TypeId::kDate32) {
+      LAMINAR_ASSIGN_OR_RETURN(w.time_expr, Coerce(w.time_expr, columnar::timestamp()));
+    } else {
+      return BindError(ErrorCode::kWindowInvalid, f.args[0]->pos,
+                       fmt::format("{} time argument must be a TIMESTAMP, got {}", ToUpper(n),
+                                   w.time_expr->type->ToString()));
+    }
+  }
+  return w;
+}
+
+Result<BExpr> Binder::BindAggregateCall(const FunctionCallExpr& f, AggContext* agg) {
+  const std::string& n = f.name.value;
+  if (agg == nullptr) {
+    return BindError(ErrorCode::kPlanningFailed, f.pos,
+                     fmt::format("aggregate function {} is not allowed here", ToUpper(n)),
+                     "aggregates belong in SELECT or HAVING of a query");
+  }
+  AggregateCall call;
+  call.distinct = f.distinct;
+  call.count_star = f.star;
+  std::vector<DataTypePtr> types;
+  for (const auto& a : f.args) {
+    LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(*a, *agg->input_scope, nullptr));
+    types.push_back(e->type);
+    call.args.push_back(std::move(e));
+  }
+  if (f.filter) {
+    LAMINAR_ASSIGN_OR_RETURN(call.filter, Bind(*f.filter, *agg->input_scope, nullptr));
+  }
+  auto ra = fn::FunctionRegistry::Global().ResolveAggregate(n, types, f.distinct);
+  if (!ra.ok()) {
+    return Status(ra.status().code(), ra.status().error_code(),
+                  ra.status().message() + PosText(f.pos));
+  }
+  for (size_t i = 0; i < call.args.size() && i < ra->param_types.size(); ++i) {
+    LAMINAR_ASSIGN_OR_RETURN(call.args[i], Coerce(call.args[i], ra->param_types[i]));
+  }
+  call.function = ra->name;
+  call.type = ra->return_type;
+  call.retractable = ra->retractable;
+  call.display = ToSql(f);
+  auto it = agg->agg_index.find(call.display);
+  int idx;
+  if (it != agg->agg_index.end()) {
+    idx = it->second;
+  } else {
+    idx = static_cast<int>(agg->aggregates.size());
+    agg->agg_index[call.display] = idx;
+    agg->aggregates.push_back(call);
+  }
+  return fn::ColumnRef(agg->AggColumn(idx), agg->aggregates[static_cast<size_t>(idx)].type,
+                       call.display);
+}
+
+Result<BExpr> Binder::BindFunction(const FunctionCallExpr& f, Scope& scope, AggContext* agg) {
+  const std::string& n = f.name.value;
+  auto& reg = fn::FunctionRegistry::Global();
+  if (f.over) {
+    return BindError(
+        ErrorCode::kSqlUnsupported, f.pos,
+        fmt::format("window function {}(...) OVER (...) is not supported yet", ToUpper(n)),
+        "use GROUP BY with TUMBLE/HOP/SESSION windows");
+  }
+  if (reg.IsAggregate(n) && !reg.IsScalar(n)) return BindAggregateCall(f, agg);
+  if (agg != nullptr && agg->windowed) {
+    // Window bound helpers: TUMBLE(...) / TUMBLE_START(...) → window_start, *_END → window_end.
+    std::string base = n;
+    bool is_end = false, is_start = false;
+    for (const char* suffix : {"_start", "_end"}) {
+      std::string s(suffix);
+      if (base.size() > s.size() && base.substr(base.size() - s.size()) == s) {
+        is_end = s == "_end";
+        is_start = s == "_start";
+        base = base.substr(0, base.size() - s.size());
+      }
+    }
+    if (IsWindowFunctionName(base)) {
+      if (is_end) return fn::ColumnRef(agg->WindowEndColumn(), columnar::timestamp(), "window_end");
+      (void)is_start;
+      return fn::ColumnRef(agg->WindowStartColumn(), columnar::timestamp(), "window_start");
+    }
+  }
+  if (IsWindowFunctionName(n) && n != "session") {
+    // Outside GROUP BY the window helpers are scalar functions (window start of each row).
+  }
+  std::vector<BExpr> args;
+  for (const auto& a : f.args) {
+    LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(*a, scope, agg));
+    args.push_back(std::move(e));
+  }
+  if (n == "coalesce") {
+    if (args.empty())
+      return BindError(ErrorCode::kPlanningFailed, f.pos, "COALESCE needs arguments");
+    DataTypePtr t = args[0]->type;
+    for (size_t i = 1; i < args.size(); ++i) {
+      auto c = fn::CommonSuperType(t, args[i]->type);
+      if (!c.ok()) {
+        return BindError(ErrorCode::kTypeMismatch, f.pos,
+                         fmt::format("COALESCE arguments have incompatible types {} and {}",
+                                     t->ToString(), args[i]->type->ToString()));
+      }
+      t = *c;
+    }
+    for (auto& a : args) {
+      LAMINAR_ASSIGN_OR_RETURN(a, Coerce(a, t));
+    }
+    return fn::MakeCoalesce(std::move(args), t);
+  }
+  if (!reg.IsScalar(n) && !reg.IsAggregate(n)) {
+    std::string best = ClosestMatch(n, reg.FunctionNames());
+    return BindError(ErrorCode::kPlanningFailed, f.name.pos,
+                     fmt::format("unknown function '{}'", n),
+                     best.empty() ? "" : fmt::format("did you mean '{}'?", best));
+  }
+  return MakeCall(n, std::move(args), f.pos);
+}
+
+Result<BExpr> Binder::BindBinary(const BinaryExpr& b, Scope& scope, AggContext* agg) {
+  LAMINAR_ASSIGN_OR_RETURN(auto l, Bind(*b.left, scope, agg));
+  LAMINAR_ASSIGN_OR_RETURN(auto r, Bind(*b.right, scope, agg));
+  switch (b.op) {
+    case BinaryOp::kAnd:
+    case BinaryOp::kOr: {
+      LAMINAR_ASSIGN_OR_RETURN(l, Coerce(l, columnar::boolean()));
+      LAMINAR_ASSIGN_OR_RETURN(r, Coerce(r, columnar::boolean()));
+      return b.op == BinaryOp::kAnd ? fn::MakeAnd({l, r}) : fn::MakeOr({l, r});
+    }
+    case BinaryOp::kEq:
+      return Compare("eq", l, r, b.pos);
+    case BinaryOp::kNotEq:
+      return Compare("neq", l, r, b.pos);
+    case BinaryOp::kLt:
+      return Compare("lt", l, r, b.pos);
+    case BinaryOp::kLtEq:
+      return Compare("lte", l, r, b.pos);
+    case BinaryOp::kGt:
+      return Compare("gt", l, r, b.pos);
+    case BinaryOp::kGtEq:
+      return Compare("gte", l, r, b.pos);
+    case BinaryOp::kConcat:
+      return MakeCall("concat_op", {l, r}, b.pos);
+    case BinaryOp::kArrow:
+      return MakeCall("json_get", {l, r}, b.pos);
+    case BinaryOp::kLongArrow:
+      return MakeCall("json_get_text", {l, r}, b.pos);
+    case BinaryOp::kAdd:
+    case BinaryOp::kSub:
+    case BinaryOp::kMul:
+    case BinaryOp::kDiv:
+    case BinaryOp::kMod:
+    case BinaryOp::kPow: {
+      static const char* kNames[] = {"add", "subtract", "multiply", "divide", "modulo", "power"};
+      int idx = static_cast<int>(b.op) - static_cast<int>(BinaryOp::kAdd);
+      // String literals next to temporal values take their type ('2024-01-01' + INTERVAL ...).
+      if (l->IsLiteral() && l->type->id() == TypeId::kString &&
+          r->type->id() == TypeId::kInterval) {
+        LAMINAR_ASSIGN_OR_RETURN(l, Coerce(l, columnar::timestamp()));
+      }
+      if (r->IsLiteral() && r->type->id() == TypeId::kString &&
+          (l->type->id() == TypeId::kTimestamp || l->type->id() == TypeId::kDate32)) {
+        LAMINAR_ASSIGN_OR_RETURN(r, Coerce(r, columnar::interval()));
+      }
+      return MakeCall(kNames[idx], {l, r}, b.pos);
+    }
+  }
+  return Status::Internal("unknown binary operator");
+}
+
+Result<BExpr> Binder::Bind(const Expr& e, Scope& scope, AggContext* agg) {
+  if (agg != nullptr) {
+    // A whole GROUP BY expression used in SELECT maps to its key column.
+    for (int k = 0; k < static_cast<int>(agg->group_asts.size()); ++k) {
+      if (e.kind != ExprKind::kColumnRef && Equals(e, *agg->group_asts[static_cast<size_t>(k)])) {
+        LAMINAR_ASSIGN_OR_RETURN(auto bound, Bind(e, *agg->input_scope, nullptr));
+        return fn::ColumnRef(k, bound->type, ToSql(e));
+      }
+    }
+  }
+  switch (e.kind) {
+    case ExprKind::kLiteral:
+      return BindLiteral(e.As<LiteralExpr>());
+    case ExprKind::kColumnRef: {
+      LAMINAR_ASSIGN_OR_RETURN(auto r, BindColumnRef(e.As<ColumnRefExpr>(), scope, agg));
+      if (r->type == nullptr) {
+        // A GROUP BY key reference: type comes from binding the key in the input scope.
+        int k = r->column_index;
+        LAMINAR_ASSIGN_OR_RETURN(
+            auto key, Bind(*agg->group_asts[static_cast<size_t>(k)], *agg->input_scope, nullptr));
+        return fn::ColumnRef(k, key->type, r->name);
+      }
+      return r;
+    }
+    case ExprKind::kStar:
+      return BindError(ErrorCode::kPlanningFailed, e.pos, "'*' is only allowed in a SELECT list");
+    case ExprKind::kParameter:
+      return BindError(ErrorCode::kSqlUnsupported, e.pos, "parameters ($n) are not supported here");
+    case ExprKind::kUnary: {
+      const auto& u = e.As<UnaryExpr>();
+      LAMINAR_ASSIGN_OR_RETURN(auto x, Bind(*u.operand, scope, agg));
+      if (u.op == UnaryOp::kNot) {
+        LAMINAR_ASSIGN_OR_RETURN(x, Coerce(x, columnar::boolean()));
+        return fn::MakeNot(x);
+      }
+      if (u.op == UnaryOp::kPlus) return x;
+      if (x->IsLiteral() && !x->literal.is_null()) {
+        auto folded = fn::EvaluateConstant(fn::Call("negate", {x}, x->type));
+        if (folded.ok()) return fn::Literal(*folded);
+      }
+      return MakeCall("negate", {x}, u.pos);
+    }
+    case ExprKind::kBinary:
+      return BindBinary(e.As<BinaryExpr>(), scope, agg);
+    case ExprKind::kIs: {
+      const auto& is = e.As<IsExpr>();
+      LAMINAR_ASSIGN_OR_RETURN(auto x, Bind(*is.operand, scope, agg));
+      switch (is.test) {
+        case IsTest::kNull:
+        case IsTest::kUnknown:
+          return fn::MakeIsNull(x, is.negated);
+        case IsTest::kTrue:
+        case IsTest::kFalse: {
+          // x IS TRUE  ==  COALESCE(x = TRUE, FALSE)
+          LAMINAR_ASSIGN_OR_RETURN(x, Coerce(x, columnar::boolean()));
+          auto want = fn::Literal(Scalar::Boolean(is.test == IsTest::kTrue));
+          LAMINAR_ASSIGN_OR_RETURN(auto eq, MakeCall("eq", {x, want}, is.pos));
+          auto res =
+              fn::MakeCoalesce({eq, fn::Literal(Scalar::Boolean(false))}, columnar::boolean());
+          return is.negated ? fn::MakeNot(res) : res;
+        }
+        case IsTest::kDistinctFrom: {
+          LAMINAR_ASSIGN_OR_RETURN(auto y, Bind(*is.right, scope, agg));
+          return Compare(is.negated ? "is_not_distinct_from" : "is_distinct_from", x, y, is.pos);
+        }
+      }
+      return Status::Internal("bad IS");
+    }
+    case ExprKind::kBetween: {
+      const auto& bt = e.As<BetweenExpr>();
+      LAMINAR_ASSIGN_OR_RETURN(auto x, Bind(*bt.operand, scope, agg));
+      LAMINAR_ASSIGN_OR_RETURN(auto lo, Bind(*bt.low, scope, agg));
+      LAMINAR_ASSIGN_OR_RETURN(auto hi, Bind(*bt.high, scope, agg));
+      LAMINAR_ASSIGN_OR_RETURN(auto ge, Compare("gte", x, lo, bt.pos));
+      LAMINAR_ASSIGN_OR_RETURN(auto le, Compare("lte", x, hi, bt.pos));
+      auto both = fn::MakeAnd({ge, le});
+      return bt.negated ? fn::MakeNot(both) : both;
+    }
+    case ExprKind::kInList: {
+      const auto& in = e.As<InListExpr>();
+      LAMINAR_ASSIGN_OR_RETURN(auto x, Bind(*in.operand, scope, agg));
+      std::vector<BExpr> items;
+      DataTypePtr t = x->type;
+      for (const auto& item : in.list) {
+        LAMINAR_ASSIGN_OR_RETURN(auto b, Bind(*item, scope, agg));
+        if (b->IsLiteral() && b->type->id() == TypeId::kString && t->id() != TypeId::kString) {
+          LAMINAR_ASSIGN_OR_RETURN(b, Coerce(b, t));
+        }
+        auto c = fn::CommonSuperType(t, b->type);
+        if (!c.ok()) {
+          return BindError(ErrorCode::kTypeMismatch, item->pos,
+                           fmt::format("IN list value of type {} does not match {}",
+                                       b->type->ToString(), t->ToString()));
+        }
+        t = *c;
+        items.push_back(std::move(b));
+      }
+      LAMINAR_ASSIGN_OR_RETURN(x, Coerce(x, t));
+      for (auto& i : items) {
+        LAMINAR_ASSIGN_OR_RETURN(i, Coerce(i, t));
+      }
+      return fn::MakeInList(x, std::move(items), in.negated);
+    }
+    case ExprKind::kLike: {
+      const auto& lk = e.As<LikeExpr>();
+      LAMINAR_ASSIGN_OR_RETURN(auto x, Bind(*lk.operand, scope, agg));
+      LAMINAR_ASSIGN_OR_RETURN(auto p, Bind(*lk.pattern, scope, agg));
+      std::vector<BExpr> args = {x, p};
+      if (lk.escape) {
+        LAMINAR_ASSIGN_OR_RETURN(auto esc, Bind(*lk.escape, scope, agg));
+        args.push_back(esc);
+      }
+      LAMINAR_ASSIGN_OR_RETURN(
+          auto call, MakeCall(lk.case_insensitive ? "ilike" : "like", std::move(args), lk.pos));
+      return lk.negated ? fn::MakeNot(call) : call;
+    }
+    case ExprKind::kCase: {
+      const auto& cs = e.As<CaseExpr>();
+      BExpr operand;
+      if (cs.operand) {
+        LAMINAR_ASSIGN_OR_RETURN(operand, Bind(*cs.operand, scope, agg));
+      }
+      std::vector<BExpr> conds, results;
+      for (const auto& w : cs.whens) {
+        LAMINAR_ASSIGN_OR_RETURN(auto c, Bind(*w.condition, scope, agg));
+        if (operand) {
+          LAMINAR_ASSIGN_OR_RETURN(c, Compare("eq", operand, c, w.condition->pos));
+        } else {
+          LAMINAR_ASSIGN_OR_RETURN(c, Coerce(c, columnar::boolean()));
+        }
+        conds.push_back(c);
+        LAMINAR_ASSIGN_OR_RETURN(auto r, Bind(*w.result, scope, agg));
+        results.push_back(r);
+      }
+      BExpr else_r;
+      if (cs.else_result) {
+        LAMINAR_ASSIGN_OR_RETURN(else_r, Bind(*cs.else_result, scope, agg));
+        results.push_back(else_r);
+      }
+      DataTypePtr t = results[0]->type;
+      for (size_t i = 1; i < results.size(); ++i) {
+        auto c = fn::CommonSuperType(t, results[i]->type);
+        if (!c.ok()) {
+          return BindError(ErrorCode::kTypeMismatch, cs.pos,
+                           fmt::format("CASE branches have incompatible types {} and {}",
+                                       t->ToString(), results[i]->type->ToString()));
+        }
+        t = *c;
+      }
+      std::vector<BExpr> args;
+      for (size_t i = 0; i < conds.size(); ++i) {
+        args.push_back(conds[i]);
+        LAMINAR_ASSIGN_OR_RETURN(auto r, Coerce(results[i], t));
+        args.push_back(r);
+      }
+      if (else_r) {
+        LAMINAR_ASSIGN_OR_RETURN(auto r, Coerce(else_r, t));
+        args.push_back(r);
+      }
+      return fn::MakeCase(std::move(args), else_r != nullptr, t);
+    }
+    case ExprKind::kCast: {
+      const auto& c = e.As<CastExpr>();
+      LAMINAR_ASSIGN_OR_RETURN(auto x, Bind(*c.operand, scope, agg));
+      LAMINAR_ASSIGN_OR_RETURN(auto t, BindTypeImpl(c.type));
+      if (x->type->Equals(*t)) return x;
+      bool try_cast = c.style == CastStyle::kTryCast;
+      if (x->IsLiteral() && !try_cast) {
+        auto folded = fn::EvaluateConstant(fn::Cast(x, t));
+        if (!folded.ok())
+          return BindError(folded.status().error_code(), c.pos, folded.status().message());
+        return fn::Literal(*folded);
+      }
+      return fn::Cast(x, t, try_cast);
+    }
+    case ExprKind::kExtract: {
+      const auto& ex = e.As<ExtractExpr>();
+      LAMINAR_ASSIGN_OR_RETURN(auto x, Bind(*ex.operand, scope, agg));
+      return MakeCall("date_part", {fn::Literal(Scalar::String(ex.field)), x}, ex.pos);
+    }
+    case ExprKind::kFunction:
+      return BindFunction(e.As<FunctionCallExpr>(), scope, agg);
+    case ExprKind::kArray: {
+      const auto& a = e.As<ArrayExpr>();
+      std::vector<BExpr> items;
+      for (const auto& it : a.elements) {
+        LAMINAR_ASSIGN_OR_RETURN(auto b, Bind(*it, scope, agg));
+        items.push_back(b);
+      }
+      return MakeCall("make_array", std::move(items), a.pos);
+    }
+    case ExprKind::kSubscript: {
+      const auto& s = e.As<SubscriptExpr>();
+      LAMINAR_ASSIGN_OR_RETURN(auto base, Bind(*s.base, scope, agg));
+      LAMINAR_ASSIGN_OR_RETURN(auto idx, Bind(*s.index, scope, agg));
+      if (base->type->id() == TypeId::kString) return MakeCall("json_get", {base, idx}, s.pos);
+      return MakeCall("array_element", {base, idx}, s.pos);
+    }
+    case ExprKind::kInSubquery:
+    case ExprKind::kSubquery:
+    case ExprKind::kExists:
+      return BindError(ErrorCode::kSqlUnsupported, e.pos,
+                       "subqueries in expressions are not supported yet", "use a join or a CTE");
+  }
+  return Status::Internal("unknown expression kind");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+PlanPtr MakeNode(PlanKind kind, SchemaPtr schema, std::vector<PlanPtr> inputs) {
+  auto n = std::make_shared<PlanNode>();
+  n->kind = kind;
+  n->schema = std::move(schema);
+  n->inputs = std::move(inputs);
+  return n;
+}
+
+Result<PlanPtr> Binder::BindFrom(const TableRef& ref, Scope* scope) {
+  switch (ref.kind) {
+    case TableRefKind::kNamed: {
+      std::string name = IdentText(ref.name);
+      const RelationInfo* rel = catalog_->FindRelation(name);
+      if (rel == nullptr) {
+        std::string best = ClosestMatch(name, catalog_->RelationNames());
+        return BindError(ErrorCode::kTableNotFound, ref.pos,
+                         fmt::format("table '{}' not found", name),
+                         best.empty() ? "SHOW SOURCES and SHOW STREAMS list what exists"
+                                      : fmt::format("did you mean '{}'?", best));
+      }
+      if (ref.system_time) {
+        return BindError(ErrorCode::kJoinTypeUnsupported, ref.pos,
+                         "FOR SYSTEM_TIME AS OF is only supported in a temporal join");
+      }
+      info_.inputs.push_back(rel->name);
+      if (rel->has_watermark) has_watermark_input_ = true;
+      auto node = MakeNode(PlanKind::kScan, rel->schema, {});
+      node->relation = rel->name;
+      std::string qual = ref.alias ? ref.alias->value : rel->name;
+      *scope = Scope::FromSchema(rel->schema, qual);
+      if (!ref.column_aliases.empty()) {
+        for (size_t i = 0; i < ref.column_aliases.size() && i < scope->columns.size(); ++i) {
+          scope->columns[i].name = ref.column_aliases[i].value;
+        }
+      }
+      return node;
+    }
+    case TableRefKind::kSubquery: {
+      Scope inner;
+      LAMINAR_ASSIGN_OR_RETURN(auto plan, BindQueryPlan(*ref.subquery, &inner));
+      std::string qual = ref.alias ? ref.alias->value : "";
+      for (auto& c : inner.columns) c.qualifier = qual;
+      for (size_t i = 0; i < ref.column_aliases.size() && i < inner.columns.size(); ++i) {
+        inner.columns[i].name = ref.column_aliases[i].value;
+      }
+      *scope = inner;
+      return plan;
+    }
+    case TableRefKind::kFunction:
+      return BindError(
+          ErrorCode::kSqlUnsupported, ref.pos,
+          fmt::format("table function '{}' is not supported yet", IdentText(ref.name)));
+    case TableRefKind::kJoin: {
+      if (mode_ == BindMode::kStreaming) {
+        return BindError(ErrorCode::kJoinTypeUnsupported, ref.pos,
+                         fmt::format("{} JOIN in a continuous query is not supported yet",
+                                     JoinKindName(ref.join_kind)),
+                         "joins currently run in ad-hoc queries only");
+      }
+      Scope ls, rs;
+      LAMINAR_ASSIGN_OR_RETURN(auto l, BindFrom(*ref.left, &ls));
+      LAMINAR_ASSIGN_OR_RETURN(auto r, BindFrom(*ref.right, &rs));
+      Scope both = ls;
+      for (const auto& c : rs.columns) both.columns.push_back(c);
+      auto node = MakeNode(PlanKind::kJoin, both.ToSchema(), {l, r});
+      node->join_kind = ref.join_kind;
+      if (ref.on) {
+        LAMINAR_ASSIGN_OR_RETURN(node->join_condition, Bind(*ref.on, both, nullptr));
+        LAMINAR_ASSIGN_OR_RETURN(node->join_condition,
+                                 Coerce(node->join_condition, columnar::boolean()));
+      }
+      *scope = both;
+      return node;
+    }
+  }
+  return Status::Internal("bad FROM");
+}
+
+bool ContainsAggregate(const Expr& e) {
+  auto& reg = fn::FunctionRegistry::Global();
+  switch (e.kind) {
+    case ExprKind::kFunction: {
+      const auto& f = e.As<FunctionCallExpr>();
+      if (f.over) return false;
+      if (reg.IsAggregate(f.name.value) && !reg.IsScalar(f.name.value)) return true;
+      for (const auto& a : f.args) {
+        if (ContainsAggregate(*a)) return true;
+      }
+      return false;
+    }
+    case ExprKind::kUnary:
+      return ContainsAggregate(*e.As<UnaryExpr>().operand);
+    case ExprKind::kBinary:
+      return ContainsAggregate(*e.As<BinaryExpr>().left) ||
+             ContainsAggregate(*e.As<BinaryExpr>().right);
+    case ExprKind::kCast:
+      return ContainsAggregate(*e.As<CastExpr>().operand);
+    case ExprKind::kIs:
+      return ContainsAggregate(*e.As<IsExpr>().operand);
+    case ExprKind::kBetween:
+      return ContainsAggregate(*e.As<BetweenExpr>().operand);
+    case ExprKind::kCase: {
+      const auto& c = e.As<CaseExpr>();
+      for (const auto& w : c.whens) {
+        if (ContainsAggregate(*w.condition) || ContainsAggregate(*w.result)) return true;
+      }
+      return c.else_result && ContainsAggregate(*c.else_result);
+    }
+    default:
+      return false;
+  }
+}
+
+std::string DefaultColumnName(const Expr& e) {
+  if (e.kind == ExprKind::kColumnRef) return e.As<ColumnRefExpr>().parts.back().value;
+  if (e.kind == ExprKind::kFunction) {
+    const auto& f = e.As<FunctionCallExpr>();
+    std::string n = f.name.value;
+    if (IsWindowFunctionName(n)) return "window_start";
+    if (n.size() > 6 && n.substr(n.size() - 6) == "_start") return "window_start";
+    if (n.size() > 4 && n.substr(n.size() - 4) == "_end") return "window_end";
+    return ToSql(e);
+  }
+  return ToSql(e);
+}
+
+Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out_scope) {
+  Scope scope;
+  PlanPtr plan;
+  if (sel.from.empty()) {
+    plan = MakeNode(PlanKind::kValues, std::make_shared<Schema>(std::vector<FieldPtr>{}), {});
+    plan->rows.push_back({});
+  } else {
+    LAMINAR_ASSIGN_OR_RETURN(plan, BindFrom(*sel.from[0], &scope));
+    for (size_t i = 1; i < sel.from.size(); ++i) {
+      if (mode_ == BindMode::kStreaming) {
+        return BindError(ErrorCode::kJoinTypeUnsupported, sel.from[i]->pos,
+                         "comma joins in a continuous query are not supported yet");
+      }
+      Scope rs;
+      LAMINAR_ASSIGN_OR_RETURN(auto r, BindFrom(*sel.from[i], &rs));
+      for (const auto& c : rs.columns) scope.columns.push_back(c);
+      auto node = MakeNode(PlanKind::kJoin, scope.ToSchema(), {plan, r});
+      node->join_kind = JoinKind::kCross;
+      plan = node;
+    }
+  }
+  if (sel.where) {
+    if (ContainsAggregate(*sel.where)) {
+      return BindError(ErrorCode::kPlanningFailed, sel.where->pos,
+                       "aggregate functions are not allowed in WHERE", "use HAVING");
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto pred, Bind(*sel.where, scope, nullptr));
+    LAMINAR_ASSIGN_OR_RETURN(pred, Coerce(pred, columnar::boolean()));
+    auto f = MakeNode(PlanKind::kFilter, plan->schema, {plan});
+    f->predicate = pred;
+    plan = f;
+  }
+  bool has_agg = !sel.group_by.empty() || (sel.having != nullptr);
+  for (const auto& item : sel.items) has_agg |= ContainsAggregate(*item.expr);
+  AggContext agg;
+  agg.input_scope = &scope;
+  Scope agg_scope;  // output columns of the aggregate (for naming)
+  PlanPtr agg_node;
+  if (has_agg) {
+    agg_node = MakeNode(PlanKind::kAggregate, nullptr, {plan});
+    for (const auto& g : sel.group_by) {
+      if (g->kind == ExprKind::kFunction &&
+          IsWindowFunctionName(g->As<FunctionCallExpr>().name.value)) {
+        if (agg.window_call != nullptr) {
+          return BindError(ErrorCode::kWindowInvalid, g->pos,
+                           "only one window function is allowed in GROUP BY");
+        }
+        agg.window_call = &g->As<FunctionCallExpr>();
+        LAMINAR_ASSIGN_OR_RETURN(agg_node->window, BindWindow(*agg.window_call, scope));
+        agg.windowed = true;
+        continue;
+      }
+      // GROUP BY 1 (ordinal) and GROUP BY alias.
+      const Expr* key = g.get();
+      if (g->kind == ExprKind::kLiteral &&
+          g->As<LiteralExpr>().literal_kind == LiteralKind::kInteger) {
+        size_t ord = std::stoul(g->As<LiteralExpr>().value);
+        if (ord < 1 || ord > sel.items.size()) {
+          return BindError(ErrorCode::kPlanningFailed, g->pos, "GROUP BY position out of range");
+        }
+        key = sel.items[ord - 1].expr.get();
+      } else if (g->kind == ExprKind::kColumnRef && g->As<ColumnRefExpr>().parts.size() == 1) {
+        const std::string& n = g->As<ColumnRefExpr>().parts[0].value;
+        bool is_input = false;
+        for (const auto& c : scope.columns) is_input |= c.name == n;
+        if (!is_input) {
+          for (const auto& item : sel.items) {
+            if (item.alias && item.alias->value == n) key = item.expr.get();
+          }
+        }
+      }
+      if (ContainsAggregate(*key)) {
+        return BindError(ErrorCode::kPlanningFailed, g->pos,
+                         "aggregate functions are not allowed in GROUP BY");
+      }
+      LAMINAR_ASSIGN_OR_RETURN(auto ke, Bind(*key, scope, nullptr));
+      agg_node->group_exprs.push_back(ke);
+      agg.group_asts.push_back(key);
+    }
+    agg.num_keys = static_cast<int>(agg.group_asts.size());
+    info_.has_aggregate = true;
+    info_.windowed = agg.windowed;
+    info_.window = agg_node->window.kind;
+  }
+  // SELECT list.
+  std::vector<BExpr> exprs;
+  std::vector<std::string> names;
+  for (const auto& item : sel.items) {
+    if (item.expr->kind == ExprKind::kStar) {
+      if (has_agg) {
+        return BindError(ErrorCode::kPlanningFailed, item.expr->pos,
+                         "SELECT * is not allowed in an aggregate query",
+                         "list the GROUP BY columns");
+      }
+      const auto& star = item.expr->As<StarExpr>();
+      std::string qual = star.qualifier.empty() ? "" : star.qualifier.back().value;
+      bool any = false;
+      for (int i = 0; i < static_cast<int>(scope.columns.size()); ++i) {
+        const auto& c = scope.columns[static_cast<size_t>(i)];
+        if (!qual.empty() && c.qualifier != qual) continue;
+        exprs.push_back(fn::ColumnRef(i, c.type, c.name));
+        names.push_back(c.name);
+        any = true;
+      }
+      if (!any && !qual.empty()) {
+        return BindError(ErrorCode::kTableNotFound, item.expr->pos,
+                         fmt::format("table '{}' not found in FROM", qual));
+      }
+      continue;
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(*item.expr, scope, has_agg ? &agg : nullptr));
+    exprs.push_back(e);
+    names.push_back(item.alias ? item.alias->value : DefaultColumnName(*item.expr));
+  }
+  BExpr having;
+  if (sel.having) {
+    LAMINAR_ASSIGN_OR_RETURN(having, Bind(*sel.having, scope, &agg));
+    LAMINAR_ASSIGN_OR_RETURN(having, Coerce(having, columnar::boolean()));
+  }
+  // ORDER BY may reference aggregates too: bind it now against the same context (post-projection
+  // ordering is resolved by name or ordinal below).
+  if (has_agg) {
+    std::vector<FieldPtr> fields;
+    for (size_t k = 0; k < agg_node->group_exprs.size(); ++k) {
+      fields.push_back(std::make_shared<Field>(DefaultColumnName(*agg.group_asts[k]),
+                                               agg_node->group_exprs[k]->type));
+    }
+    if (agg.windowed) {
+      fields.push_back(std::make_shared<Field>("window_start", columnar::timestamp()));
+      fields.push_back(std::make_shared<Field>("window_end", columnar::timestamp()));
+    }
+    for (const auto& a : agg.aggregates)
+      fields.push_back(std::make_shared<Field>(a.display, a.type));
+    agg_node->schema = std::make_shared<Schema>(std::move(fields));
+    agg_node->aggregates = agg.aggregates;
+    plan = agg_node;
+    if (having) {
+      auto f = MakeNode(PlanKind::kFilter, plan->schema, {plan});
+      f->predicate = having;
+      plan = f;
+    }
+  }
+  std::vector<FieldPtr> out_fields;
+  Scope result_scope;
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    out_fields.push_back(std::make_shared<Field>(names[i], exprs[i]->type));
+    result_scope.columns.push_back({"", names[i], exprs[i]->type});
+  }
+  auto proj = MakeNode(PlanKind::kProject, std::make_shared<Schema>(out_fields), {plan});
+  proj->exprs = exprs;
+  plan = proj;
+  if (sel.distinct) {
+    auto d = MakeNode(PlanKind::kAggregate, plan->schema, {plan});
+    for (size_t i = 0; i < exprs.size(); ++i) {
+      d->group_exprs.push_back(fn::ColumnRef(static_cast<int>(i), exprs[i]->type, names[i]));
+    }
+    plan = d;
+    info_.has_aggregate = true;
+  }
+  (void)q;
+  *out_scope = result_scope;
+  return plan;
+}
+
+Result<PlanPtr> Binder::BindBody(const QueryBody& body, Scope* out_scope, const Query* q) {
+  switch (body.kind) {
+    case QueryBodyKind::kSelect:
+      return BindSelect(*body.select, q, out_scope);
+    case QueryBodyKind::kNested:
+      return BindQueryPlan(*body.nested, out_scope);
+    case QueryBodyKind::kValues: {
+      Scope empty;
+      auto node = MakeNode(PlanKind::kValues, nullptr, {});
+      std::vector<DataTypePtr> types;
+      for (const auto& row : body.values) {
+        std::vector<BExpr> bound;
+        for (size_t i = 0; i < row.size(); ++i) {
+          LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(*row[i], empty, nullptr));
+          if (types.size() <= i) {
+            types.push_back(e->type);
+          } else {
+            auto c = fn::CommonSuperType(types[i], e->type);
+            if (c.ok()) types[i] = *c;
+          }
+          bound.push_back(e);
+        }
+        node->rows.push_back(std::move(bound));
+      }
+      std::vector<FieldPtr> fields;
+      for (size_t i = 0; i < types.size(); ++i) {
+        auto t = types[i]->id() == TypeId::kNull ? columnar::utf8() : types[i];
+        fields.push_back(std::make_shared<Field>(fmt::format("column{}", i + 1), t));
+        out_scope->columns.push_back({"", fmt::format("column{}", i + 1), t});
+      }
+      for (auto& row : node->rows) {
+        for (size_t i = 0; i < row.size() && i < fields.size(); ++i) {
+          LAMINAR_ASSIGN_OR_RETURN(row[i], Coerce(row[i], fields[i]->type));
+        }
+      }
+      node->schema = std::make_shared<Schema>(std::move(fields));
+      return node;
+    }
+    case QueryBodyKind::kSetOp: {
+      if (body.set_op != SetOpKind::kUnion) {
+        return BindError(ErrorCode::kSqlUnsupported, body.pos,
+                         "INTERSECT/EXCEPT are not supported yet");
+      }
+      Scope ls, rs;
+      LAMINAR_ASSIGN_OR_RETURN(auto l, BindBody(*body.left, &ls, nullptr));
+      LAMINAR_ASSIGN_OR_RETURN(auto r, BindBody(*body.right, &rs, nullptr));
+      if (l->schema->num_fields() != r->schema->num_fields()) {
+        return BindError(ErrorCode::kPlanningFailed, body.pos,
+                         fmt::format("UNION inputs have {} and {} columns", l->schema->num_fields(),
+                                     r->schema->num_fields()));
+      }
+      for (int i = 0; i < l->schema->num_fields(); ++i) {
+        if (!l->schema->field(i)->type->Equals(*r->schema->field(i)->type)) {
+          return BindError(ErrorCode::kTypeMismatch, body.pos,
+                           fmt::format("UNION column {} has types {} and {}", i + 1,
+                                       l->schema->field(i)->type->ToString(),
+                                       r->schema->field(i)->type->ToString()),
+                           "add CASTs so both sides have the same types");
+        }
+      }
+      auto node = MakeNode(PlanKind::kUnion, l->schema, {l, r});
+      node->union_all = body.set_all;
+      PlanPtr out = node;
+      if (!body.set_all) {
+        auto d = MakeNode(PlanKind::kAggregate, l->schema, {node});
+        for (int i = 0; i < l->schema->num_fields(); ++i) {
+          d->group_exprs.push_back(
+              fn::ColumnRef(i, l->schema->field(i)->type, l->schema->field(i)->name));
+        }
+        out = d;
+      }
+      *out_scope = ls;
+      return out;
+    }
+  }
+  return Status::Internal("bad query body");
+}
+
+Result<PlanPtr> Binder::BindQueryPlan(const Query& q, Scope* out_scope) {
+  if (!q.ctes.empty()) {
+    return BindError(ErrorCode::kSqlUnsupported, q.pos, "WITH (CTE) is not supported yet",
+                     "create a STREAM for the inner query and select from it");
+  }
+  LAMINAR_ASSIGN_OR_RETURN(auto plan, BindBody(*q.body, out_scope, &q));
+  if (!q.order_by.empty()) {
+    auto s = MakeNode(PlanKind::kSort, plan->schema, {plan});
+    for (const auto& item : q.order_by) {
+      SortKey key;
+      key.descending = item.descending;
+      key.nulls_first = item.nulls_first.value_or(item.descending);
+      int col = -1;
+      if (item.expr->kind == ExprKind::kLiteral &&
+          item.expr->As<LiteralExpr>().literal_kind == LiteralKind::kInteger) {
+        col = std::stoi(item.expr->As<LiteralExpr>().value) - 1;
+      } else {
+        auto e = Bind(*item.expr, *out_scope, nullptr);
+        if (e.ok() && (*e)->kind == fn::ExprKind::kColumnRef) col = (*e)->column_index;
+        if (!e.ok()) return e.status();
+      }
+      if (col < 0 || col >= plan->schema->num_fields()) {
+        return BindError(ErrorCode::kPlanningFailed, item.pos,
+                         "ORDER BY must name an output column (by name or position)");
+      }
+      key.column = col;
+      s->sort_keys.push_back(key);
+    }
+    plan = s;
+  }
+  if (q.limit || q.offset) {
+    auto l = MakeNode(PlanKind::kLimit, plan->schema, {plan});
+    Scope empty;
+    if (q.limit) {
+      LAMINAR_ASSIGN_OR_RETURN(auto le, Bind(*q.limit, empty, nullptr));
+      LAMINAR_ASSIGN_OR_RETURN(auto lv, fn::EvaluateConstant(le));
+      if (lv.is_null() || !lv.type()->is_integer() || lv.int_value() < 0) {
+        return BindError(ErrorCode::kPlanningFailed, q.limit->pos,
+                         "LIMIT must be a non-negative integer");
+      }
+      l->limit = lv.int_value();
+    }
+    if (q.offset) {
+      LAMINAR_ASSIGN_OR_RETURN(auto oe, Bind(*q.offset, empty, nullptr));
+      LAMINAR_ASSIGN_OR_RETURN(auto ov, fn::EvaluateConstant(oe));
+      if (ov.is_null() || !ov.type()->is_integer() || ov.int_value() < 0) {
+        return BindError(ErrorCode::kPlanningFailed, q.offset->pos,
+                         "OFFSET must be a non-negative integer");
+      }
+      l->offset = ov.int_value();
+    }
+    plan = l;
+  }
+  return plan;
+}
+
+Result<BoundQuery> Binder::BindTopQuery(const Query& q) {
+  Scope scope;
+  LAMINAR_ASSIGN_OR_RETURN(auto plan, BindQueryPlan(q, &scope));
+  BoundQuery out;
+  out.plan = plan;
+  info_.emit = info_.has_aggregate ? EmitKind::kOnUpdate : EmitKind::kOnUpdate;
+  if (q.emit) {
+    info_.emit = q.emit->kind;
+    info_.emit_explicit = true;
+    if (q.emit->interval) {
+      LAMINAR_ASSIGN_OR_RETURN(info_.emit_interval,
+                               BindDuration(*q.emit->interval, "EMIT interval", sql_));
+    }
+  }
+  if (q.allowed_lateness) {
+    LAMINAR_ASSIGN_OR_RETURN(info_.allowed_lateness,
+                             BindDuration(*q.allowed_lateness, "ALLOW LATENESS", sql_));
+  }
+  if (q.late_data_to) info_.late_data_to = q.late_data_to->value;
+  const bool closing = info_.emit == EmitKind::kOnWindowClose || info_.emit == EmitKind::kFinal ||
+                       info_.emit == EmitKind::kAfterWatermark ||
+                       info_.emit == EmitKind::kOnWatermark;
+  if (mode_ == BindMode::kStreaming) {
+    if (closing && !has_watermark_input_) {
+      std::string src = info_.inputs.empty() ? "the source" : "'" + info_.inputs[0] + "'";
+      return BindError(ErrorCode::kWatermarkRequired, q.emit->pos,
+                       fmt::format("EMIT {} requires a watermark, but {} has none",
+                                   EmitKindName(info_.emit), src),
+                       "declare one in the source: WATERMARK FOR ts AS ts - INTERVAL '1' SECOND");
+    }
+    if (closing && info_.has_aggregate && !info_.windowed) {
+      return BindError(
+          ErrorCode::kWindowInvalid, q.emit->pos,
+          fmt::format("EMIT {} needs a windowed aggregation", EmitKindName(info_.emit)),
+          "add TUMBLE/HOP/SESSION/CUMULATE to GROUP BY, or use EMIT ON UPDATE/CHANGES");
+    }
+    if (!q.order_by.empty() && !q.limit) {
+      return BindError(ErrorCode::kSqlUnsupported, q.pos,
+                       "ORDER BY without LIMIT is not supported on an unbounded stream");
+    }
+  }
+  info_.changelog_output = info_.emit == EmitKind::kChanges;
+  info_.append_only = !info_.has_aggregate || closing;
+  out.info = info_;
+  return out;
+}
+
+}  // namespace
+
+Result<BoundQuery> BindQuery(const Query& query, const CatalogView& catalog, BindMode mode,
+                             std::string_view sql_text) {
+  Binder b(&catalog, mode, sql_text);
+  return b.BindTopQuery(query);
+}
+
+Result<BExpr> BindScalar(const Expr& expr, const SchemaPtr& schema, std::string_view sql_text) {
+  struct EmptyCatalog : CatalogView {
+    const RelationInfo* FindRelation(std::string_view) const override { return nullptr; }
+    std::vector<std::string> RelationNames() const override { return {}; }
+  } empty;
+  Binder b(&empty, BindMode::kAdHoc, sql_text);
+  Scope scope = schema ? Scope::FromSchema(schema, "") : Scope{};
+  return b.Bind(expr, scope, nullptr);
+}
+
+Result<DataTypePtr> BindType(const TypeName& type) { return BindTypeImpl(type); }
+
+Result<int64_t> BindDuration(const Expr& expr, std::string_view what, std::string_view sql_text) {
+  LAMINAR_ASSIGN_OR_RETURN(auto e, BindScalar(expr, nullptr, sql_text));
+  auto v = fn::EvaluateConstant(e);
+  if (!v.ok()) {
+    return BindError(ErrorCode::kWindowInvalid, expr.pos,
+                     fmt::format("{} must be a constant INTERVAL", what));
+  }
+  LAMINAR_ASSIGN_OR_RETURN(int64_t us, DurationFromScalar(*v, what, expr.pos));
+  if (us <= 0) {
+    return BindError(ErrorCode::kWindowSizeInvalid, expr.pos,
+                     fmt::format("{} must be positive", what));
+  }
+  return us;
+}
+
+}  // namespace laminar::sql

@@ -1,0 +1,119 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "columnar/type.h"
+#include "function/expression.h"
+#include "sql/parser/ast.h"
+
+namespace laminar::sql {
+
+using columnar::DataTypePtr;
+using columnar::SchemaPtr;
+using BExpr = function::ExprPtr;
+
+/// Kind of a time window in GROUP BY.
+enum class WindowKind : uint8_t { kNone, kTumble, kHop, kSession, kCumulate };
+const char* WindowKindName(WindowKind kind);
+
+/// A time window of an aggregation. All durations in µs. Windows are [start, end); starts aligned
+/// to the epoch plus `offset`.
+struct TimeWindow {
+  WindowKind kind = WindowKind::kNone;
+  BExpr time_expr;     // over the aggregate's input; TIMESTAMP
+  int64_t size = 0;    // TUMBLE size, HOP size, CUMULATE max size
+  int64_t slide = 0;   // HOP slide, CUMULATE step
+  int64_t offset = 0;  // TUMBLE/HOP offset
+  int64_t gap = 0;     // SESSION gap
+  std::string ToString() const;
+};
+
+/// One aggregate call: function over argument expressions evaluated on the aggregate's input.
+struct AggregateCall {
+  std::string function;  // canonical name (count, sum, ...)
+  std::vector<BExpr> args;
+  bool distinct = false;
+  bool count_star = false;
+  BExpr filter;  // FILTER (WHERE ...) over the input, or null
+  DataTypePtr type;
+  bool retractable = false;
+  std::string display;  // SQL text, e.g. "SUM(price)"
+};
+
+enum class PlanKind : uint8_t {
+  kScan,
+  kValues,
+  kFilter,
+  kProject,
+  kAggregate,
+  kSort,
+  kLimit,
+  kUnion,
+  kJoin
+};
+
+struct SortKey {
+  int column = 0;
+  bool descending = false;
+  bool nulls_first = false;
+};
+
+struct PlanNode;
+using PlanPtr = std::shared_ptr<PlanNode>;
+
+/// A logical plan node. Immutable once built; `schema` is the node's output.
+struct PlanNode {
+  PlanKind kind = PlanKind::kScan;
+  SchemaPtr schema;
+  std::vector<PlanPtr> inputs;
+
+  // kScan
+  std::string relation;
+  // kValues
+  std::vector<std::vector<BExpr>> rows;
+  // kFilter
+  BExpr predicate;
+  // kProject
+  std::vector<BExpr> exprs;
+  // kAggregate: output = [group keys..., window_start, window_end (if windowed), aggs...]
+  std::vector<BExpr> group_exprs;
+  TimeWindow window;
+  std::vector<AggregateCall> aggregates;
+  // kSort
+  std::vector<SortKey> sort_keys;
+  // kLimit
+  int64_t limit = -1;
+  int64_t offset = 0;
+  // kUnion
+  bool union_all = true;
+  // kJoin (batch only for now)
+  JoinKind join_kind = JoinKind::kInner;
+  BExpr join_condition;  // over concat(left, right)
+
+  std::string ToString(int indent = 0) const;
+};
+
+/// Streaming properties of a bound query (for CREATE STREAM / MV and EXPLAIN).
+struct StreamingInfo {
+  bool has_aggregate = false;
+  bool windowed = false;
+  WindowKind window = WindowKind::kNone;
+  EmitKind emit = EmitKind::kOnUpdate;
+  bool emit_explicit = false;
+  int64_t emit_interval = 0;     // EMIT EVERY / PERIODICALLY, µs
+  int64_t allowed_lateness = 0;  // µs
+  std::string late_data_to;
+  bool append_only = true;          // output never updates earlier rows
+  bool changelog_output = false;    // EMIT CHANGES: trailing __weight column
+  std::vector<std::string> inputs;  // relations read
+};
+
+struct BoundQuery {
+  PlanPtr plan;
+  StreamingInfo info;
+};
+
+}  // namespace laminar::sql
