@@ -5,6 +5,14 @@ set(LAMINAR_WARNINGS -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Woverloaded-virt
 if(LAMINAR_WERROR)
   list(APPEND LAMINAR_WARNINGS -Werror)
 endif()
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # GCC 12 reports false positives for `"literal" + std::string` at -O2/-O3 (GCC bug 105329).
+  list(APPEND LAMINAR_WARNINGS -Wno-restrict -Wno-maybe-uninitialized)
+endif()
+if(LAMINAR_BUILD_FUZZ)
+  # Coverage feedback for every library the fuzz targets link, not only the target itself.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
 
 set(LAMINAR_SANITIZE_FLAGS "")
 if(LAMINAR_SANITIZE)
