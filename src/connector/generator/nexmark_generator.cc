@@ -1,0 +1,502 @@
+#include "connector/generator/nexmark_generator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <string_view>
+
+#include "columnar/type.h"
+#include "connector/generator/column_writer.h"
+#include "connector/generator/random.h"
+
+namespace laminar::connector {
+
+namespace {
+
+using columnar::Field;
+using columnar::Schema;
+using columnar::SchemaPtr;
+
+// Constants of the model generators (GENERATOR_SPEC.md §2).
+constexpr int64_t kFirstPersonId = 1000;
+constexpr int64_t kFirstAuctionId = 1000;
+constexpr int64_t kFirstCategoryId = 10;
+constexpr int64_t kNumCategories = 5;
+constexpr int64_t kPersonIdLead = 10;
+constexpr int64_t kAuctionIdLead = 10;
+constexpr int64_t kHotBatch = 100;  // hot auction / seller / bidder block size
+constexpr int64_t kHotChannelsRatio = 2;
+constexpr int64_t kNumHotChannels = 4;
+constexpr int64_t kNumColdChannels = 10'000;
+constexpr int64_t kExtraPoolSize = 1 << 20;  // Flink: one 1 MiB random lowercase string
+constexpr int64_t kOutOfOrderMultiplier = 953;
+
+constexpr std::array<std::string_view, 11> kFirstNames = {
+    "Peter", "Paul", "Luke", "John", "Saul", "Vicky", "Kate", "Julie", "Sarah", "Deiter", "Walter"};
+constexpr std::array<std::string_view, 9> kLastNames = {
+    "Shultz", "Abrams", "Spencer", "White", "Bartels", "Walton", "Smith", "Jones", "Noris"};
+constexpr std::array<std::string_view, 10> kCities = {
+    "Phoenix", "Los Angeles", "San Francisco", "Boise", "Portland",
+    "Bend",    "Redmond",     "Seattle",       "Kent",  "Cheyenne"};
+constexpr std::array<std::string_view, 6> kStatesUpper = {"AZ", "CA", "ID", "OR", "WA", "WY"};
+constexpr std::array<std::string_view, 6> kStatesLower = {"az", "ca", "id", "or", "wa", "wy"};
+constexpr std::array<std::string_view, 4> kHotChannels = {"Google", "Facebook", "Baidu", "Apple"};
+
+SchemaPtr MakeNexmarkSchema(std::vector<std::pair<std::string, columnar::DataTypePtr>> cols) {
+  std::vector<columnar::FieldPtr> fields;
+  for (auto& [n, t] : cols) fields.push_back(std::make_shared<Field>(n, t, true));
+  return std::make_shared<Schema>(std::move(fields));
+}
+
+// nextString(maxLen, special): length 3 + uniform[0, maxLen - 3); each character is `special`
+// with probability 1/13, else a uniform lowercase letter; the result is trimmed of spaces.
+// Writes at most max_len bytes to `out`; returns the length. One 64-bit draw yields seven
+// characters (each consumes log2(338) ≈ 8.4 bits by multiply-shift).
+int64_t NextString(FastRandom& rng, int64_t max_len, char special, char* out) {
+  const int64_t len = 3 + static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(max_len - 3)));
+  uint64_t bits = 0;
+  int left = 0;
+  for (int64_t i = 0; i < len; ++i) {
+    if (left == 0) {
+      bits = rng.Next();
+      left = 7;
+    }
+    __uint128_t m = static_cast<__uint128_t>(bits) * 338u;
+    const unsigned c = static_cast<unsigned>(m >> 64);
+    bits = static_cast<uint64_t>(m);
+    --left;
+    out[i] = c < 26 ? special : static_cast<char>('a' + (c - 26) % 26);
+  }
+  if (special != ' ') return len;
+  int64_t begin = 0, end = len;
+  while (begin < end && out[begin] == ' ') ++begin;
+  while (end > begin && out[end - 1] == ' ') --end;
+  if (begin > 0) std::memmove(out, out + begin, static_cast<size_t>(end - begin));
+  return end - begin;
+}
+
+// round(10^(U[0,1) * 6) * 100): log-uniform on [100, 1e8].
+int64_t NextPrice(FastRandom& rng) {
+  static const double kLn10Times6 = 6.0 * std::log(10.0);
+  return static_cast<int64_t>(std::exp(rng.UnitDouble() * kLn10Times6) * 100.0 + 0.5);
+}
+
+// Length of nextExtra(currentSize, desiredAverageSize).
+int64_t NextExtraLength(FastRandom& rng, int64_t current, int64_t desired) {
+  if (current > desired) return 0;
+  const int64_t d = desired - current;
+  const int64_t delta = static_cast<int64_t>(std::llround(0.2 * static_cast<double>(d)));
+  if (delta == 0) return d;
+  return d - delta + static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(2 * delta)));
+}
+
+void WriteDigits4(int64_t v, char* out) {
+  out[3] = static_cast<char>('0' + v % 10);
+  out[2] = static_cast<char>('0' + (v / 10) % 10);
+  out[1] = static_cast<char>('0' + (v / 100) % 10);
+  out[0] = static_cast<char>('0' + (v / 1000) % 10);
+}
+
+}  // namespace
+
+Status NexmarkConfig::Validate() const {
+  auto bad = [](std::string msg) {
+    return Status::Invalid("nexmark: " + std::move(msg), ErrorCode::kConnectorConfig);
+  };
+  if (max_events < 0) return bad("events must be >= 0");
+  if (!(event_rate > 0) || !std::isfinite(event_rate)) return bad("event.rate must be > 0");
+  if (num_event_generators < 1) return bad("generators must be >= 1");
+  if (person_proportion < 1 || auction_proportion < 1 || bid_proportion < 1) {
+    return bad("person/auction/bid proportions must each be >= 1");
+  }
+  if (out_of_order_group_size < 1) return bad("out.of.order.group.size must be >= 1");
+  if (max_out_of_order_ms < 0) return bad("max.out.of.order.ms must be >= 0");
+  if (hot_auction_ratio < 1 || hot_bidders_ratio < 1 || hot_sellers_ratio < 1) {
+    return bad("hot ratios must be >= 1");
+  }
+  if (num_in_flight_auctions < 1 || num_active_people < 1) {
+    return bad("in-flight auctions and active people must be >= 1");
+  }
+  if (person_avg_size < 0 || auction_avg_size < 0 || bid_avg_size < 0) {
+    return bad("average sizes must be >= 0");
+  }
+  if (first_event_id < 0 || first_event_number < 0)
+    return bad("first event id/number must be >= 0");
+  return Status::OK();
+}
+
+const SchemaPtr& NexmarkSchema(NexmarkTable table) {
+  using columnar::int64;
+  using columnar::timestamp;
+  using columnar::utf8;
+  static const SchemaPtr kPerson = MakeNexmarkSchema({{"id", int64()},
+                                                      {"name", utf8()},
+                                                      {"email_address", utf8()},
+                                                      {"credit_card", utf8()},
+                                                      {"city", utf8()},
+                                                      {"state", utf8()},
+                                                      {"date_time", timestamp()},
+                                                      {"extra", utf8()}});
+  static const SchemaPtr kAuction = MakeNexmarkSchema({{"id", int64()},
+                                                       {"item_name", utf8()},
+                                                       {"description", utf8()},
+                                                       {"initial_bid", int64()},
+                                                       {"reserve", int64()},
+                                                       {"date_time", timestamp()},
+                                                       {"expires", timestamp()},
+                                                       {"seller", int64()},
+                                                       {"category", int64()},
+                                                       {"extra", utf8()}});
+  static const SchemaPtr kBid = MakeNexmarkSchema({{"auction", int64()},
+                                                   {"bidder", int64()},
+                                                   {"price", int64()},
+                                                   {"channel", utf8()},
+                                                   {"url", utf8()},
+                                                   {"date_time", timestamp()},
+                                                   {"extra", utf8()}});
+  switch (table) {
+    case NexmarkTable::kPerson:
+      return kPerson;
+    case NexmarkTable::kAuction:
+      return kAuction;
+    case NexmarkTable::kBid:
+      break;
+  }
+  return kBid;
+}
+
+const char* NexmarkTableName(NexmarkTable table) {
+  switch (table) {
+    case NexmarkTable::kPerson:
+      return "person";
+    case NexmarkTable::kAuction:
+      return "auction";
+    case NexmarkTable::kBid:
+      break;
+  }
+  return "bid";
+}
+
+std::string NexmarkColumnsSql(NexmarkTable table) {
+  std::string out;
+  for (const auto& f : NexmarkSchema(table)->fields()) {
+    if (!out.empty()) out += ", ";
+    out += f->name + " " + f->type->ToString();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Everything a generator precomputes from the config: the 1 MiB pool `extra` is cut from and
+/// the channel/URL tables. Depends only on the seed, so independent instances agree.
+struct NexmarkGenerator::Impl {
+  bool want[3] = {false, false, false};
+  std::string extra_pool;
+  std::array<std::string, kNumHotChannels> hot_urls;
+  std::vector<std::string> cold_channels;
+  std::vector<std::string> cold_urls;
+  double inter_event_delay_us = 0;
+  int64_t events_for_auctions = 0;  // events until num_in_flight_auctions more auctions exist
+
+  Int64ColumnWriter p_id, p_time;
+  StringColumnWriter p_name, p_email, p_card, p_city, p_state, p_extra;
+  Int64ColumnWriter a_id, a_initial, a_reserve, a_time, a_expires, a_seller, a_category;
+  StringColumnWriter a_item, a_desc, a_extra;
+  Int64ColumnWriter b_auction, b_bidder, b_price, b_time;
+  StringColumnWriter b_channel, b_url, b_extra;
+};
+
+NexmarkGenerator::NexmarkGenerator(std::unique_ptr<Impl> impl, NexmarkConfig config)
+    : impl_(std::move(impl)), config_(std::move(config)) {}
+NexmarkGenerator::~NexmarkGenerator() = default;
+
+Result<std::unique_ptr<NexmarkGenerator>> NexmarkGenerator::Make(NexmarkConfig config,
+                                                                 std::vector<NexmarkTable> kinds) {
+  LAMINAR_RETURN_NOT_OK(config.Validate());
+  auto impl = std::make_unique<Impl>();
+  if (kinds.empty()) kinds = {NexmarkTable::kPerson, NexmarkTable::kAuction, NexmarkTable::kBid};
+  for (auto k : kinds) impl->want[static_cast<int>(k)] = true;
+
+  FastRandom setup(HashCombine(config.seed, 0x51ed270b27a5c3b1ULL));
+  impl->extra_pool.resize(kExtraPoolSize);
+  for (auto& c : impl->extra_pool) c = static_cast<char>('a' + setup.Uniform(26));
+  auto base_url = [&] {
+    char part[8];
+    std::string url = "https://www.nexmark.com/";
+    for (int i = 0; i < 3; ++i) {
+      url.append(part, static_cast<size_t>(NextString(setup, 5, '_', part)));
+      url += '/';
+    }
+    url += "item.htm?query=1";
+    return url;
+  };
+  for (auto& u : impl->hot_urls) u = base_url();
+  impl->cold_channels.reserve(kNumColdChannels);
+  impl->cold_urls.reserve(kNumColdChannels);
+  for (int64_t j = 0; j < kNumColdChannels; ++j) {
+    impl->cold_channels.push_back(fmt::format("channel-{}", j));
+    std::string url = base_url();
+    if (setup.Uniform(10) > 0) {
+      // Java: Math.abs(Integer.reverse(j)).
+      uint32_t x = static_cast<uint32_t>(j), r = 0;
+      for (int b = 0; b < 32; ++b) r |= ((x >> b) & 1u) << (31 - b);
+      int64_t v = static_cast<int32_t>(r);
+      url += fmt::format("&channel_id={}", v < 0 ? -v : v);
+    }
+    impl->cold_urls.push_back(std::move(url));
+  }
+  impl->inter_event_delay_us = 1e6 / config.event_rate * config.num_event_generators;
+  impl->events_for_auctions =
+      config.num_in_flight_auctions * config.total_proportion() / config.auction_proportion;
+  return std::unique_ptr<NexmarkGenerator>(new NexmarkGenerator(std::move(impl), config));
+}
+
+int64_t NexmarkGenerator::TimestampMicros(int64_t event_number) const {
+  const auto offset_us =
+      static_cast<int64_t>(static_cast<double>(event_number) * impl_->inter_event_delay_us);
+  return (config_.base_time_ms + offset_us / 1000) * 1000;
+}
+
+int64_t NexmarkGenerator::WatermarkMicros() const {
+  const int64_t n = config_.first_event_number + next_index_;
+  const int64_t g = config_.out_of_order_group_size;
+  return TimestampMicros((n / g) * g) - config_.max_out_of_order_ms * 1000;
+}
+
+NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
+  Impl& s = *impl_;
+  const NexmarkConfig& c = config_;
+  int64_t end = next_index_ + std::max<int64_t>(n, 0);
+  if (c.max_events > 0) end = std::min(end, c.max_events);
+  const int64_t count = std::max<int64_t>(end - next_index_, 0);
+
+  const int64_t total = c.total_proportion();
+  const int64_t pp = c.person_proportion, ap = c.auction_proportion;
+  // Upper bounds of rows per kind in this chunk (exact counts need the permutation).
+  const int64_t max_epochs = count / total + 2;
+  const int64_t cap_person = std::min(count, max_epochs * pp);
+  const int64_t cap_auction = std::min(count, max_epochs * ap);
+  const int64_t cap_bid = count;
+  if (s.want[0]) {
+    s.p_id.Start(cap_person);
+    s.p_time.Start(cap_person);
+    s.p_name.Start(cap_person, cap_person * 12);
+    s.p_email.Start(cap_person, cap_person * 14);
+    s.p_card.Start(cap_person, cap_person * 19);
+    s.p_city.Start(cap_person, cap_person * 9);
+    s.p_state.Start(cap_person, cap_person * 2);
+    s.p_extra.Start(cap_person, cap_person * std::max<int64_t>(c.person_avg_size - 50, 16));
+  }
+  if (s.want[1]) {
+    for (auto* w : {&s.a_id, &s.a_initial, &s.a_reserve, &s.a_time, &s.a_expires, &s.a_seller,
+                    &s.a_category}) {
+      w->Start(cap_auction);
+    }
+    s.a_item.Start(cap_auction, cap_auction * 11);
+    s.a_desc.Start(cap_auction, cap_auction * 52);
+    s.a_extra.Start(cap_auction, cap_auction * std::max<int64_t>(c.auction_avg_size - 100, 16));
+  }
+  if (s.want[2]) {
+    for (auto* w : {&s.b_auction, &s.b_bidder, &s.b_price, &s.b_time}) w->Start(cap_bid);
+    s.b_channel.Start(cap_bid, cap_bid * 10);
+    s.b_url.Start(cap_bid, cap_bid * 70);
+    s.b_extra.Start(cap_bid, cap_bid * std::max<int64_t>(c.bid_avg_size - 32, 16));
+  }
+
+  const int64_t g = c.out_of_order_group_size;
+  const int64_t max_delay_ms = c.max_out_of_order_ms;
+  const std::string_view pool(s.extra_pool);
+  const auto& states = c.lowercase_states ? kStatesLower : kStatesUpper;
+
+  for (int64_t k = next_index_; k < end; ++k) {
+    const int64_t num = c.first_event_number + k;
+    const int64_t adjusted = g == 1 ? num : (num / g) * g + (num * kOutOfOrderMultiplier) % g;
+    const int64_t event_id = c.first_event_id + adjusted;
+    const int64_t epoch = event_id / total;
+    const int64_t off = event_id % total;
+    const int kind = off < pp ? 0 : (off < pp + ap ? 1 : 2);
+    if (!s.want[kind]) continue;
+
+    const int64_t ts_us = TimestampMicros(adjusted);
+    int64_t time_us = ts_us;
+    if (max_delay_ms > 0) {
+      const uint64_t h =
+          HashCombine(c.seed ^ 0x3c6ef372fe94f82bULL, static_cast<uint64_t>(event_id));
+      time_us -= static_cast<int64_t>(h % static_cast<uint64_t>(max_delay_ms + 1)) * 1000;
+    }
+    FastRandom rng = FastRandom::ForEvent(c.seed, static_cast<uint64_t>(event_id));
+
+    // Derived ids (base 0). See GENERATOR_SPEC.md §3.
+    const int64_t last_person = epoch * pp + std::min(off, pp - 1);
+    auto next_person = [&] {
+      const int64_t num_people = last_person + 1;
+      const int64_t active = std::min(num_people, c.num_active_people);
+      return num_people - active +
+             static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(active + kPersonIdLead)));
+    };
+
+    if (kind == 0) {
+      s.p_id.Append(last_person + kFirstPersonId);
+      int64_t current = 8;
+      {
+        std::string_view first = kFirstNames[rng.Uniform(kFirstNames.size())];
+        std::string_view last = kLastNames[rng.Uniform(kLastNames.size())];
+        char* p = s.p_name.Reserve(static_cast<int64_t>(first.size() + 1 + last.size()));
+        std::memcpy(p, first.data(), first.size());
+        p[first.size()] = ' ';
+        std::memcpy(p + first.size() + 1, last.data(), last.size());
+        const auto len = static_cast<int64_t>(first.size() + 1 + last.size());
+        s.p_name.Commit(len);
+        current += len;
+      }
+      {
+        char* p = s.p_email.Reserve(7 + 1 + 5 + 4);
+        int64_t len = NextString(rng, 7, ' ', p);
+        p[len++] = '@';
+        len += NextString(rng, 5, ' ', p + len);
+        std::memcpy(p + len, ".com", 4);
+        len += 4;
+        s.p_email.Commit(len);
+        current += len;
+      }
+      {
+        char* p = s.p_card.Reserve(19);
+        for (int i = 0; i < 4; ++i) {
+          WriteDigits4(static_cast<int64_t>(rng.Uniform(10000)), p + i * 5);
+          if (i < 3) p[i * 5 + 4] = ' ';
+        }
+        s.p_card.Commit(19);
+        current += 19;
+      }
+      std::string_view city = kCities[rng.Uniform(kCities.size())];
+      std::string_view state = states[rng.Uniform(states.size())];
+      s.p_city.Append(city);
+      s.p_state.Append(state);
+      current += static_cast<int64_t>(city.size() + state.size());
+      s.p_time.Append(time_us);
+      const int64_t extra_len = NextExtraLength(rng, current, c.person_avg_size);
+      s.p_extra.Append(
+          pool.substr(rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)),
+                      static_cast<size_t>(extra_len)));
+    } else if (kind == 1) {
+      int64_t last_auction;
+      if (off < pp) {
+        last_auction = (epoch - 1) * ap + ap - 1;
+      } else if (off >= pp + ap) {
+        last_auction = epoch * ap + ap - 1;
+      } else {
+        last_auction = epoch * ap + (off - pp);
+      }
+      s.a_id.Append(last_auction + kFirstAuctionId);
+      int64_t seller;
+      if (rng.Uniform(static_cast<uint64_t>(c.hot_sellers_ratio)) > 0) {
+        seller = (last_person / kHotBatch) * kHotBatch;
+      } else {
+        seller = next_person();
+      }
+      s.a_seller.Append(seller + kFirstPersonId);
+      s.a_category.Append(kFirstCategoryId + static_cast<int64_t>(rng.Uniform(kNumCategories)));
+      const int64_t initial = NextPrice(rng);
+      s.a_initial.Append(initial);
+      const int64_t horizon_ms = (TimestampMicros(adjusted + s.events_for_auctions) - ts_us) / 1000;
+      const int64_t length_ms =
+          1 + static_cast<int64_t>(
+                  rng.Uniform(static_cast<uint64_t>(std::max<int64_t>(horizon_ms * 2, 1))));
+      s.a_time.Append(time_us);
+      s.a_expires.Append(ts_us + length_ms * 1000);
+      int64_t current = 8 + 40;
+      {
+        char* p = s.a_item.Reserve(20);
+        const int64_t len = NextString(rng, 20, ' ', p);
+        s.a_item.Commit(len);
+        current += len;
+      }
+      {
+        char* p = s.a_desc.Reserve(100);
+        const int64_t len = NextString(rng, 100, ' ', p);
+        s.a_desc.Commit(len);
+        current += len;
+      }
+      s.a_reserve.Append(initial + NextPrice(rng));
+      const int64_t extra_len = NextExtraLength(rng, current, c.auction_avg_size);
+      s.a_extra.Append(
+          pool.substr(rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)),
+                      static_cast<size_t>(extra_len)));
+    } else {
+      // A bid's event is past this epoch's auctions, so the last auction id is the epoch's last.
+      const int64_t last_auction = epoch * ap + ap - 1;
+      int64_t auction;
+      if (rng.Uniform(static_cast<uint64_t>(c.hot_auction_ratio)) > 0) {
+        auction = (last_auction / kHotBatch) * kHotBatch;
+      } else {
+        const int64_t min_auction = std::max<int64_t>(last_auction - c.num_in_flight_auctions, 0);
+        const auto span = static_cast<uint64_t>(last_auction - min_auction + 1 + kAuctionIdLead);
+        auction = min_auction + static_cast<int64_t>(rng.Uniform(span));
+      }
+      s.b_auction.Append(auction + kFirstAuctionId);
+      int64_t bidder;
+      if (rng.Uniform(static_cast<uint64_t>(c.hot_bidders_ratio)) > 0) {
+        bidder = (last_person / kHotBatch) * kHotBatch + 1;
+      } else {
+        bidder = next_person();
+      }
+      s.b_bidder.Append(bidder + kFirstPersonId + (c.flink_bidder_offset ? kFirstPersonId : 0));
+      s.b_price.Append(NextPrice(rng));
+      if (rng.Uniform(kHotChannelsRatio) > 0) {
+        const auto i = rng.Uniform(kNumHotChannels);
+        s.b_channel.Append(kHotChannels[i]);
+        s.b_url.Append(s.hot_urls[i]);
+      } else {
+        const auto j = rng.Uniform(kNumColdChannels);
+        s.b_channel.Append(s.cold_channels[j]);
+        s.b_url.Append(s.cold_urls[j]);
+      }
+      s.b_time.Append(time_us);
+      const int64_t extra_len = NextExtraLength(rng, 32, c.bid_avg_size);
+      s.b_extra.Append(
+          pool.substr(rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)),
+                      static_cast<size_t>(extra_len)));
+    }
+  }
+  next_index_ = end;
+
+  NexmarkBatches out;
+  out.events = count;
+  using columnar::int64;
+  using columnar::timestamp;
+  using columnar::utf8;
+  if (s.want[0]) {
+    const int64_t rows = s.p_id.length();
+    out.person = std::make_shared<columnar::RecordBatch>(
+        NexmarkSchema(NexmarkTable::kPerson), rows,
+        std::vector<columnar::ArrayPtr>{s.p_id.Finish(int64()), s.p_name.Finish(utf8()),
+                                        s.p_email.Finish(utf8()), s.p_card.Finish(utf8()),
+                                        s.p_city.Finish(utf8()), s.p_state.Finish(utf8()),
+                                        s.p_time.Finish(timestamp()), s.p_extra.Finish(utf8())});
+  }
+  if (s.want[1]) {
+    const int64_t rows = s.a_id.length();
+    out.auction = std::make_shared<columnar::RecordBatch>(
+        NexmarkSchema(NexmarkTable::kAuction), rows,
+        std::vector<columnar::ArrayPtr>{s.a_id.Finish(int64()), s.a_item.Finish(utf8()),
+                                        s.a_desc.Finish(utf8()), s.a_initial.Finish(int64()),
+                                        s.a_reserve.Finish(int64()), s.a_time.Finish(timestamp()),
+                                        s.a_expires.Finish(timestamp()), s.a_seller.Finish(int64()),
+                                        s.a_category.Finish(int64()), s.a_extra.Finish(utf8())});
+  }
+  if (s.want[2]) {
+    const int64_t rows = s.b_auction.length();
+    out.bid = std::make_shared<columnar::RecordBatch>(
+        NexmarkSchema(NexmarkTable::kBid), rows,
+        std::vector<columnar::ArrayPtr>{s.b_auction.Finish(int64()), s.b_bidder.Finish(int64()),
+                                        s.b_price.Finish(int64()), s.b_channel.Finish(utf8()),
+                                        s.b_url.Finish(utf8()), s.b_time.Finish(timestamp()),
+                                        s.b_extra.Finish(utf8())});
+  }
+  return out;
+}
+
+}  // namespace laminar::connector
