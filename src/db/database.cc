@@ -19,6 +19,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
@@ -27,11 +28,14 @@
 #include "common/time_util.h"
 #include "execution/batch_executor.h"
 #include "execution/operator.h"
+#include "execution/state_codec.h"
 #include "function/evaluator.h"
 #include "laminar/laminar.hpp"
 #include "sql/binder/binder.h"
 #include "sql/parser/parser.h"
+#include "storage/checkpoint_store.h"
 #include "storage/file_system.h"
+#include "storage/manifest.h"
 #include "storage/wal.h"
 
 namespace laminar {
@@ -160,7 +164,10 @@ struct Node {
   // Streams / MVs.
   sql::BoundQuery bound;
   std::vector<std::unique_ptr<execution::StreamOperator>> ops;
-  std::string input;  // upstream relation
+  std::vector<std::string> inputs;   // upstream relations (two for a join: left, right)
+  std::vector<int64_t> input_watermarks;  // per input, as last passed to a join operator
+  bool is_join = false;
+  uint64_t table_version = 0;  // tables: bumped on every change (lookup join index refresh)
   bool changelog_output = false;
   bool mv_upsert = false;  // updating MV: upsert rows by group key
 
@@ -300,6 +307,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   ~DatabaseImpl() override {
     // Dropping without Shutdown() is a crash as far as durability is concerned: nothing is
     // written here beyond what the WAL already made durable.
+    StopCheckpointTimer();  // before mu_: the timer thread may be waiting for it
     std::lock_guard<std::recursive_mutex> lock(mu_);
     for (auto& [name, node] : nodes_) {
       for (auto& s : node->subs) s->Cancel();
@@ -317,29 +325,23 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           fmt::format("cannot create data directory '{}': {}", wal_dir, ec.message()),
           ErrorCode::kWalError);
     }
-    // Recovery: replay the whole input log through fresh operators.
-    {
-      LAMINAR_ASSIGN_OR_RETURN(auto reader, storage::WalReader::Open(*fs, wal_dir));
-      storage::WalRecord rec;
-      replaying_ = true;
-      while (true) {
-        LAMINAR_ASSIGN_OR_RETURN(bool more, reader->Next(&rec));
-        if (!more) break;
-        std::string_view payload(reinterpret_cast<const char*>(rec.payload.data()),
-                                 rec.payload.size());
-        Status st = ReplayRecord(rec.type, payload);
-        if (!st.ok()) {
-          Log(LogLevel::kWarn, "recovery: record {} could not be replayed: {}", rec.lsn,
-              st.ToString());
-        }
-      }
-      replaying_ = false;
-    }
+    // Recovery: newest valid checkpoint (if any), then the WAL records after it.
+    uint64_t restored_position = 0;
+    LAMINAR_RETURN_NOT_OK(Recover(*fs, wal_dir, &restored_position));
     storage::WalOptions wo;
     wo.sync_mode = options_.wal_mode == WalMode::kSync    ? storage::WalSyncMode::kSync
                    : options_.wal_mode == WalMode::kAsync ? storage::WalSyncMode::kAsync
                                                           : storage::WalSyncMode::kOff;
     LAMINAR_ASSIGN_OR_RETURN(wal_, storage::WalWriter::Open(*fs, wal_dir, wo));
+    if (restored_position > 0 && wal_->next_lsn() <= restored_position) {
+      // The WAL lost records the checkpoint covers (kOff/kAsync after a power loss): new
+      // records would reuse LSNs that replay skips. A fresh checkpoint at the current LSN
+      // becomes the newest one and keeps later records replayable.
+      Log(LogLevel::kWarn, "recovery: WAL of '{}' ends at LSN {} before checkpoint position {}",
+          options_.data_dir, wal_->next_lsn() - 1, restored_position);
+      LAMINAR_RETURN_NOT_OK(Checkpoint().status());
+    }
+    StartCheckpointTimer();
     return Status::OK();
   }
 
@@ -424,6 +426,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   }
 
   Status Shutdown() override {
+    StopCheckpointTimer();  // before mu_: the timer thread may be waiting for it
     std::lock_guard<std::recursive_mutex> lock(mu_);
     if (state_ == PipelineState::kStopped) return Status::OK();
     state_ = PipelineState::kShuttingDown;
@@ -457,16 +460,24 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           "Options::data_dir",
           ErrorCode::kCheckpointFailed);
     }
+    if (!wal_ || !checkpoint_store_) {
+      return Status::Invalid("cannot checkpoint: the database is shut down",
+                             ErrorCode::kCheckpointFailed);
+    }
     auto t0 = std::chrono::steady_clock::now();
-    if (wal_) LAMINAR_RETURN_NOT_OK(wal_->Sync());
-    r.success = true;
-    r.checkpoint_id = ++checkpoint_id_;
-    r.epoch = r.checkpoint_id;
+    Status st = WriteCheckpoint(&r);
     r.duration = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - t0);
-    last_checkpoint_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+    if (!st.ok()) {
+      ++checkpoints_failed_;
+      r.success = false;
+      r.error = st.ToString();
+      Log(LogLevel::kWarn, "checkpoint of '{}' failed: {}", options_.data_dir, r.error);
+      return Status(st.code(), ErrorCode::kCheckpointFailed,
+                    fmt::format("checkpoint failed: {}", st.message()));
+    }
+    ++checkpoints_completed_;
+    last_checkpoint_duration_ = r.duration;
     return r;
   }
 
@@ -772,7 +783,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     if (on_time->num_rows() > 0) {
       Delta d;
       d.batch = on_time;
-      for (Node* down : n->downstream) LAMINAR_RETURN_NOT_OK(ProcessStream(down, d));
+      for (Node* down : n->downstream) LAMINAR_RETURN_NOT_OK(ProcessStream(down, d, n));
     }
     return PropagateWatermarks(n);
   }
@@ -788,7 +799,9 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     }
   }
 
-  Status ProcessStream(Node* s, const Delta& input) {
+  // Feeds a batch that `from` produced into stream `s` (once per input of `s` that reads
+  // `from`: a self-join sees the batch on both sides).
+  Status ProcessStream(Node* s, const Delta& input, const Node* from) {
     std::vector<Delta> current{input};
     if (input.batch && input.batch->num_rows() > 0 && !input.has_weights()) {
       // A changelog input carries its weights in a trailing __weight column.
@@ -804,7 +817,16 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         current = {d};
       }
     }
-    return RunOps(s, 0, current);
+    if (!s->is_join) return RunOps(s, 0, current);
+    for (size_t i = 0; i < s->inputs.size(); ++i) {
+      if (Lower(s->inputs[i]) != Lower(from->name)) continue;
+      std::vector<Delta> out;
+      for (const auto& d : current) {
+        LAMINAR_RETURN_NOT_OK(s->ops[0]->ProcessInput(static_cast<int>(i), d, &out));
+      }
+      if (!out.empty()) LAMINAR_RETURN_NOT_OK(RunOps(s, 1, out));
+    }
+    return Status::OK();
   }
 
   Status RunOps(Node* s, size_t start, std::vector<Delta> current) {
@@ -860,7 +882,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           s->subs.end());
       Delta down;
       down.batch = out;
-      for (Node* next : s->downstream) LAMINAR_RETURN_NOT_OK(ProcessStream(next, down));
+      for (Node* next : s->downstream) LAMINAR_RETURN_NOT_OK(ProcessStream(next, down, s));
     }
     return Status::OK();
   }
@@ -873,12 +895,33 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   Status PropagateWatermarks(Node* from) {
     for (Node* s : from->downstream) {
-      Node* in = Find(s->input);
-      int64_t wm = in != nullptr ? in->watermark : INT64_MIN;
+      size_t first_op = 0;
+      if (s->is_join) {
+        first_op = 1;
+        for (size_t i = 0; i < s->inputs.size(); ++i) {
+          Node* in = Find(s->inputs[i]);
+          if (in == nullptr || in->watermark <= s->input_watermarks[i]) continue;
+          s->input_watermarks[i] = in->watermark;
+          std::vector<Delta> out;
+          LAMINAR_RETURN_NOT_OK(
+              s->ops[0]->AdvanceInputWatermark(static_cast<int>(i), in->watermark, &out));
+          if (!out.empty()) LAMINAR_RETURN_NOT_OK(RunOps(s, 1, out));
+        }
+      }
+      // The stream's watermark: the minimum over its watermarked inputs (tables excluded).
+      int64_t wm = INT64_MAX;
+      bool any = false;
+      for (const auto& name : s->inputs) {
+        Node* in = Find(name);
+        if (in == nullptr || in->kind == sql::RelationInfo::Kind::kTable || !in->has_watermark) continue;
+        wm = std::min(wm, in->watermark);
+        any = true;
+      }
+      if (!any) wm = INT64_MIN;
       if (wm <= s->watermark) continue;
       s->watermark = wm;
       s->has_watermark = true;
-      for (size_t i = 0; i < s->ops.size(); ++i) {
+      for (size_t i = first_op; i < s->ops.size(); ++i) {
         std::vector<Delta> out;
         LAMINAR_RETURN_NOT_OK(s->ops[i]->AdvanceWatermark(wm, &out));
         if (!out.empty()) LAMINAR_RETURN_NOT_OK(RunOps(s, i + 1, out));
@@ -1041,9 +1084,19 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         is_mv ? sql::RelationInfo::Kind::kMaterializedView : sql::RelationInfo::Kind::kStream;
     node->create_sql = st.source_text;
     node->query_text = st.query_text;
-    LAMINAR_ASSIGN_OR_RETURN(node->ops, execution::CompilePipeline(bound.plan, opts, &node->input));
-    Node* input = Find(node->input);
-    if (input == nullptr) return Status::NotFound("input '" + node->input + "' not found");
+    LAMINAR_ASSIGN_OR_RETURN(
+        node->ops, execution::CompilePipeline(bound.plan, opts, &node->inputs,
+                                              [this](const std::string& t) { return TableSnapshotOf(t); }));
+    std::vector<Node*> input_nodes;
+    for (const auto& in_name : node->inputs) {
+      Node* in = Find(in_name);
+      if (in == nullptr) return Status::NotFound("input '" + in_name + "' not found");
+      input_nodes.push_back(in);
+    }
+    Node* input = input_nodes[0];
+    node->is_join = !node->ops.empty() && bound.plan->kind != sql::PlanKind::kScan &&
+                    node->inputs.size() > 1;
+    node->input_watermarks.assign(node->inputs.size(), INT64_MIN);
     if (input->changelog_output && bound.info.has_aggregate) {
       for (const auto* p = bound.plan.get(); p != nullptr;
            p = p->inputs.empty() ? nullptr : p->inputs[0].get()) {
@@ -1065,10 +1118,15 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     if (node->changelog_output)
       fields.push_back(std::make_shared<Field>(kWeightColumn, columnar::int64(), false));
     node->schema = std::make_shared<Schema>(fields);
-    node->has_watermark = input->has_watermark;
+    node->has_watermark = false;
+    for (Node* in : input_nodes) node->has_watermark |= in->has_watermark;
     node->bound = std::move(bound);
     Node* raw = AddNode(std::move(node));
-    input->downstream.push_back(raw);
+    std::set<Node*> linked;
+    for (Node* in : input_nodes) {
+      if (in->kind == sql::RelationInfo::Kind::kTable) continue;  // lookups read tables on demand
+      if (linked.insert(in).second) in->downstream.push_back(raw);
+    }
     // Bring the new stream's watermark up to date (no data is replayed into it).
     raw->watermark = INT64_MIN;
     LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
@@ -1152,9 +1210,11 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       LAMINAR_RETURN_NOT_OK(DropNode(n->late_node, true));
       n->late_node = nullptr;
     }
-    if (Node* in = Find(n->input)) {
-      auto& ds = in->downstream;
-      ds.erase(std::remove(ds.begin(), ds.end(), n), ds.end());
+    for (const auto& in_name : n->inputs) {
+      if (Node* in = Find(in_name)) {
+        auto& ds = in->downstream;
+        ds.erase(std::remove(ds.begin(), ds.end(), n), ds.end());
+      }
     }
     for (auto& s : n->subs) s->Cancel();
     nodes_.erase(Lower(n->name));
@@ -1288,6 +1348,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         }
         if (!n->table_rows.count(key)) n->table_order.push_back(key);
         n->table_rows[key] = std::move(row);
+        ++n->table_version;
       }
       return r;
     }
@@ -1322,6 +1383,16 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     }
     out.assign(n->retained.begin(), n->retained.end());
     return out;
+  }
+
+  Result<execution::TableSnapshot> TableSnapshotOf(const std::string& table) {
+    Node* n = Find(table);
+    if (n == nullptr) return Status::NotFound("table '" + table + "' not found", ErrorCode::kTableNotFound);
+    LAMINAR_ASSIGN_OR_RETURN(auto batches, ScanRelation(table));
+    execution::TableSnapshot snap;
+    snap.version = n->table_version;
+    snap.rows = batches.empty() ? RecordBatch::MakeEmpty(n->schema) : batches[0];
+    return snap;
   }
 
   Result<ExecuteResult> AdHoc(const sql::Query& q) {
@@ -1419,7 +1490,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         for (auto& [name, from] : sinks_) k += (k.empty() ? "" : ",") + name;
         if (checkpoint_id_ > 0) {
           rows.push_back({columnar::Scalar::Int64(static_cast<int64_t>(checkpoint_id_)),
-                          columnar::Scalar::Int64(static_cast<int64_t>(checkpoint_id_)),
+                          columnar::Scalar::Int64(static_cast<int64_t>(last_epoch_)),
                           columnar::Scalar::Int64(last_checkpoint_ms_), Str(s), Str(k),
                           columnar::Scalar::Int64(static_cast<int64_t>(checkpoint_id_))});
         }
@@ -1585,6 +1656,497 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     return Status::Internal("unknown statement");
   }
 
+  // --- checkpoints and recovery ----------------------------------------------------------------
+  //
+  // A checkpoint is a consistent cut of the whole engine, taken under mu_: the runtime is
+  // synchronous, so between two statements/pushes every operator sits at a record boundary.
+  // It holds (operator_states of the manifest, docs/checkpoint.md "Engine checkpoints"):
+  //   catalog          the live CREATE statements in creation order (DDL is not replayed)
+  //   engine           global counters
+  //   source:<name>    watermark, event/late counters, retained rows
+  //   stream:<name>    stream/MV watermark and each operator's Snapshot()
+  //   mv:<name>        emitted count, retained rows, MV upsert store (streams, MVs, late streams)
+  //   table:<name>     table rows in insertion order
+  // and wal_position, the LSN of the last WAL record whose effects it contains. Recovery
+  // restores the newest valid checkpoint and replays only the WAL records after wal_position.
+
+  static constexpr uint32_t kEngineStateVersion = 1;
+
+  static std::vector<uint8_t> ToBytes(const std::string& s) {
+    return std::vector<uint8_t>(s.begin(), s.end());
+  }
+
+  static void PutRow(execution::StateWriter& w, const std::vector<columnar::Scalar>& row) {
+    w.Put(static_cast<uint32_t>(row.size()));
+    for (const auto& v : row) w.PutScalar(v);
+  }
+
+  static Status GetRow(execution::StateReader& r, const Schema& schema,
+                       std::vector<columnar::Scalar>* row) {
+    uint32_t n = 0;
+    if (!r.Get(&n) || n != static_cast<uint32_t>(schema.num_fields())) {
+      return Status::Corruption("row width does not match the schema");
+    }
+    row->assign(n, columnar::Scalar());
+    for (uint32_t c = 0; c < n; ++c) {
+      LAMINAR_RETURN_NOT_OK(r.GetScalar(schema.field(static_cast<int>(c))->type, &(*row)[c]));
+    }
+    return Status::OK();
+  }
+
+  static void PutRetained(execution::StateWriter& w, const Node& n) {
+    w.Put(static_cast<uint32_t>(n.retained.size()));
+    for (const auto& b : n.retained) w.PutBatch(*b);
+  }
+
+  static Status GetRetained(execution::StateReader& r, Node* n) {
+    uint32_t count = 0;
+    if (!r.GetCount(&count, 12)) return Status::Corruption("bad retained batch count");
+    n->retained.clear();
+    n->retained_rows = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+      LAMINAR_ASSIGN_OR_RETURN(auto b, r.GetBatch(n->schema));
+      n->retained_rows += b->num_rows();
+      n->retained.push_back(std::move(b));
+    }
+    return Status::OK();
+  }
+
+  // The live CREATE statements, in an order that re-creates the catalog (creation order;
+  // sinks last — they only name their input).
+  std::vector<std::string> CatalogStatements() const {
+    std::vector<const Node*> order;
+    for (const auto& [key, node] : nodes_) {
+      if (node->kind != sql::RelationInfo::Kind::kLateStream) order.push_back(node.get());
+    }
+    std::sort(order.begin(), order.end(),
+              [](const Node* a, const Node* b) { return a->creation_order < b->creation_order; });
+    std::vector<std::string> out;
+    for (const Node* n : order) out.push_back(n->create_sql);
+    for (const auto& [name, from] : sinks_) {
+      auto it = sink_sql_.find(name);
+      if (it != sink_sql_.end()) out.push_back(it->second);
+    }
+    return out;
+  }
+
+  // Serialises the whole engine into `states` and fills the manifest's source fields.
+  Status BuildCheckpointStates(storage::CheckpointManifest* m, storage::OperatorStateMap* states) {
+    using execution::StateWriter;
+    {
+      std::string buf;
+      StateWriter w(&buf);
+      w.Put(kEngineStateVersion);
+      auto stmts = CatalogStatements();
+      w.Put(static_cast<uint32_t>(stmts.size()));
+      for (const auto& sql : stmts) w.PutString(sql);
+      (*states)["catalog"] = ToBytes(buf);
+    }
+    {
+      std::string buf;
+      StateWriter w(&buf);
+      w.Put(kEngineStateVersion);
+      for (uint64_t v : {ingested_, emitted_, dropped_, cycles_, batches_, mv_updates_}) w.Put(v);
+      (*states)["engine"] = ToBytes(buf);
+    }
+    int64_t pipeline_wm = INT64_MAX;
+    for (const auto& [key, node] : nodes_) {
+      const Node& n = *node;
+      if (n.kind == sql::RelationInfo::Kind::kSource) {
+        std::string buf;
+        StateWriter w(&buf);
+        w.Put(kEngineStateVersion);
+        w.Put(n.watermark);
+        w.Put(static_cast<uint8_t>(n.has_watermark));
+        w.Put(n.events);
+        w.Put(n.late_events);
+        PutRetained(w, n);
+        (*states)["source:" + n.name] = ToBytes(buf);
+        m->source_names.push_back(n.name);
+        if (n.watermark != INT64_MIN) {
+          m->source_watermarks[n.name] = n.watermark;
+          if (n.wm_column >= 0) pipeline_wm = std::min(pipeline_wm, n.watermark);
+        }
+        m->source_offsets[n.name].offsets["events"] = std::to_string(n.events);
+      } else if (n.kind == sql::RelationInfo::Kind::kTable) {
+        std::string buf;
+        StateWriter w(&buf);
+        w.Put(kEngineStateVersion);
+        uint32_t live = 0;
+        for (const auto& k : n.table_order) live += n.table_rows.count(k) ? 1 : 0;
+        w.Put(live);
+        for (const auto& k : n.table_order) {
+          auto it = n.table_rows.find(k);
+          if (it == n.table_rows.end()) continue;
+          w.PutString(k);
+          PutRow(w, it->second);
+        }
+        (*states)["table:" + n.name] = ToBytes(buf);
+      }
+      if (n.kind == sql::RelationInfo::Kind::kStream ||
+          n.kind == sql::RelationInfo::Kind::kMaterializedView) {
+        std::string buf;
+        StateWriter w(&buf);
+        w.Put(kEngineStateVersion);
+        w.Put(n.watermark);
+        w.Put(static_cast<uint8_t>(n.has_watermark));
+        w.Put(static_cast<uint32_t>(n.ops.size()));
+        for (const auto& op : n.ops) {
+          size_t at = w.BeginLength();
+          Status st = op->Snapshot(&buf);
+          if (!st.ok()) return st.WithContext("snapshot of '" + n.name + "'");
+          w.FinishLength(at);
+        }
+        (*states)["stream:" + n.name] = ToBytes(buf);
+      }
+      if (n.is_output()) {
+        std::string buf;
+        StateWriter w(&buf);
+        w.Put(kEngineStateVersion);
+        w.Put(n.emitted);
+        PutRetained(w, n);
+        uint32_t live = 0;
+        for (const auto& k : n.upsert_order) live += n.upserts.count(k) ? 1 : 0;
+        w.Put(live);
+        for (const auto& k : n.upsert_order) {
+          auto it = n.upserts.find(k);
+          if (it == n.upserts.end()) continue;
+          w.PutString(k);
+          PutRow(w, it->second);
+        }
+        (*states)["mv:" + n.name] = ToBytes(buf);
+      }
+    }
+    std::sort(m->source_names.begin(), m->source_names.end());
+    for (const auto& [name, from] : sinks_) m->sink_names.push_back(name);
+    std::sort(m->sink_names.begin(), m->sink_names.end());
+    if (pipeline_wm != INT64_MAX) m->watermark = pipeline_wm;
+    return Status::OK();
+  }
+
+  // Drops the whole catalog and all state (a refused checkpoint is undone this way).
+  void ResetEngine() {
+    nodes_.clear();
+    rel_cache_.clear();
+    sinks_.clear();
+    sink_sql_.clear();
+    creation_counter_ = 0;
+    ingested_ = emitted_ = dropped_ = cycles_ = batches_ = mv_updates_ = 0;
+  }
+
+  // Re-creates the catalog from the checkpoint's DDL and restores every piece of state.
+  // Any mismatch is Corruption; the caller then resets the engine and tries an older one.
+  Status RestoreCheckpoint(const storage::LoadedCheckpoint& cp) {
+    using execution::StateReader;
+    auto state = [&](const std::string& key) -> Result<std::string_view> {
+      auto it = cp.states.find(key);
+      if (it == cp.states.end()) {
+        return Status::Corruption("checkpoint has no state '" + key + "'",
+                                  ErrorCode::kRecoveryFailed);
+      }
+      return std::string_view(reinterpret_cast<const char*>(it->second.data()),
+                              it->second.size());
+    };
+    auto corrupt = [](const std::string& key, const std::string& why) {
+      return Status::Corruption(fmt::format("checkpoint state '{}': {}", key, why),
+                                ErrorCode::kStateCorruption);
+    };
+    uint32_t version = 0, count = 0;
+    {
+      LAMINAR_ASSIGN_OR_RETURN(auto bytes, state("catalog"));
+      StateReader r(bytes);
+      if (!r.Get(&version) || version != kEngineStateVersion || !r.GetCount(&count, 4)) {
+        return corrupt("catalog", "bad header");
+      }
+      for (uint32_t i = 0; i < count; ++i) {
+        std::string sql_text;
+        if (!r.GetString(&sql_text)) return corrupt("catalog", "truncated statement list");
+        auto parsed = sql::ParseOne(sql_text);
+        if (!parsed.ok()) return corrupt("catalog", parsed.status().ToString());
+        auto done = ExecuteStatement(**parsed);
+        if (!done.ok()) return corrupt("catalog", done.status().ToString());
+      }
+      if (!r.empty()) return corrupt("catalog", "trailing bytes");
+    }
+    {
+      LAMINAR_ASSIGN_OR_RETURN(auto bytes, state("engine"));
+      StateReader r(bytes);
+      if (!r.Get(&version) || version != kEngineStateVersion || !r.Get(&ingested_) ||
+          !r.Get(&emitted_) || !r.Get(&dropped_) || !r.Get(&cycles_) || !r.Get(&batches_) ||
+          !r.Get(&mv_updates_) || !r.empty()) {
+        return corrupt("engine", "malformed");
+      }
+    }
+    size_t expected_states = 2;
+    for (auto& [key, node] : nodes_) {
+      Node& n = *node;
+      if (n.kind == sql::RelationInfo::Kind::kSource) {
+        const std::string k = "source:" + n.name;
+        LAMINAR_ASSIGN_OR_RETURN(auto bytes, state(k));
+        ++expected_states;
+        StateReader r(bytes);
+        uint8_t has_wm = 0;
+        if (!r.Get(&version) || version != kEngineStateVersion || !r.Get(&n.watermark) ||
+            !r.Get(&has_wm) || has_wm > 1 || !r.Get(&n.events) || !r.Get(&n.late_events)) {
+          return corrupt(k, "malformed header");
+        }
+        n.has_watermark = has_wm == 1;
+        Status st = GetRetained(r, &n);
+        if (!st.ok()) return corrupt(k, st.message());
+        if (!r.empty()) return corrupt(k, "trailing bytes");
+      } else if (n.kind == sql::RelationInfo::Kind::kTable) {
+        const std::string k = "table:" + n.name;
+        LAMINAR_ASSIGN_OR_RETURN(auto bytes, state(k));
+        ++expected_states;
+        StateReader r(bytes);
+        if (!r.Get(&version) || version != kEngineStateVersion || !r.GetCount(&count, 8)) {
+          return corrupt(k, "malformed header");
+        }
+        n.table_rows.clear();
+        n.table_order.clear();
+        for (uint32_t i = 0; i < count; ++i) {
+          std::string row_key;
+          std::vector<columnar::Scalar> row;
+          if (!r.GetString(&row_key)) return corrupt(k, "truncated row key");
+          Status st = GetRow(r, *n.schema, &row);
+          if (!st.ok()) return corrupt(k, st.message());
+          if (n.table_rows.count(row_key)) return corrupt(k, "duplicate row key");
+          n.table_order.push_back(row_key);
+          n.table_rows[row_key] = std::move(row);
+        }
+        if (!r.empty()) return corrupt(k, "trailing bytes");
+      }
+      if (n.kind == sql::RelationInfo::Kind::kStream ||
+          n.kind == sql::RelationInfo::Kind::kMaterializedView) {
+        const std::string k = "stream:" + n.name;
+        LAMINAR_ASSIGN_OR_RETURN(auto bytes, state(k));
+        ++expected_states;
+        StateReader r(bytes);
+        uint8_t has_wm = 0;
+        uint32_t num_ops = 0;
+        if (!r.Get(&version) || version != kEngineStateVersion || !r.Get(&n.watermark) ||
+            !r.Get(&has_wm) || has_wm > 1 || !r.Get(&num_ops) || num_ops != n.ops.size()) {
+          return corrupt(k, "malformed header or a different number of operators");
+        }
+        n.has_watermark = has_wm == 1;
+        for (auto& op : n.ops) {
+          std::string_view image;
+          if (!r.GetView(&image)) return corrupt(k, "truncated operator state");
+          Status st = op->Restore(image);
+          if (!st.ok()) return corrupt(k, st.message());
+        }
+        if (!r.empty()) return corrupt(k, "trailing bytes");
+      }
+      if (n.is_output()) {
+        const std::string k = "mv:" + n.name;
+        LAMINAR_ASSIGN_OR_RETURN(auto bytes, state(k));
+        ++expected_states;
+        StateReader r(bytes);
+        if (!r.Get(&version) || version != kEngineStateVersion || !r.Get(&n.emitted)) {
+          return corrupt(k, "malformed header");
+        }
+        Status st = GetRetained(r, &n);
+        if (!st.ok()) return corrupt(k, st.message());
+        if (!r.GetCount(&count, 8)) return corrupt(k, "bad upsert count");
+        n.upserts.clear();
+        n.upsert_order.clear();
+        for (uint32_t i = 0; i < count; ++i) {
+          std::string row_key;
+          std::vector<columnar::Scalar> row;
+          if (!r.GetString(&row_key)) return corrupt(k, "truncated upsert key");
+          st = GetRow(r, *n.schema, &row);
+          if (!st.ok()) return corrupt(k, st.message());
+          if (n.upserts.count(row_key)) return corrupt(k, "duplicate upsert key");
+          n.upsert_order.push_back(row_key);
+          n.upserts[row_key] = std::move(row);
+        }
+        if (!r.empty()) return corrupt(k, "trailing bytes");
+      }
+    }
+    if (cp.states.size() != expected_states) {
+      return Status::Corruption(
+          fmt::format("checkpoint holds {} states but its catalog needs {}", cp.states.size(),
+                      expected_states),
+          ErrorCode::kRecoveryFailed);
+    }
+    if (ingested_ > 0 && state_ == PipelineState::kCreated) state_ = PipelineState::kRunning;
+    return Status::OK();
+  }
+
+  // Recovery on open: restores the newest valid checkpoint (corrupt or unusable ones are
+  // skipped with a warning naming the file), then replays the WAL records after its position;
+  // without a usable checkpoint the whole WAL is replayed. Nothing is emitted: no subscriber
+  // exists yet. `*restored_position` is the restored checkpoint's wal_position (0: none).
+  Status Recover(storage::FileSystem& fs, const std::string& wal_dir,
+                 uint64_t* restored_position) {
+    checkpoint_store_ = std::make_unique<storage::FileCheckpointStore>(fs, options_.data_dir);
+    LAMINAR_ASSIGN_OR_RETURN(auto segments, storage::internal::ListWalSegments(fs, wal_dir));
+    const uint64_t first_wal_lsn = segments.empty() ? 1 : segments.front();
+    struct ReplayGuard {
+      bool* flag;
+      ~ReplayGuard() { *flag = false; }
+    } guard{&replaying_};
+    replaying_ = true;
+    auto accept = [&](const storage::LoadedCheckpoint& cp) -> Status {
+      if (cp.manifest.wal_position + 1 < first_wal_lsn) {
+        return Status::Corruption(
+            fmt::format("the WAL no longer holds the records after its position {} (the oldest "
+                        "segment starts at LSN {})",
+                        cp.manifest.wal_position, first_wal_lsn),
+            ErrorCode::kRecoveryFailed);
+      }
+      Status st = RestoreCheckpoint(cp);
+      if (!st.ok()) ResetEngine();
+      return st;
+    };
+    auto loaded = checkpoint_store_->LoadNewestValid(accept);
+    if (!loaded.ok()) {
+      return loaded.status().WithContext("recovery of '" + options_.data_dir + "'");
+    }
+    uint64_t start_lsn = 1;
+    if (loaded->has_value()) {
+      const auto& m = (*loaded)->manifest;
+      start_lsn = m.wal_position + 1;
+      *restored_position = m.wal_position;
+      checkpoint_id_ = m.checkpoint_id;
+      last_epoch_ = m.epoch;
+      last_checkpoint_ms_ = static_cast<int64_t>(m.timestamp_ms);
+      last_checkpoint_wal_position_ = m.wal_position;
+      checkpoint_wal_positions_[m.checkpoint_id] = m.wal_position;
+      Log(LogLevel::kInfo, "recovery: restored {} (epoch {}), replaying the WAL from LSN {}",
+          storage::FileCheckpointStore::CheckpointDirName(m.checkpoint_id), m.epoch, start_lsn);
+    } else if (first_wal_lsn > 1) {
+      return Status::Corruption(
+          fmt::format("recovery of '{}': no usable checkpoint in '{}' and the WAL before LSN {} "
+                      "was already truncated; refusing to start with missing data",
+                      options_.data_dir, checkpoint_store_->checkpoints_dir(), first_wal_lsn),
+          ErrorCode::kRecoveryFailed);
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto ids, checkpoint_store_->ListCheckpoints());
+    next_checkpoint_id_ = ids.empty() ? 1 : ids.back() + 1;
+    (*loaded).reset();  // the state images are no longer needed
+    storage::WalReaderOptions ro;
+    ro.start_lsn = start_lsn;
+    auto reader = storage::WalReader::Open(fs, wal_dir, ro);
+    if (!reader.ok()) {
+      return reader.status().WithContext("recovery of '" + options_.data_dir + "'");
+    }
+    storage::WalRecord rec;
+    while (true) {
+      auto more = (*reader)->Next(&rec);
+      if (!more.ok()) {
+        return more.status().WithContext("recovery of '" + options_.data_dir + "'");
+      }
+      if (!*more) break;
+      std::string_view payload(reinterpret_cast<const char*>(rec.payload.data()),
+                               rec.payload.size());
+      Status st = ReplayRecord(rec.type, payload);
+      if (!st.ok()) {
+        Log(LogLevel::kWarn, "recovery: record {} could not be replayed: {}", rec.lsn,
+            st.ToString());
+      }
+    }
+    return Status::OK();
+  }
+
+  // The wal_position of checkpoint `id` (remembered, or read from its manifest).
+  Result<uint64_t> CheckpointWalPosition(uint64_t id) {
+    auto it = checkpoint_wal_positions_.find(id);
+    if (it != checkpoint_wal_positions_.end()) return it->second;
+    auto* fs = storage::FileSystem::Default();
+    const std::string path = storage::JoinPath(
+        storage::JoinPath(checkpoint_store_->checkpoints_dir(),
+                          storage::FileCheckpointStore::CheckpointDirName(id)),
+        "manifest.json");
+    LAMINAR_ASSIGN_OR_RETURN(auto text, fs->ReadFileToString(path));
+    LAMINAR_ASSIGN_OR_RETURN(auto manifest, storage::ParseManifestJson(text));
+    checkpoint_wal_positions_[id] = manifest.wal_position;
+    return manifest.wal_position;
+  }
+
+  // Takes one checkpoint (caller holds mu_ and checked that storage is open).
+  Status WriteCheckpoint(CheckpointResult* r) {
+    LAMINAR_RETURN_NOT_OK(wal_->Sync());  // the cut must never be ahead of the durable log
+    storage::CheckpointManifest m;
+    storage::OperatorStateMap states;
+    LAMINAR_RETURN_NOT_OK(BuildCheckpointStates(&m, &states));
+    m.checkpoint_id = next_checkpoint_id_++;  // consumed even on failure: no half-written reuse
+    m.epoch = last_epoch_ + 1;
+    m.timestamp_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
+    m.wal_position = wal_->next_lsn() - 1;
+    LAMINAR_RETURN_NOT_OK(checkpoint_store_->Save(m, states).status());
+    uint64_t bytes = 0;
+    for (const auto& [key, image] : states) bytes += image.size();
+    checkpoint_id_ = m.checkpoint_id;
+    last_epoch_ = m.epoch;
+    last_checkpoint_ms_ = static_cast<int64_t>(m.timestamp_ms);
+    last_checkpoint_bytes_ = bytes;
+    last_checkpoint_wal_position_ = m.wal_position;
+    checkpoint_wal_positions_[m.checkpoint_id] = m.wal_position;
+    r->success = true;
+    r->checkpoint_id = m.checkpoint_id;
+    r->epoch = m.epoch;
+    // Retention, then the WAL segments no retained checkpoint needs. Failing here leaves more
+    // on disk than necessary, never less: the checkpoint itself is committed.
+    Status st = PruneCheckpointsAndWal();
+    if (!st.ok()) {
+      Log(LogLevel::kWarn, "checkpoint {}: retention/WAL truncation failed: {}", m.checkpoint_id,
+          st.ToString());
+    }
+    return Status::OK();
+  }
+
+  // Keeps max_retained_checkpoints and truncates the WAL before the oldest retained one, so a
+  // fallback to any retained checkpoint still finds every WAL record it needs.
+  Status PruneCheckpointsAndWal() {
+    const size_t keep = static_cast<size_t>(std::max(1, options_.max_retained_checkpoints));
+    LAMINAR_RETURN_NOT_OK(checkpoint_store_->Prune(keep));
+    LAMINAR_ASSIGN_OR_RETURN(auto ids, checkpoint_store_->ListCheckpoints());
+    if (ids.empty()) return Status::OK();
+    for (auto it = checkpoint_wal_positions_.begin(); it != checkpoint_wal_positions_.end();) {
+      it = std::binary_search(ids.begin(), ids.end(), it->first)
+               ? std::next(it)
+               : checkpoint_wal_positions_.erase(it);
+    }
+    LAMINAR_ASSIGN_OR_RETURN(uint64_t oldest_position, CheckpointWalPosition(ids.front()));
+    return wal_->TruncateBefore(oldest_position + 1);
+  }
+
+  // Interval checkpoints (Options::checkpoint_interval > 0): a small thread that wakes up every
+  // interval and takes a checkpoint under mu_ when anything was logged since the last one.
+  void StartCheckpointTimer() {
+    if (options_.checkpoint_interval.count() <= 0 || options_.data_dir.empty()) return;
+    std::lock_guard<std::mutex> start_lock(timer_mu_);
+    if (checkpoint_timer_.joinable()) return;
+    timer_stop_ = false;
+    checkpoint_timer_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(timer_mu_);
+      while (!timer_cv_.wait_for(lock, options_.checkpoint_interval,
+                                 [this] { return timer_stop_; })) {
+        lock.unlock();
+        {
+          std::lock_guard<std::recursive_mutex> db_lock(mu_);
+          const bool idle =
+              wal_ == nullptr ||
+              (checkpoint_id_ > 0 && wal_->next_lsn() - 1 == last_checkpoint_wal_position_);
+          if (!idle) Checkpoint().status().IgnoreError();  // failures are counted and logged
+        }
+        lock.lock();
+      }
+    });
+  }
+
+  void StopCheckpointTimer() {
+    {
+      std::lock_guard<std::mutex> lock(timer_mu_);
+      timer_stop_ = true;
+      timer_cv_.notify_all();
+    }
+    if (checkpoint_timer_.joinable()) checkpoint_timer_.join();
+  }
+
   mutable std::recursive_mutex mu_;
   Options options_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;
@@ -1598,8 +2160,20 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   PipelineState state_ = PipelineState::kCreated;
   std::chrono::steady_clock::time_point start_time_;
   uint64_t ingested_ = 0, emitted_ = 0, dropped_ = 0, cycles_ = 0, batches_ = 0, mv_updates_ = 0;
-  uint64_t checkpoint_id_ = 0;
+  uint64_t checkpoint_id_ = 0;  // newest checkpoint taken or restored (0: none)
   int64_t last_checkpoint_ms_ = 0;
+  // Checkpoints (see "checkpoints and recovery" above).
+  std::unique_ptr<storage::FileCheckpointStore> checkpoint_store_;
+  uint64_t next_checkpoint_id_ = 1;
+  uint64_t last_epoch_ = 0;
+  uint64_t last_checkpoint_wal_position_ = 0;
+  std::map<uint64_t, uint64_t> checkpoint_wal_positions_;  // retained id -> wal_position
+  uint64_t checkpoints_completed_ = 0, checkpoints_failed_ = 0, last_checkpoint_bytes_ = 0;
+  std::chrono::microseconds last_checkpoint_duration_{0};
+  std::thread checkpoint_timer_;
+  std::mutex timer_mu_;  // guards timer_stop_; never held together with mu_ by the timer
+  std::condition_variable timer_cv_;
+  bool timer_stop_ = false;
 };
 
 Status SourceHandleImpl::Push(RecordBatchPtr batch) {

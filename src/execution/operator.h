@@ -1,7 +1,9 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "columnar/record_batch.h"
@@ -28,9 +30,12 @@ struct Delta {
 
 /// One step of a continuous query. Operators are created from the logical plan once; their
 /// mutable state (group tables, accumulators, open windows) lives inside and is what a
-/// checkpoint would serialise.
+/// checkpoint serialises through Snapshot()/Restore().
 /// Lifecycle: Process() per input batch (a "cycle"), AdvanceWatermark() whenever the input
 /// watermark rises. Threading: single-threaded, driven by the pipeline.
+/// Durability: the engine is synchronous, so between two calls the operator is always at a
+/// record boundary; Snapshot() taken there plus replay of the later input reproduces exactly
+/// the state (and the output) the operator would have had without the restart.
 class StreamOperator {
  public:
   virtual ~StreamOperator() = default;
@@ -38,10 +43,32 @@ class StreamOperator {
   virtual Status AdvanceWatermark(int64_t /*watermark*/, std::vector<Delta>* /*output*/) {
     return Status::OK();
   }
+  /// Appends the operator's complete mutable state to `*out`: versioned, little-endian and
+  /// byte-stable (Snapshot after Restore(x) yields x again). Build it with StateWriter
+  /// (execution/state_codec.h). Stateless operators append nothing (the default).
+  virtual Status Snapshot(std::string* /*out*/) const { return Status::OK(); }
+  /// Replaces the state of a freshly built operator (same plan) with a Snapshot() image.
+  /// Malformed, truncated or mismatching input is Status::Corruption, never a crash. The
+  /// default (stateless operators) accepts only the empty image.
+  virtual Status Restore(std::string_view in) {
+    if (in.empty()) return Status::OK();
+    return Status::Corruption("state snapshot for a stateless operator is not empty: " +
+                              Describe());
+  }
   /// Current contents for ad-hoc SELECT over an aggregate MV (nullptr when not stateful).
-  virtual Result<RecordBatchPtr> Snapshot() const { return RecordBatchPtr(); }
+  virtual Result<RecordBatchPtr> Contents() const { return RecordBatchPtr(); }
   virtual int64_t StateBytes() const { return 0; }
   virtual std::string Describe() const = 0;
+
+  /// Multi-input operators (joins) take batches and watermarks per input; single-input
+  /// operators ignore the input index.
+  virtual int num_inputs() const { return 1; }
+  virtual Status ProcessInput(int /*input*/, const Delta& delta, std::vector<Delta>* output) {
+    return Process(delta, output);
+  }
+  virtual Status AdvanceInputWatermark(int /*input*/, int64_t watermark, std::vector<Delta>* output) {
+    return AdvanceWatermark(watermark, output);
+  }
 };
 
 /// Filter or projection (Ring 0). Weights and keys follow the rows.
@@ -84,7 +111,9 @@ class AggregateOperator final : public StreamOperator {
   ~AggregateOperator() override;
   Status Process(const Delta& input, std::vector<Delta>* output) override;
   Status AdvanceWatermark(int64_t watermark, std::vector<Delta>* output) override;
-  Result<RecordBatchPtr> Snapshot() const override;
+  Result<RecordBatchPtr> Contents() const override;
+  Status Snapshot(std::string* out) const override;
+  Status Restore(std::string_view in) override;
   int64_t StateBytes() const override;
   std::string Describe() const override;
 
@@ -95,9 +124,44 @@ class AggregateOperator final : public StreamOperator {
   std::unique_ptr<State> state_;
 };
 
-/// Compiles the linear part of a plan (Filter/Project/Aggregate over one Scan) into operators,
-/// bottom-up. Returns the scanned relation name in `*input`.
+/// Current contents of a table for lookup joins: a snapshot batch and a version that changes
+/// whenever the table changes (so the join rebuilds its index only then).
+struct TableSnapshot {
+  RecordBatchPtr rows;
+  uint64_t version = 0;
+};
+using TableProvider = std::function<Result<TableSnapshot>(const std::string& table)>;
+
+/// Stream joins: interval (time-bounded, all outer kinds, semi/anti), unbounded changelog
+/// joins, lookup joins against tables, and ASOF joins. Input 0 is the left side, input 1 the
+/// right side (a table for lookup joins: it is read through the TableProvider, not pushed).
+/// State: rows of each side buffered per key until the other side's watermark proves they can
+/// no longer match; unmatched rows of outer joins are emitted then.
+class JoinOperator final : public StreamOperator {
+ public:
+  static Result<std::unique_ptr<JoinOperator>> Make(const sql::PlanNode& node, TableProvider tables);
+  ~JoinOperator() override;
+  Status Process(const Delta& input, std::vector<Delta>* output) override {
+    return ProcessInput(0, input, output);
+  }
+  int num_inputs() const override;
+  Status ProcessInput(int input, const Delta& delta, std::vector<Delta>* output) override;
+  Status AdvanceInputWatermark(int input, int64_t watermark, std::vector<Delta>* output) override;
+  int64_t StateBytes() const override;
+  std::string Describe() const override;
+
+  struct State;
+
+ private:
+  JoinOperator() = default;
+  std::unique_ptr<State> state_;
+};
+
+/// Compiles a plan into operators, bottom-up: Filter/Project/Aggregate over one Scan, or over a
+/// Join of two Scans (then the join is the first operator). Returns the scanned relation names
+/// in `*inputs` (one, or two for a join: left, right).
 Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
-    const sql::PlanPtr& plan, const AggregateOptions& options, std::string* input);
+    const sql::PlanPtr& plan, const AggregateOptions& options, std::vector<std::string>* inputs,
+    const TableProvider& tables = nullptr);
 
 }  // namespace laminar::execution

@@ -6,6 +6,7 @@
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
 #include "execution/operator.h"
+#include "execution/state_codec.h"
 #include "function/aggregate/accumulator.h"
 #include "function/aggregate/group_table.h"
 #include "function/registry.h"
@@ -613,7 +614,215 @@ Status AggregateOperator::AdvanceWatermark(int64_t watermark, std::vector<Delta>
   return Status::OK();
 }
 
-Result<RecordBatchPtr> AggregateOperator::Snapshot() const { return RecordBatchPtr(); }
+Result<RecordBatchPtr> AggregateOperator::Contents() const { return RecordBatchPtr(); }
+
+// Snapshot image of an AggregateOperator (all integers little-endian; docs/checkpoint.md):
+//
+//   u32 magic "LAGS"  u8 version=1  u8 window kind  u8 emit mode
+//   u32 num_keys  u32 num_aggs  u32 num_output_columns          (shape, checked on restore)
+//   i64 watermark  u64 late_dropped  u32 num_groups
+//   blob group_table                          (GroupTable::Serialize, u32 length prefix)
+//   num_aggs x blob                           (Accumulator::Serialize of groups 0..n-1)
+//   num_groups x {i64 start, i64 end, i64 rows, u32 key, u8 has_emitted, u8 registered}
+//   for each group with has_emitted: num_output_columns scalars (the last emitted row)
+//   u32 n_windows x {i64 end, i64 start, u32 n, n x u32 group}   (open windows, close order)
+//   u32 n_keys x {u32 n, n x {i64 start, i64 end, u32 group}}     (sessions per key id)
+//   u32 n_free, n_free x u32 group                                (recycled session groups)
+namespace {
+constexpr uint32_t kAggregateSnapshotMagic = 0x5347414c;  // "LAGS"
+constexpr uint8_t kAggregateSnapshotVersion = 1;
+constexpr size_t kGroupRecordBytes = 8 * 3 + 4 + 1 + 1;
+}  // namespace
+
+Status AggregateOperator::Snapshot(std::string* out) const {
+  const State& s = *state_;
+  StateWriter w(out);
+  w.Put(kAggregateSnapshotMagic);
+  w.Put(kAggregateSnapshotVersion);
+  w.Put(static_cast<uint8_t>(s.window.kind));
+  w.Put(static_cast<uint8_t>(s.options.emit));
+  w.Put(static_cast<uint32_t>(s.num_keys));
+  w.Put(static_cast<uint32_t>(s.aggs.size()));
+  w.Put(static_cast<uint32_t>(s.output_schema->num_fields()));
+  w.Put(s.watermark);
+  w.Put(s.late_dropped);
+  w.Put(s.num_groups);
+  size_t at = w.BeginLength();
+  s.table->Serialize(out);
+  w.FinishLength(at);
+  for (const auto& a : s.aggs) {
+    at = w.BeginLength();
+    for (uint32_t g = 0; g < s.num_groups; ++g) a.acc->Serialize(g, out);
+    w.FinishLength(at);
+  }
+  for (uint32_t g = 0; g < s.num_groups; ++g) {
+    w.Put(s.group_start[g]);
+    w.Put(s.group_end[g]);
+    w.Put(s.group_rows[g]);
+    w.Put(s.group_key[g]);
+    w.Put(s.has_emitted[g]);
+    w.Put(s.registered[g]);
+  }
+  const size_t ncols = static_cast<size_t>(s.output_schema->num_fields());
+  for (uint32_t g = 0; g < s.num_groups; ++g) {
+    if (!s.has_emitted[g]) continue;
+    if (s.last_emitted[g].size() != ncols) {
+      return Status::Internal("aggregate state: emitted row of group " + std::to_string(g) +
+                              " has the wrong width");
+    }
+    for (const auto& v : s.last_emitted[g]) w.PutScalar(v);
+  }
+  w.Put(static_cast<uint32_t>(s.open_windows.size()));
+  for (const auto& [bounds, groups] : s.open_windows) {
+    w.Put(bounds.first);
+    w.Put(bounds.second);
+    w.Put(static_cast<uint32_t>(groups.size()));
+    for (uint32_t g : groups) w.Put(g);
+  }
+  w.Put(static_cast<uint32_t>(s.sessions.size()));
+  for (const auto& list : s.sessions) {
+    w.Put(static_cast<uint32_t>(list.size()));
+    for (const auto& sess : list) {
+      w.Put(sess.start);
+      w.Put(sess.end);
+      w.Put(sess.group);
+    }
+  }
+  w.Put(static_cast<uint32_t>(s.free_groups.size()));
+  for (uint32_t g : s.free_groups) w.Put(g);
+  return Status::OK();
+}
+
+Status AggregateOperator::Restore(std::string_view in) {
+  State& s = *state_;
+  auto corrupt = [this](const std::string& what) {
+    return Status::Corruption("aggregate state snapshot (" + state_->description + "): " + what);
+  };
+  StateReader r(in);
+  uint32_t magic = 0, num_keys = 0, num_aggs = 0, ncols = 0, num_groups = 0;
+  uint8_t version = 0, kind = 0, emit = 0;
+  if (!r.Get(&magic) || magic != kAggregateSnapshotMagic) return corrupt("bad magic");
+  if (!r.Get(&version) || version != kAggregateSnapshotVersion) {
+    return corrupt("unsupported version " + std::to_string(version));
+  }
+  if (!r.Get(&kind) || !r.Get(&emit) || !r.Get(&num_keys) || !r.Get(&num_aggs) ||
+      !r.Get(&ncols)) {
+    return corrupt("truncated header");
+  }
+  if (kind != static_cast<uint8_t>(s.window.kind) || emit != static_cast<uint8_t>(s.options.emit) ||
+      num_keys != static_cast<uint32_t>(s.num_keys) || num_aggs != s.aggs.size() ||
+      ncols != static_cast<uint32_t>(s.output_schema->num_fields())) {
+    return corrupt("it was taken from a differently shaped query");
+  }
+  int64_t watermark = 0;
+  uint64_t late_dropped = 0;
+  if (!r.Get(&watermark) || !r.Get(&late_dropped) || !r.Get(&num_groups)) {
+    return corrupt("truncated header");
+  }
+  // Every group needs at least its fixed record: bounds the allocations below.
+  if (num_groups > r.remaining() / kGroupRecordBytes) return corrupt("group count too large");
+
+  auto table = std::make_unique<fn::GroupTable>(s.table->key_types());
+  std::string_view blob;
+  if (!r.GetView(&blob)) return corrupt("truncated group table");
+  {
+    Status st = table->Deserialize(&blob);
+    if (!st.ok()) return corrupt(st.message());
+    if (!blob.empty()) return corrupt("trailing bytes after the group table");
+  }
+  if (!s.session() && table->num_groups() > num_groups) {
+    return corrupt("group table holds more ids than the accumulators");
+  }
+  std::vector<std::unique_ptr<fn::Accumulator>> accs;
+  for (auto& a : s.aggs) {
+    auto acc = a.acc->CloneEmpty();
+    acc->Resize(num_groups);
+    if (!r.GetView(&blob)) return corrupt("truncated accumulator state");
+    for (uint32_t g = 0; g < num_groups; ++g) {
+      Status st = acc->Deserialize(g, &blob);
+      if (!st.ok()) return corrupt(st.message());
+    }
+    if (!blob.empty()) return corrupt("trailing bytes after accumulator state");
+    accs.push_back(std::move(acc));
+  }
+  std::vector<int64_t> group_start(num_groups), group_end(num_groups), group_rows(num_groups);
+  std::vector<uint32_t> group_key(num_groups);
+  std::vector<uint8_t> has_emitted(num_groups), registered(num_groups);
+  for (uint32_t g = 0; g < num_groups; ++g) {
+    if (!r.Get(&group_start[g]) || !r.Get(&group_end[g]) || !r.Get(&group_rows[g]) ||
+        !r.Get(&group_key[g]) || !r.Get(&has_emitted[g]) || !r.Get(&registered[g])) {
+      return corrupt("truncated group records");
+    }
+    if (has_emitted[g] > 1 || registered[g] > 1) return corrupt("bad group flags");
+    if (s.session() && group_key[g] >= std::max<uint32_t>(table->num_groups(), 1)) {
+      return corrupt("session group refers to an unknown key");
+    }
+  }
+  std::vector<std::vector<Scalar>> last_emitted(num_groups);
+  for (uint32_t g = 0; g < num_groups; ++g) {
+    if (!has_emitted[g]) continue;
+    last_emitted[g].resize(ncols);
+    for (uint32_t c = 0; c < ncols; ++c) {
+      Status st = r.GetScalar(s.output_schema->field(static_cast<int>(c))->type,
+                              &last_emitted[g][c]);
+      if (!st.ok()) return corrupt(st.message());
+    }
+  }
+  std::map<std::pair<int64_t, int64_t>, std::vector<uint32_t>> open_windows;
+  uint32_t n = 0;
+  if (!r.GetCount(&n, 20)) return corrupt("bad open-window count");
+  for (uint32_t i = 0; i < n; ++i) {
+    int64_t end = 0, start = 0;
+    uint32_t m = 0;
+    if (!r.Get(&end) || !r.Get(&start) || !r.GetCount(&m, 4)) return corrupt("bad open window");
+    auto& groups = open_windows[{end, start}];
+    if (!groups.empty()) return corrupt("duplicate open window");
+    groups.resize(m);
+    for (auto& g : groups) {
+      if (!r.Get(&g) || g >= num_groups) return corrupt("open window lists an unknown group");
+    }
+  }
+  std::vector<std::vector<State::Session>> sessions;
+  if (!r.GetCount(&n, 4)) return corrupt("bad session key count");
+  if (n > 0 && !s.session()) return corrupt("sessions in a non-session aggregate");
+  sessions.resize(n);
+  for (auto& list : sessions) {
+    uint32_t m = 0;
+    if (!r.GetCount(&m, 20)) return corrupt("bad session count");
+    list.resize(m);
+    for (auto& sess : list) {
+      if (!r.Get(&sess.start) || !r.Get(&sess.end) || !r.Get(&sess.group) ||
+          sess.group >= num_groups) {
+        return corrupt("session refers to an unknown group");
+      }
+    }
+  }
+  std::vector<uint32_t> free_groups;
+  if (!r.GetCount(&n, 4)) return corrupt("bad free-list count");
+  free_groups.resize(n);
+  for (auto& g : free_groups) {
+    if (!r.Get(&g) || g >= num_groups) return corrupt("free list names an unknown group");
+  }
+  if (!r.empty()) return corrupt("trailing bytes");
+
+  // Commit: nothing above touched the live state.
+  s.table = std::move(table);
+  for (size_t i = 0; i < accs.size(); ++i) s.aggs[i].acc = std::move(accs[i]);
+  s.num_groups = num_groups;
+  s.group_start = std::move(group_start);
+  s.group_end = std::move(group_end);
+  s.group_rows = std::move(group_rows);
+  s.group_key = std::move(group_key);
+  s.has_emitted = std::move(has_emitted);
+  s.registered = std::move(registered);
+  s.last_emitted = std::move(last_emitted);
+  s.open_windows = std::move(open_windows);
+  s.sessions = std::move(sessions);
+  s.free_groups = std::move(free_groups);
+  s.watermark = watermark;
+  s.late_dropped = late_dropped;
+  return Status::OK();
+}
 
 int64_t AggregateOperator::StateBytes() const {
   int64_t total = state_->table->MemoryUsage();
@@ -626,18 +835,27 @@ std::string AggregateOperator::Describe() const { return state_->description; }
 // ---------------------------------------------------------------------------------------------
 
 Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
-    const sql::PlanPtr& plan, const AggregateOptions& options, std::string* input) {
+    const sql::PlanPtr& plan, const AggregateOptions& options, std::vector<std::string>* inputs,
+    const TableProvider& tables) {
   std::vector<std::unique_ptr<StreamOperator>> ops;
   if (plan->kind == sql::PlanKind::kScan) {
-    *input = plan->relation;
+    inputs->push_back(plan->relation);
+    return ops;
+  }
+  if (plan->kind == sql::PlanKind::kJoin) {
+    if (plan->inputs[0]->kind != sql::PlanKind::kScan || plan->inputs[1]->kind != sql::PlanKind::kScan) {
+      return Status::NotImplemented("a continuous join must read two named relations directly");
+    }
+    inputs->push_back(plan->inputs[0]->relation);
+    inputs->push_back(plan->inputs[1]->relation);
+    LAMINAR_ASSIGN_OR_RETURN(auto op, JoinOperator::Make(*plan, tables));
+    ops.push_back(std::move(op));
     return ops;
   }
   if (plan->inputs.size() != 1) {
-    return Status::NotImplemented(
-        fmt::format("{} in a continuous query is not supported yet",
-                    plan->kind == sql::PlanKind::kJoin ? "JOIN" : "this plan shape"));
+    return Status::NotImplemented("UNION in a continuous query is not supported yet");
   }
-  LAMINAR_ASSIGN_OR_RETURN(ops, CompilePipeline(plan->inputs[0], options, input));
+  LAMINAR_ASSIGN_OR_RETURN(ops, CompilePipeline(plan->inputs[0], options, inputs, tables));
   switch (plan->kind) {
     case sql::PlanKind::kFilter: {
       LAMINAR_ASSIGN_OR_RETURN(auto op, FilterProjectOperator::MakeFilter(plan->predicate));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <map>
 
 #include "columnar/scalar.h"
@@ -53,6 +54,21 @@ std::string TimeWindow::ToString() const {
       return fmt::format("CUMULATE(step={}, max={})", d(slide), d(size));
   }
   return "?";
+}
+
+std::string JoinSpec::ToString() const {
+  static const char* kStrategy[] = {"interval", "unbounded", "lookup", "asof", "batch"};
+  static const char* kDir[] = {"backward", "forward", "nearest"};
+  std::string out = kStrategy[static_cast<int>(strategy)];
+  out += fmt::format(" {} ⋈ {} keys={}", left_relation, right_relation, left_keys.size());
+  if (strategy == JoinStrategy::kInterval) {
+    out += fmt::format(" bound=[{}us, {}us]", lower, upper);
+  }
+  if (strategy == JoinStrategy::kAsof) {
+    out += std::string(" ") + kDir[static_cast<int>(direction)];
+    if (tolerance >= 0) out += fmt::format(" tolerance={}us", tolerance);
+  }
+  return out;
 }
 
 namespace {
@@ -127,7 +143,7 @@ std::string PlanNode::ToString(int indent) const {
       out += union_all ? ": ALL" : ": DISTINCT";
       break;
     case PlanKind::kJoin:
-      out += std::string(": ") + JoinKindName(join_kind) +
+      out += std::string(": ") + JoinKindName(join_kind) + " " + join.ToString() +
              (join_condition ? " ON " + join_condition->ToString() : "");
       break;
     case PlanKind::kValues:
@@ -224,6 +240,7 @@ class Binder {
   Result<PlanPtr> BindBody(const QueryBody& body, Scope* out_scope, const Query* q);
   Result<PlanPtr> BindSelect(const Select& sel, const Query* q, Scope* out_scope);
   Result<PlanPtr> BindFrom(const TableRef& ref, Scope* scope);
+  Result<PlanPtr> BindJoin(const TableRef& ref, Scope* scope);
   Result<BExpr> BindColumnRef(const ColumnRefExpr& c, Scope& scope, AggContext* agg);
   Result<BExpr> BindFunction(const FunctionCallExpr& f, Scope& scope, AggContext* agg);
   Result<BExpr> BindAggregateCall(const FunctionCallExpr& f, AggContext* agg);
@@ -236,6 +253,8 @@ class Binder {
 
   const CatalogView* catalog_;
   bool has_watermark_input_ = false;
+  bool unbounded_join_ = false;
+  std::string unbounded_join_desc_;
   BindMode mode_;
   std::string_view sql_;
 
@@ -943,30 +962,291 @@ Result<PlanPtr> Binder::BindFrom(const TableRef& ref, Scope* scope) {
       return BindError(
           ErrorCode::kSqlUnsupported, ref.pos,
           fmt::format("table function '{}' is not supported yet", IdentText(ref.name)));
-    case TableRefKind::kJoin: {
-      if (mode_ == BindMode::kStreaming) {
-        return BindError(ErrorCode::kJoinTypeUnsupported, ref.pos,
-                         fmt::format("{} JOIN in a continuous query is not supported yet",
-                                     JoinKindName(ref.join_kind)),
-                         "joins currently run in ad-hoc queries only");
-      }
-      Scope ls, rs;
-      LAMINAR_ASSIGN_OR_RETURN(auto l, BindFrom(*ref.left, &ls));
-      LAMINAR_ASSIGN_OR_RETURN(auto r, BindFrom(*ref.right, &rs));
-      Scope both = ls;
-      for (const auto& c : rs.columns) both.columns.push_back(c);
-      auto node = MakeNode(PlanKind::kJoin, both.ToSchema(), {l, r});
-      node->join_kind = ref.join_kind;
-      if (ref.on) {
-        LAMINAR_ASSIGN_OR_RETURN(node->join_condition, Bind(*ref.on, both, nullptr));
-        LAMINAR_ASSIGN_OR_RETURN(node->join_condition,
-                                 Coerce(node->join_condition, columnar::boolean()));
-      }
-      *scope = both;
-      return node;
-    }
+    case TableRefKind::kJoin:
+      return BindJoin(ref, scope);
   }
   return Status::Internal("bad FROM");
+}
+
+// Splits a bound predicate into its AND conjuncts.
+void Conjuncts(const BExpr& e, std::vector<BExpr>* out) {
+  if (e->kind == fn::ExprKind::kAnd) {
+    for (const auto& a : e->args) Conjuncts(a, out);
+  } else {
+    out->push_back(e);
+  }
+}
+
+// Which side(s) an expression reads: bit 1 = left (< nleft), bit 2 = right.
+int Sides(const fn::Expr& e, int nleft) {
+  std::vector<int> cols;
+  fn::CollectColumnRefs(e, &cols);
+  int s = 0;
+  for (int c : cols) s |= c < nleft ? 1 : 2;
+  return s;
+}
+
+// Matches `col`, `col + lit`, `col - lit` over one side; returns column and offset (µs).
+bool TimeTerm(const BExpr& e, int* col, int64_t* offset) {
+  if (e->kind == fn::ExprKind::kColumnRef && e->type->id() == TypeId::kTimestamp) {
+    *col = e->column_index;
+    *offset = 0;
+    return true;
+  }
+  if (e->kind == fn::ExprKind::kCall &&
+      (e->function_name == "add" || e->function_name == "subtract") && e->args.size() == 2 &&
+      e->args[0]->kind == fn::ExprKind::kColumnRef && e->args[1]->kind == fn::ExprKind::kLiteral &&
+      e->args[1]->type->id() == TypeId::kInterval && !e->args[1]->literal.is_null()) {
+    const Interval& iv = e->args[1]->literal.interval_value();
+    if (iv.months != 0) return false;
+    *col = e->args[0]->column_index;
+    *offset = e->function_name == "add" ? iv.ToMicros() : -iv.ToMicros();
+    return true;
+  }
+  return false;
+}
+
+Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
+  Scope ls, rs;
+  LAMINAR_ASSIGN_OR_RETURN(auto l, BindFrom(*ref.left, &ls));
+  const size_t inputs_before_right = info_.inputs.size();
+  LAMINAR_ASSIGN_OR_RETURN(auto r, BindFrom(*ref.right, &rs));
+  (void)inputs_before_right;
+  const int nleft = static_cast<int>(ls.columns.size());
+  Scope both = ls;
+  for (const auto& c : rs.columns) both.columns.push_back(c);
+  const bool semi = ref.join_kind == JoinKind::kLeftSemi || ref.join_kind == JoinKind::kLeftAnti;
+  auto node = MakeNode(PlanKind::kJoin, semi ? ls.ToSchema() : both.ToSchema(), {l, r});
+  node->join_kind = ref.join_kind;
+  JoinSpec& js = node->join;
+  js.left_columns = nleft;
+  if (l->kind == PlanKind::kScan) js.left_relation = l->relation;
+  if (r->kind == PlanKind::kScan) js.right_relation = r->relation;
+  // ON / USING.
+  BExpr cond;
+  if (ref.on) {
+    LAMINAR_ASSIGN_OR_RETURN(cond, Bind(*ref.on, both, nullptr));
+    LAMINAR_ASSIGN_OR_RETURN(cond, Coerce(cond, columnar::boolean()));
+  }
+  for (const auto& u : ref.using_columns) {
+    int li = -1, ri = -1;
+    for (int i = 0; i < nleft; ++i) {
+      if (ls.columns[static_cast<size_t>(i)].name == u.value) li = i;
+    }
+    for (int i = 0; i < static_cast<int>(rs.columns.size()); ++i) {
+      if (rs.columns[static_cast<size_t>(i)].name == u.value) ri = i;
+    }
+    if (li < 0 || ri < 0) {
+      return BindError(ErrorCode::kJoinKeyMissing, u.pos,
+                       fmt::format("USING column '{}' must exist on both sides", u.value));
+    }
+    auto lref = fn::ColumnRef(li, ls.columns[static_cast<size_t>(li)].type, u.value);
+    auto rref = fn::ColumnRef(nleft + ri, rs.columns[static_cast<size_t>(ri)].type, u.value);
+    LAMINAR_ASSIGN_OR_RETURN(auto eq, Compare("eq", lref, rref, u.pos));
+    cond = cond ? fn::MakeAnd({cond, eq}) : eq;
+  }
+  node->join_condition = cond;
+  // Equi-keys and time bounds from the conjuncts.
+  std::vector<BExpr> conj;
+  if (cond) Conjuncts(cond, &conj);
+  std::vector<int> mapping(both.columns.size());
+  for (size_t i = 0; i < mapping.size(); ++i) mapping[i] = static_cast<int>(i) - nleft;
+  bool has_lower = false, has_upper = false;
+  for (const auto& c : conj) {
+    if (c->kind != fn::ExprKind::kCall || c->args.size() != 2) continue;
+    const BExpr& a = c->args[0];
+    const BExpr& b = c->args[1];
+    int sa = Sides(*a, nleft), sb = Sides(*b, nleft);
+    if (c->function_name == "eq" && ((sa == 1 && sb == 2) || (sa == 2 && sb == 1))) {
+      const BExpr& le = sa == 1 ? a : b;
+      const BExpr& re = sa == 1 ? b : a;
+      if (le->type->id() == TypeId::kTimestamp && re->type->id() == TypeId::kTimestamp) {
+        // l.ts = r.ts is a zero-width time bound.
+      }
+      js.left_keys.push_back(le);
+      js.right_keys.push_back(fn::RemapColumns(re, mapping));
+      continue;
+    }
+    // Time bounds: <right term> op <left term> or the reverse.
+    const std::string& f = c->function_name;
+    if (f != "gte" && f != "gt" && f != "lte" && f != "lt") continue;
+    int ca, cb;
+    int64_t oa, ob;
+    if (!TimeTerm(a, &ca, &oa) || !TimeTerm(b, &cb, &ob)) continue;
+    bool a_right = ca >= nleft, b_right = cb >= nleft;
+    if (a_right == b_right) continue;
+    // Normalise to: right.ts + o_r  OP  left.ts + o_l  ⇒ right.ts - left.ts OP o_l - o_r.
+    bool ge = f == "gte" || f == "gt";
+    int rcol = a_right ? ca : cb, lcol = a_right ? cb : ca;
+    int64_t o_r = a_right ? oa : ob, o_l = a_right ? ob : oa;
+    if (!a_right) ge = !ge;  // flipped operands
+    int64_t bound = o_l - o_r;
+    js.left_time = lcol;
+    js.right_time = rcol - nleft;
+    if (ge) {
+      js.lower = has_lower ? std::max(js.lower, bound) : bound;
+      has_lower = true;
+    } else {
+      js.upper = has_upper ? std::min(js.upper, bound) : bound;
+      has_upper = true;
+    }
+  }
+  const sql::RelationInfo* rrel =
+      js.right_relation.empty() ? nullptr : catalog_->FindRelation(js.right_relation);
+  const bool right_is_table = rrel != nullptr && rrel->kind == RelationInfo::Kind::kTable;
+  if (ref.join_kind == JoinKind::kAsof) {
+    js.strategy = JoinStrategy::kAsof;
+    if (!ref.match_condition) {
+      return BindError(ErrorCode::kJoinTimeBoundMissing, ref.pos,
+                       "ASOF JOIN needs MATCH_CONDITION(...)");
+    }
+    const Expr* mc = ref.match_condition.get();
+    std::vector<const Expr*> parts;
+    std::function<void(const Expr*)> split = [&](const Expr* e) {
+      if (e->kind == ExprKind::kBinary && e->As<BinaryExpr>().op == BinaryOp::kAnd) {
+        split(e->As<BinaryExpr>().left.get());
+        split(e->As<BinaryExpr>().right.get());
+      } else {
+        parts.push_back(e);
+      }
+    };
+    split(mc);
+    bool have_dir = false;
+    for (const Expr* p : parts) {
+      if (p->kind == ExprKind::kFunction && p->As<FunctionCallExpr>().name.value == "nearest") {
+        const auto& f = p->As<FunctionCallExpr>();
+        if (f.args.size() != 2)
+          return BindError(ErrorCode::kJoinTimeBoundMissing, f.pos,
+                           "NEAREST(left.ts, right.ts) takes two arguments");
+        LAMINAR_ASSIGN_OR_RETURN(auto x, Bind(*f.args[0], both, nullptr));
+        LAMINAR_ASSIGN_OR_RETURN(auto y, Bind(*f.args[1], both, nullptr));
+        if (x->kind != fn::ExprKind::kColumnRef || y->kind != fn::ExprKind::kColumnRef) {
+          return BindError(ErrorCode::kJoinTimeBoundMissing, f.pos,
+                           "NEAREST needs two time columns");
+        }
+        int xl = x->column_index, yl = y->column_index;
+        if (xl >= nleft) std::swap(xl, yl);
+        js.left_time = xl;
+        js.right_time = yl - nleft;
+        js.direction = AsofDirection::kNearest;
+        have_dir = true;
+        continue;
+      }
+      LAMINAR_ASSIGN_OR_RETURN(auto b, Bind(*p, both, nullptr));
+      if (b->kind != fn::ExprKind::kCall || b->args.size() != 2) {
+        return BindError(ErrorCode::kJoinTimeBoundMissing, p->pos,
+                         "MATCH_CONDITION must compare the two time columns, e.g. t.ts >= q.ts");
+      }
+      const std::string& f = b->function_name;
+      const BExpr& x = b->args[0];
+      const BExpr& y = b->args[1];
+      if (x->kind == fn::ExprKind::kColumnRef && y->kind == fn::ExprKind::kColumnRef &&
+          (f == "gte" || f == "gt" || f == "lte" || f == "lt")) {
+        bool x_left = x->column_index < nleft;
+        int lcol = x_left ? x->column_index : y->column_index;
+        int rcol = x_left ? y->column_index : x->column_index;
+        bool left_ge = (f == "gte" || f == "gt") == x_left;
+        js.left_time = lcol;
+        js.right_time = rcol - nleft;
+        js.direction = left_ge ? AsofDirection::kBackward : AsofDirection::kForward;
+        have_dir = true;
+        continue;
+      }
+      // Tolerance: l.ts - r.ts <= INTERVAL (or r.ts - l.ts <= ...), or a number of ms.
+      if ((f == "lte" || f == "lt") && x->kind == fn::ExprKind::kCall &&
+          x->function_name == "subtract" && y->kind == fn::ExprKind::kLiteral) {
+        auto v = y->literal;
+        if (v.type()->id() == TypeId::kInterval) {
+          js.tolerance = v.interval_value().ToMicros();
+        } else if (v.type()->is_integer()) {
+          js.tolerance = v.int_value() * 1000;
+        } else {
+          return BindError(ErrorCode::kJoinTimeBoundMissing, p->pos,
+                           "ASOF tolerance must be an INTERVAL");
+        }
+        continue;
+      }
+      return BindError(ErrorCode::kJoinTimeBoundMissing, p->pos,
+                       "unsupported MATCH_CONDITION term; use t.ts >= q.ts, t.ts <= q.ts or "
+                       "NEAREST(t.ts, q.ts)");
+    }
+    if (!have_dir) {
+      return BindError(ErrorCode::kJoinTimeBoundMissing, ref.pos,
+                       "MATCH_CONDITION must compare the two time columns");
+    }
+    // The residual ON condition is only the key equality; the time match is the operator's job.
+  } else if (mode_ == BindMode::kAdHoc) {
+    js.strategy = JoinStrategy::kBatch;
+  } else if (right_is_table || ref.right->system_time) {
+    js.strategy = JoinStrategy::kLookup;
+    if (ref.join_kind != JoinKind::kInner && ref.join_kind != JoinKind::kLeft) {
+      return BindError(
+          ErrorCode::kJoinTypeUnsupported, ref.pos,
+          fmt::format("{} JOIN against a table is not supported; use JOIN or LEFT JOIN",
+                      JoinKindName(ref.join_kind)));
+    }
+    if (ref.right->system_time && !right_is_table) {
+      // Event-time versioned join against a stream: the latest right row at the left row's time.
+      js.strategy = JoinStrategy::kAsof;
+      js.direction = AsofDirection::kBackward;
+      LAMINAR_ASSIGN_OR_RETURN(auto st, Bind(*ref.right->system_time, ls, nullptr));
+      if (st->kind != fn::ExprKind::kColumnRef) {
+        return BindError(ErrorCode::kJoinTimeBoundMissing, ref.right->pos,
+                         "FOR SYSTEM_TIME AS OF needs a time column");
+      }
+      js.left_time = st->column_index;
+      js.right_time = rrel != nullptr ? rrel->watermark_column : -1;
+      if (js.right_time < 0) {
+        return BindError(
+            ErrorCode::kTemporalJoinNoPk, ref.right->pos,
+            fmt::format("temporal join against '{}' needs a versioned table or a stream with a "
+                        "watermark column",
+                        js.right_relation));
+      }
+    }
+    if (js.left_keys.empty()) {
+      return BindError(ErrorCode::kJoinKeyMissing, ref.pos,
+                       fmt::format("lookup join with '{}' needs an equality on its key in ON",
+                                   js.right_relation));
+    }
+  } else if (ref.join_kind == JoinKind::kCross) {
+    return BindError(ErrorCode::kJoinTypeUnsupported, ref.pos,
+                     "CROSS JOIN between streams is unbounded; add a join key and a time bound");
+  } else if (has_lower && has_upper) {
+    js.strategy = JoinStrategy::kInterval;
+    if (js.lower > js.upper) {
+      return BindError(ErrorCode::kJoinTimeBoundMissing, ref.pos,
+                       "the join time bounds are empty (lower > upper)");
+    }
+  } else {
+    js.strategy = JoinStrategy::kUnbounded;
+    unbounded_join_ = true;
+    unbounded_join_desc_ = fmt::format(
+        "unbounded join between streaming sources '{}' and '{}'; add a temporal "
+        "predicate (b.ts BETWEEN a.ts - INTERVAL ... AND a.ts + INTERVAL ...) or use "
+        "a lookup table, or EMIT CHANGES for a changelog join",
+        js.left_relation, js.right_relation);
+    if (ref.join_kind != JoinKind::kInner) {
+      return BindError(
+          ErrorCode::kJoinTimeBoundMissing, ref.pos,
+          fmt::format("{} JOIN between streams needs a time bound", JoinKindName(ref.join_kind)));
+    }
+  }
+  if (js.strategy != JoinStrategy::kBatch &&
+      (ref.join_kind == JoinKind::kRight || ref.join_kind == JoinKind::kRightSemi ||
+       ref.join_kind == JoinKind::kRightAnti) &&
+      js.strategy != JoinStrategy::kInterval) {
+    return BindError(
+        ErrorCode::kJoinTypeUnsupported, ref.pos,
+        fmt::format("{} JOIN is only supported for interval joins", JoinKindName(ref.join_kind)));
+  }
+  if (mode_ == BindMode::kStreaming && (l->kind != PlanKind::kScan || r->kind != PlanKind::kScan)) {
+    return BindError(ErrorCode::kJoinTypeUnsupported, ref.pos,
+                     "a continuous join must read two named sources, streams or tables directly",
+                     "create a STREAM for the subquery or for the inner join and join that");
+  }
+  *scope = semi ? ls : both;
+  return node;
 }
 
 bool ContainsAggregate(const Expr& e) {
@@ -1350,6 +1630,9 @@ Result<BoundQuery> Binder::BindTopQuery(const Query& q) {
           ErrorCode::kWindowInvalid, q.emit->pos,
           fmt::format("EMIT {} needs a windowed aggregation", EmitKindName(info_.emit)),
           "add TUMBLE/HOP/SESSION/CUMULATE to GROUP BY, or use EMIT ON UPDATE/CHANGES");
+    }
+    if (unbounded_join_ && info_.emit != EmitKind::kChanges) {
+      return BindError(ErrorCode::kJoinTimeBoundMissing, q.pos, unbounded_join_desc_);
     }
     if (!q.order_by.empty() && !q.limit) {
       return BindError(ErrorCode::kSqlUnsupported, q.pos,

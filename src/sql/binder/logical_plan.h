@@ -43,6 +43,34 @@ struct AggregateCall {
   std::string display;  // SQL text, e.g. "SUM(price)"
 };
 
+/// How a streaming join pairs rows (decided by the binder from the join syntax, the ON
+/// condition and the kinds of the two inputs).
+enum class JoinStrategy : uint8_t {
+  kInterval,   // stream-stream with a time bound: lo <= right.ts - left.ts <= hi
+  kUnbounded,  // stream-stream without a bound (only with EMIT CHANGES)
+  kLookup,     // stream against a table (current contents)
+  kAsof,       // ASOF: per key, the right row nearest in time (direction below)
+  kBatch,      // ad-hoc queries: nested loop over current contents
+};
+
+enum class AsofDirection : uint8_t { kBackward, kForward, kNearest };
+
+struct JoinSpec {
+  JoinStrategy strategy = JoinStrategy::kBatch;
+  std::vector<BExpr> left_keys;   // over the left input
+  std::vector<BExpr> right_keys;  // over the right input
+  int left_columns = 0;           // number of left columns in the joined row
+  // Interval join / ASOF time columns (indices into each side's input), bounds in µs.
+  int left_time = -1;
+  int right_time = -1;
+  int64_t lower = 0;  // right.ts - left.ts >= lower
+  int64_t upper = 0;  // right.ts - left.ts <= upper
+  AsofDirection direction = AsofDirection::kBackward;
+  int64_t tolerance = -1;  // ASOF: max |Δ| in µs, -1 = none
+  std::string left_relation, right_relation;
+  std::string ToString() const;
+};
+
 enum class PlanKind : uint8_t {
   kScan,
   kValues,
@@ -89,9 +117,10 @@ struct PlanNode {
   int64_t offset = 0;
   // kUnion
   bool union_all = true;
-  // kJoin (batch only for now)
+  // kJoin: output = left columns + right columns (left only for SEMI/ANTI)
   JoinKind join_kind = JoinKind::kInner;
-  BExpr join_condition;  // over concat(left, right)
+  BExpr join_condition;  // over concat(left, right); residual check on candidate pairs
+  JoinSpec join;
 
   std::string ToString(int indent = 0) const;
 };

@@ -1,0 +1,520 @@
+// Stream joins. See JoinOperator in operator.h for the contract; docs/joins.md for semantics.
+
+#include <absl/container/flat_hash_map.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+
+#include "columnar/builder.h"
+#include "columnar/scalar.h"
+#include "execution/operator.h"
+#include "function/evaluator.h"
+
+namespace laminar::execution {
+
+using columnar::ArrayPtr;
+using columnar::RecordBatch;
+using columnar::RecordBatchPtr;
+namespace fn = laminar::function;
+using sql::AsofDirection;
+using sql::JoinKind;
+using sql::JoinStrategy;
+
+namespace {
+
+/// A buffered input row: a reference into the batch it arrived in.
+struct Row {
+  RecordBatchPtr batch;
+  int32_t index = 0;
+  int64_t ts = 0;
+  int64_t weight = 1;
+  bool matched = false;
+};
+
+/// Encodes the key of every row; rows with a NULL key get no key (they never match).
+Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& exprs,
+                  const RecordBatch& batch, std::vector<std::string>* keys,
+                  std::vector<uint8_t>* valid) {
+  const int64_t n = batch.num_rows();
+  keys->assign(static_cast<size_t>(n), std::string());
+  valid->assign(static_cast<size_t>(n), 1);
+  for (const auto& e : exprs) {
+    LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(batch));
+    for (int64_t r = 0; r < n; ++r) {
+      if (col->IsNull(r)) {
+        (*valid)[static_cast<size_t>(r)] = 0;
+        continue;
+      }
+      auto& k = (*keys)[static_cast<size_t>(r)];
+      k += columnar::GetScalar(*col, r).ToString();
+      k.push_back('\x1f');
+    }
+  }
+  return Status::OK();
+}
+
+/// Assembles output rows from (left row, right row) references; a null side gives NULLs.
+class OutputBuilder {
+ public:
+  OutputBuilder(const columnar::SchemaPtr& schema, int left_columns)
+      : schema_(schema), left_columns_(left_columns) {
+    for (const auto& f : schema->fields()) builders_.push_back(columnar::MakeBuilder(f->type));
+  }
+
+  void Add(const Row* l, const Row* r, int64_t weight) {
+    const int n = schema_->num_fields();
+    for (int c = 0; c < n; ++c) {
+      auto& b = builders_[static_cast<size_t>(c)];
+      if (c < left_columns_) {
+        if (l != nullptr) {
+          b->AppendArraySlice(*l->batch->column(c), l->index, 1);
+        } else {
+          b->AppendNull();
+        }
+      } else if (r != nullptr) {
+        b->AppendArraySlice(*r->batch->column(c - left_columns_), r->index, 1);
+      } else {
+        b->AppendNull();
+      }
+    }
+    weights_.push_back(weight);
+    any_retraction_ |= weight != 1;
+  }
+
+  int64_t size() const { return static_cast<int64_t>(weights_.size()); }
+
+  RecordBatchPtr FinishBatch() {
+    std::vector<ArrayPtr> cols;
+    for (auto& b : builders_) cols.push_back(b->Finish());
+    auto out = std::make_shared<const RecordBatch>(schema_, size(), std::move(cols));
+    return out;
+  }
+
+  void Flush(bool weighted, std::vector<Delta>* output) {
+    if (weights_.empty()) return;
+    Delta d;
+    d.batch = FinishBatch();
+    if (weighted || any_retraction_) d.weights = std::move(weights_);
+    weights_.clear();
+    any_retraction_ = false;
+    output->push_back(std::move(d));
+  }
+
+ private:
+  columnar::SchemaPtr schema_;
+  int left_columns_;
+  std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders_;
+  std::vector<int64_t> weights_;
+  bool any_retraction_ = false;
+};
+
+}  // namespace
+
+struct JoinOperator::State {
+  sql::JoinSpec spec;
+  JoinKind kind = JoinKind::kInner;
+  columnar::SchemaPtr output_schema;  // left + right (left only for semi/anti)
+  columnar::SchemaPtr pair_schema;    // left + right, for the residual predicate
+  std::vector<std::unique_ptr<fn::CompiledExpression>> keys[2];
+  std::unique_ptr<fn::CompiledExpression> residual;
+  TableProvider tables;
+  std::string description;
+  bool weighted = false;  // some input carried weights: output carries them too
+
+  // Buffered rows per side and key (interval / unbounded / ASOF right side).
+  absl::flat_hash_map<std::string, std::deque<Row>> rows[2];
+  int64_t watermark[2] = {INT64_MIN, INT64_MIN};
+  int64_t buffered = 0;
+
+  // ASOF: left rows waiting for the right watermark, in arrival order.
+  struct Pending {
+    Row row;
+    std::string key;
+    bool has_key;
+  };
+  std::deque<Pending> pending;
+
+  // Lookup: index over the table snapshot.
+  uint64_t table_version = UINT64_MAX;
+  RecordBatchPtr table_rows;
+  absl::flat_hash_map<std::string, std::vector<int32_t>> table_index;
+
+  bool semi() const { return kind == JoinKind::kLeftSemi || kind == JoinKind::kLeftAnti; }
+  bool keep_left_unmatched() const { return kind == JoinKind::kLeft || kind == JoinKind::kFull; }
+  bool keep_right_unmatched() const { return kind == JoinKind::kRight || kind == JoinKind::kFull; }
+
+  int time_column(int side) const { return side == 0 ? spec.left_time : spec.right_time; }
+
+  // Evaluates the residual ON predicate over candidate pairs; returns which pairs pass.
+  Result<std::vector<uint8_t>> CheckPairs(
+      const std::vector<std::pair<const Row*, const Row*>>& pairs) {
+    std::vector<uint8_t> ok(pairs.size(), 1);
+    if (!residual || pairs.empty()) return ok;
+    OutputBuilder b(pair_schema, spec.left_columns);
+    for (const auto& [l, r] : pairs) b.Add(l, r, 1);
+    auto batch = b.FinishBatch();
+    LAMINAR_ASSIGN_OR_RETURN(auto sel, fn::EvaluateFilter(*residual, *batch));
+    std::fill(ok.begin(), ok.end(), 0);
+    for (int32_t i : sel) ok[static_cast<size_t>(i)] = 1;
+    return ok;
+  }
+
+  Status RefreshTable() {
+    if (!tables) return Status::Internal("lookup join without a table provider");
+    LAMINAR_ASSIGN_OR_RETURN(auto snap, tables(spec.right_relation));
+    if (snap.version == table_version && table_rows) return Status::OK();
+    table_version = snap.version;
+    table_rows = snap.rows;
+    table_index.clear();
+    std::vector<std::string> k;
+    std::vector<uint8_t> valid;
+    LAMINAR_RETURN_NOT_OK(EncodeKeys(keys[1], *table_rows, &k, &valid));
+    for (size_t i = 0; i < k.size(); ++i) {
+      if (valid[i]) table_index[k[i]].push_back(static_cast<int32_t>(i));
+    }
+    return Status::OK();
+  }
+
+  Status Lookup(const Delta& in, std::vector<Delta>* output) {
+    LAMINAR_RETURN_NOT_OK(RefreshTable());
+    std::vector<std::string> k;
+    std::vector<uint8_t> valid;
+    LAMINAR_RETURN_NOT_OK(EncodeKeys(keys[0], *in.batch, &k, &valid));
+    std::vector<Row> lrows(static_cast<size_t>(in.num_rows()));
+    std::vector<Row> rrows;
+    std::vector<std::pair<const Row*, const Row*>> pairs;
+    std::vector<int64_t> pair_left;
+    // Stable storage for right rows referenced by pairs.
+    std::deque<Row> rstore;
+    for (int64_t i = 0; i < in.num_rows(); ++i) {
+      Row& l = lrows[static_cast<size_t>(i)];
+      l.batch = in.batch;
+      l.index = static_cast<int32_t>(i);
+      l.weight = in.has_weights() ? in.weights[static_cast<size_t>(i)] : 1;
+      if (!valid[static_cast<size_t>(i)]) continue;
+      auto it = table_index.find(k[static_cast<size_t>(i)]);
+      if (it == table_index.end()) continue;
+      for (int32_t ri : it->second) {
+        rstore.push_back(Row{table_rows, ri, 0, 1, false});
+        pairs.push_back({&l, &rstore.back()});
+        pair_left.push_back(i);
+      }
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto ok, CheckPairs(pairs));
+    OutputBuilder out(output_schema, spec.left_columns);
+    size_t p = 0;
+    for (int64_t i = 0; i < in.num_rows(); ++i) {
+      Row& l = lrows[static_cast<size_t>(i)];
+      bool matched = false;
+      while (p < pairs.size() && pair_left[p] == i) {
+        if (ok[p]) {
+          out.Add(&l, pairs[p].second, l.weight);
+          matched = true;
+        }
+        ++p;
+      }
+      if (!matched && kind == JoinKind::kLeft) out.Add(&l, nullptr, l.weight);
+    }
+    out.Flush(in.has_weights(), output);
+    return Status::OK();
+  }
+
+  // Interval / unbounded: store the side's rows, probe the other side.
+  Status Symmetric(int side, const Delta& in, std::vector<Delta>* output) {
+    const int other = 1 - side;
+    std::vector<std::string> k;
+    std::vector<uint8_t> valid;
+    LAMINAR_RETURN_NOT_OK(EncodeKeys(keys[side], *in.batch, &k, &valid));
+    const int tcol = spec.strategy == JoinStrategy::kInterval ? time_column(side) : -1;
+    OutputBuilder out(output_schema, spec.left_columns);
+    std::vector<std::pair<const Row*, const Row*>> pairs;
+    std::vector<Row*> probe_rows, stored_rows;
+    for (int64_t i = 0; i < in.num_rows(); ++i) {
+      if (!valid[static_cast<size_t>(i)]) {
+        // NULL keys never match; outer joins still report the row once it is final.
+        if ((side == 0 && (keep_left_unmatched() || kind == JoinKind::kLeftAnti)) ||
+            (side == 1 && keep_right_unmatched())) {
+          Row r{in.batch, static_cast<int32_t>(i), 0, 1, false};
+          if (tcol >= 0 && !in.batch->column(tcol)->IsNull(i))
+            r.ts = in.batch->column(tcol)->values<int64_t>()[i];
+          r.weight = in.has_weights() ? in.weights[static_cast<size_t>(i)] : 1;
+          rows[side][std::string("\x00null", 5)].push_back(r);
+          ++buffered;
+        }
+        continue;
+      }
+      Row r{in.batch, static_cast<int32_t>(i), 0, 1, false};
+      if (tcol >= 0) {
+        const auto& tc = *in.batch->column(tcol);
+        if (tc.IsNull(i)) continue;
+        r.ts = tc.values<int64_t>()[i];
+      }
+      r.weight = in.has_weights() ? in.weights[static_cast<size_t>(i)] : 1;
+      auto& mine = rows[side][k[static_cast<size_t>(i)]];
+      mine.push_back(r);
+      ++buffered;
+      Row* stored = &mine.back();
+      auto it = rows[other].find(k[static_cast<size_t>(i)]);
+      if (it == rows[other].end()) continue;
+      for (Row& o : it->second) {
+        const Row* l = side == 0 ? stored : &o;
+        const Row* rr = side == 0 ? &o : stored;
+        pairs.push_back({l, rr});
+        probe_rows.push_back(stored);
+        stored_rows.push_back(&o);
+      }
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto ok, CheckPairs(pairs));
+    for (size_t p = 0; p < pairs.size(); ++p) {
+      if (!ok[p]) continue;
+      Row* a = probe_rows[p];
+      Row* b = stored_rows[p];
+      Row* l = side == 0 ? a : b;
+      if (kind == JoinKind::kLeftSemi) {
+        if (!l->matched) out.Add(l, nullptr, l->weight);
+      } else if (kind != JoinKind::kLeftAnti) {
+        out.Add(pairs[p].first, pairs[p].second, pairs[p].first->weight * pairs[p].second->weight);
+      }
+      a->matched = true;
+      b->matched = true;
+    }
+    out.Flush(weighted, output);
+    return Status::OK();
+  }
+
+  // Drops rows that can no longer match and emits outer/anti rows for them.
+  Status Evict(std::vector<Delta>* output) {
+    if (spec.strategy != JoinStrategy::kInterval) return Status::OK();
+    OutputBuilder out(output_schema, spec.left_columns);
+    for (int side = 0; side < 2; ++side) {
+      const int64_t other_wm = watermark[1 - side];
+      if (other_wm == INT64_MIN) continue;
+      // A left row (ts t) can still meet right rows with ts <= t + upper; a right row (ts u)
+      // left rows with ts <= u - lower. Future rows of the other side have ts >= its watermark.
+      const int64_t reach = side == 0 ? spec.upper : -spec.lower;
+      for (auto it = rows[side].begin(); it != rows[side].end();) {
+        auto& list = it->second;
+        const bool null_key = it->first.size() == 5 && it->first[0] == '\x00';
+        while (!list.empty() && (null_key || list.front().ts + reach < other_wm)) {
+          Row& r = list.front();
+          if (!r.matched) {
+            if (side == 0 && keep_left_unmatched()) out.Add(&r, nullptr, r.weight);
+            if (side == 0 && kind == JoinKind::kLeftAnti) out.Add(&r, nullptr, r.weight);
+            if (side == 1 && keep_right_unmatched()) out.Add(nullptr, &r, r.weight);
+          }
+          list.pop_front();
+          --buffered;
+          if (null_key && list.empty()) break;
+        }
+        if (list.empty()) {
+          rows[side].erase(it++);
+        } else {
+          ++it;
+        }
+      }
+    }
+    out.Flush(weighted, output);
+    return Status::OK();
+  }
+
+  // ASOF: the best right row for a left row, or nullptr. Sets *final when the answer can no
+  // longer change.
+  const Row* AsofMatch(const Row& l, const std::string& key, bool has_key, bool* final) {
+    const int64_t rwm = watermark[1];
+    const bool right_has_wm = spec.right_time >= 0 && rwm != INT64_MIN;
+    const Row* best = nullptr;
+    int64_t best_d = INT64_MAX;
+    const Row* fwd = nullptr;
+    if (has_key) {
+      auto it = rows[1].find(key);
+      if (it != rows[1].end()) {
+        for (const Row& r : it->second) {
+          int64_t d = l.ts - r.ts;  // > 0: right is earlier
+          switch (spec.direction) {
+            case AsofDirection::kBackward:
+              if (d >= 0 && (best == nullptr || r.ts >= best->ts)) best = &r;
+              break;
+            case AsofDirection::kForward:
+              if (d <= 0 && (best == nullptr || r.ts < best->ts)) best = &r;
+              break;
+            case AsofDirection::kNearest: {
+              int64_t ad = d < 0 ? -d : d;
+              // Ties go backward (the earlier row).
+              if (best == nullptr || ad < best_d || (ad == best_d && r.ts < best->ts)) {
+                best = &r;
+                best_d = ad;
+              }
+              if (d <= 0 && (fwd == nullptr || r.ts < fwd->ts)) fwd = &r;
+              break;
+            }
+          }
+        }
+      }
+    }
+    if (best != nullptr && spec.tolerance >= 0) {
+      int64_t ad = l.ts >= best->ts ? l.ts - best->ts : best->ts - l.ts;
+      if (ad > spec.tolerance) best = nullptr;
+    }
+    if (!right_has_wm) {
+      *final = true;  // no right watermark: answer on arrival
+      return best;
+    }
+    switch (spec.direction) {
+      case AsofDirection::kBackward:
+        *final = rwm >= l.ts;
+        break;
+      case AsofDirection::kForward:
+        *final = (best != nullptr && best->ts <= rwm) ||
+                 (spec.tolerance >= 0 && rwm > l.ts + spec.tolerance);
+        break;
+      case AsofDirection::kNearest: {
+        int64_t horizon = best != nullptr ? l.ts + best_d : INT64_MAX;
+        if (spec.tolerance >= 0) horizon = std::min(horizon, l.ts + spec.tolerance);
+        *final = rwm >= l.ts && (rwm >= horizon || (fwd != nullptr && fwd->ts <= rwm));
+        break;
+      }
+    }
+    return best;
+  }
+
+  Status AsofLeft(const Delta& in, std::vector<Delta>* output) {
+    std::vector<std::string> k;
+    std::vector<uint8_t> valid;
+    LAMINAR_RETURN_NOT_OK(EncodeKeys(keys[0], *in.batch, &k, &valid));
+    const auto& tc = *in.batch->column(spec.left_time);
+    for (int64_t i = 0; i < in.num_rows(); ++i) {
+      Pending p;
+      p.row = Row{in.batch, static_cast<int32_t>(i), 0,
+                  in.has_weights() ? in.weights[static_cast<size_t>(i)] : 1, false};
+      p.has_key = valid[static_cast<size_t>(i)] && !tc.IsNull(i);
+      if (!tc.IsNull(i)) p.row.ts = tc.values<int64_t>()[i];
+      p.key = std::move(k[static_cast<size_t>(i)]);
+      pending.push_back(std::move(p));
+    }
+    return ResolvePending(output);
+  }
+
+  Status ResolvePending(std::vector<Delta>* output) {
+    OutputBuilder out(output_schema, spec.left_columns);
+    // Emit in arrival order: stop at the first left row whose answer is not final yet.
+    while (!pending.empty()) {
+      Pending& p = pending.front();
+      bool final = false;
+      const Row* m = AsofMatch(p.row, p.key, p.has_key, &final);
+      if (!final) break;
+      out.Add(&p.row, m, p.row.weight);
+      pending.pop_front();
+    }
+    out.Flush(weighted, output);
+    PruneAsofRight();
+    return Status::OK();
+  }
+
+  void PruneAsofRight() {
+    // Future left rows have ts >= the left watermark and pending rows keep their own times:
+    // per key, right rows older than the newest one at or below that threshold are useless.
+    int64_t threshold = watermark[0];
+    for (const auto& p : pending) threshold = std::min(threshold, p.row.ts);
+    if (threshold == INT64_MIN) return;
+    if (spec.tolerance >= 0) threshold -= spec.tolerance;
+    for (auto& [key, list] : rows[1]) {
+      // Rows are kept sorted by time on insert.
+      size_t keep_from = 0;
+      for (size_t j = 0; j < list.size(); ++j) {
+        if (list[j].ts <= threshold) keep_from = j;
+      }
+      for (size_t j = 0; j < keep_from; ++j) {
+        list.pop_front();
+        --buffered;
+      }
+    }
+  }
+
+  Status AsofRight(const Delta& in, std::vector<Delta>* output) {
+    std::vector<std::string> k;
+    std::vector<uint8_t> valid;
+    LAMINAR_RETURN_NOT_OK(EncodeKeys(keys[1], *in.batch, &k, &valid));
+    const auto& tc = *in.batch->column(spec.right_time);
+    for (int64_t i = 0; i < in.num_rows(); ++i) {
+      if (!valid[static_cast<size_t>(i)] || tc.IsNull(i)) continue;
+      Row r{in.batch, static_cast<int32_t>(i), tc.values<int64_t>()[i], 1, false};
+      auto& list = rows[1][k[static_cast<size_t>(i)]];
+      auto pos = std::upper_bound(list.begin(), list.end(), r.ts,
+                                  [](int64_t t, const Row& x) { return t < x.ts; });
+      list.insert(pos, r);
+      ++buffered;
+    }
+    return ResolvePending(output);
+  }
+};
+
+JoinOperator::~JoinOperator() = default;
+
+Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& node,
+                                                         TableProvider tables) {
+  auto op = std::unique_ptr<JoinOperator>(new JoinOperator());
+  op->state_ = std::make_unique<State>();
+  State& s = *op->state_;
+  s.spec = node.join;
+  s.kind = node.join_kind;
+  s.output_schema = node.schema;
+  s.tables = std::move(tables);
+  std::vector<columnar::FieldPtr> fields = node.inputs[0]->schema->fields();
+  for (const auto& f : node.inputs[1]->schema->fields()) fields.push_back(f);
+  s.pair_schema = std::make_shared<columnar::Schema>(fields);
+  for (int side = 0; side < 2; ++side) {
+    const auto& exprs = side == 0 ? s.spec.left_keys : s.spec.right_keys;
+    for (const auto& e : exprs) {
+      LAMINAR_ASSIGN_OR_RETURN(auto c, fn::CompiledExpression::Compile(e));
+      s.keys[side].push_back(std::move(c));
+    }
+  }
+  if (node.join_condition && s.spec.strategy != JoinStrategy::kAsof) {
+    LAMINAR_ASSIGN_OR_RETURN(s.residual, fn::CompiledExpression::Compile(node.join_condition));
+  }
+  if (s.semi() && s.spec.strategy != JoinStrategy::kInterval) {
+    return Status::NotImplemented("SEMI/ANTI joins are supported for interval joins only",
+                                  ErrorCode::kJoinTypeUnsupported);
+  }
+  s.description = fmt::format("Join: {} {}", sql::JoinKindName(s.kind), s.spec.ToString());
+  return op;
+}
+
+int JoinOperator::num_inputs() const {
+  return state_->spec.strategy == JoinStrategy::kLookup ? 1 : 2;
+}
+
+Status JoinOperator::ProcessInput(int input, const Delta& delta, std::vector<Delta>* output) {
+  State& s = *state_;
+  if (delta.num_rows() == 0) return Status::OK();
+  if (delta.has_weights()) s.weighted = true;
+  switch (s.spec.strategy) {
+    case JoinStrategy::kLookup:
+      if (input != 0) return Status::OK();  // table changes do not re-emit (lookup semantics)
+      return s.Lookup(delta, output);
+    case JoinStrategy::kAsof:
+      return input == 0 ? s.AsofLeft(delta, output) : s.AsofRight(delta, output);
+    case JoinStrategy::kInterval:
+    case JoinStrategy::kUnbounded:
+      return s.Symmetric(input, delta, output);
+    case JoinStrategy::kBatch:
+      return Status::Internal("batch join in a stream");
+  }
+  return Status::OK();
+}
+
+Status JoinOperator::AdvanceInputWatermark(int input, int64_t watermark,
+                                           std::vector<Delta>* output) {
+  State& s = *state_;
+  if (input < 0 || input > 1 || watermark <= s.watermark[input]) return Status::OK();
+  s.watermark[input] = watermark;
+  if (s.spec.strategy == JoinStrategy::kAsof) return s.ResolvePending(output);
+  return s.Evict(output);
+}
+
+int64_t JoinOperator::StateBytes() const { return state_->buffered * 64; }
+
+std::string JoinOperator::Describe() const { return state_->description; }
+
+}  // namespace laminar::execution
