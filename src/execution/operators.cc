@@ -95,6 +95,14 @@ Status FilterProjectOperator::Process(const Delta& input, std::vector<Delta>* ou
   return Status::OK();
 }
 
+Status FilterProjectOperator::Snapshot(std::string* /*out*/) const { return Status::OK(); }
+
+Status FilterProjectOperator::Restore(std::string_view in) {
+  if (in.empty()) return Status::OK();
+  return Status::Corruption("state snapshot of a stateless operator is not empty: " +
+                            description_);
+}
+
 std::string FilterProjectOperator::Describe() const { return description_; }
 
 // ---------------------------------------------------------------------------------------------
@@ -530,8 +538,14 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     }
     wptr = weights.data();
   }
-  for (int64_t i = 0; i < m; ++i)
-    s.group_rows[group_ids[static_cast<size_t>(i)]] += wptr ? wptr[i] : 1;
+  // DISTINCT (no aggregates) publishes a key only when it first appears (or disappears).
+  const bool key_only = s.aggs.empty() && s.options.emit != EmitMode::kChanges;
+  std::vector<uint32_t> appeared;
+  for (int64_t i = 0; i < m; ++i) {
+    uint32_t g = group_ids[static_cast<size_t>(i)];
+    if (key_only && s.group_rows[g] == 0) appeared.push_back(g);
+    s.group_rows[g] += wptr ? wptr[i] : 1;
+  }
   for (auto& a : s.aggs) {
     std::vector<ArrayPtr> args;
     for (auto& e : a.args) {
@@ -553,7 +567,7 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
   // Changed groups in order of first touch.
   std::vector<uint32_t> changed;
   std::vector<uint8_t> seen(s.num_groups, 0);
-  for (uint32_t g : group_ids) {
+  for (uint32_t g : key_only ? appeared : group_ids) {
     if (!seen[g]) {
       seen[g] = 1;
       changed.push_back(g);

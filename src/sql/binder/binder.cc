@@ -253,6 +253,12 @@ class Binder {
 
   const CatalogView* catalog_;
   bool has_watermark_input_ = false;
+  struct CteBinding {
+    std::string name;
+    PlanPtr plan;
+    Scope scope;
+  };
+  std::vector<CteBinding> ctes_;  // visible WITH bindings, innermost last
   bool unbounded_join_ = false;
   std::string unbounded_join_desc_;
   BindMode mode_;
@@ -922,6 +928,16 @@ Result<PlanPtr> Binder::BindFrom(const TableRef& ref, Scope* scope) {
   switch (ref.kind) {
     case TableRefKind::kNamed: {
       std::string name = IdentText(ref.name);
+      for (auto it = ctes_.rbegin(); ref.name.size() == 1 && it != ctes_.rend(); ++it) {
+        if (it->name != name) continue;
+        *scope = it->scope;
+        std::string qual = ref.alias ? ref.alias->value : name;
+        for (auto& c : scope->columns) c.qualifier = qual;
+        for (size_t i = 0; i < ref.column_aliases.size() && i < scope->columns.size(); ++i) {
+          scope->columns[i].name = ref.column_aliases[i].value;
+        }
+        return it->plan;
+      }
       const RelationInfo* rel = catalog_->FindRelation(name);
       if (rel == nullptr) {
         std::string best = ClosestMatch(name, catalog_->RelationNames());
@@ -1540,10 +1556,23 @@ Result<PlanPtr> Binder::BindBody(const QueryBody& body, Scope* out_scope, const 
 }
 
 Result<PlanPtr> Binder::BindQueryPlan(const Query& q, Scope* out_scope) {
-  if (!q.ctes.empty()) {
-    return BindError(ErrorCode::kSqlUnsupported, q.pos, "WITH (CTE) is not supported yet",
-                     "create a STREAM for the inner query and select from it");
+  if (q.recursive) {
+    return BindError(ErrorCode::kSqlUnsupported, q.pos, "WITH RECURSIVE is not supported");
   }
+  const size_t ctes_before = ctes_.size();
+  for (const auto& cte : q.ctes) {
+    Scope cte_scope;
+    LAMINAR_ASSIGN_OR_RETURN(auto cte_plan, BindQueryPlan(*cte.query, &cte_scope));
+    for (size_t i = 0; i < cte.columns.size() && i < cte_scope.columns.size(); ++i) {
+      cte_scope.columns[i].name = cte.columns[i].value;
+    }
+    ctes_.push_back({cte.name.value, cte_plan, cte_scope});
+  }
+  struct CtePop {
+    std::vector<CteBinding>* v;
+    size_t n;
+    ~CtePop() { v->resize(n); }
+  } pop{&ctes_, ctes_before};
   LAMINAR_ASSIGN_OR_RETURN(auto plan, BindBody(*q.body, out_scope, &q));
   if (!q.order_by.empty()) {
     auto s = MakeNode(PlanKind::kSort, plan->schema, {plan});
