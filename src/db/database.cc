@@ -26,6 +26,7 @@
 #include "common/logging.h"
 #include "common/string_util.h"
 #include "common/time_util.h"
+#include "connector/source.h"
 #include "execution/batch_executor.h"
 #include "execution/operator.h"
 #include "execution/state_codec.h"
@@ -158,13 +159,14 @@ struct Node {
   bool proctime = false;
   std::string wm_column_name;
   std::string connector, format;
+  std::shared_ptr<connector::SourceConnector> conn;  // set for connector-fed sources
   Node* late_node = nullptr;
   uint64_t events = 0, late_events = 0;
 
   // Streams / MVs.
   sql::BoundQuery bound;
   std::vector<std::unique_ptr<execution::StreamOperator>> ops;
-  std::vector<std::string> inputs;   // upstream relations (two for a join: left, right)
+  std::vector<std::string> inputs;        // upstream relations (two for a join: left, right)
   std::vector<int64_t> input_watermarks;  // per input, as last passed to a join operator
   bool is_join = false;
   uint64_t table_version = 0;  // tables: bumped on every change (lookup join index refresh)
@@ -308,9 +310,72 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     // Dropping without Shutdown() is a crash as far as durability is concerned: nothing is
     // written here beyond what the WAL already made durable.
     StopCheckpointTimer();  // before mu_: the timer thread may be waiting for it
+    StopConnectors();
     std::lock_guard<std::recursive_mutex> lock(mu_);
     for (auto& [name, node] : nodes_) {
       for (auto& s : node->subs) s->Cancel();
+    }
+  }
+
+  /// Connector-fed sources: one ingestion thread each, pulling batches and pushing them through
+  /// the same path as Source()->Push(). After recovery a source skips the rows it had already
+  /// ingested (the built-in generators are deterministic), so nothing is ingested twice.
+  struct ConnectorRunner {
+    std::string source;
+    std::shared_ptr<connector::SourceConnector> conn;
+    std::shared_ptr<std::atomic<bool>> stop = std::make_shared<std::atomic<bool>>(false);
+    std::thread thread;
+  };
+
+  void StartConnector(Node* n) {
+    auto runner = std::make_unique<ConnectorRunner>();
+    runner->source = n->name;
+    runner->conn = n->conn;
+    int64_t skip = static_cast<int64_t>(n->events);
+    std::string name = n->name;
+    auto conn = n->conn;
+    auto stop = runner->stop;
+    runner->thread = std::thread([this, name, conn, stop, skip]() mutable {
+      while (!stop->load()) {
+        auto next = conn->NextBatch(1024);
+        if (!next.ok()) {
+          Log(LogLevel::kError, "source '{}': {}", name, next.status().ToString());
+          return;
+        }
+        RecordBatchPtr batch = *next;
+        if (batch == nullptr) return;  // bounded source exhausted
+        if (batch->num_rows() == 0) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          continue;
+        }
+        if (skip > 0) {
+          int64_t k = std::min(skip, batch->num_rows());
+          skip -= k;
+          batch = batch->Slice(k, batch->num_rows() - k);
+          if (batch->num_rows() == 0) continue;
+        }
+        Status st = PushBatch(name, batch, true);
+        if (!st.ok()) {
+          if (!st.IsNotFound() && st.code() != StatusCode::kCancelled) {
+            Log(LogLevel::kError, "source '{}': {}", name, st.ToString());
+          }
+          return;
+        }
+      }
+    });
+    std::lock_guard<std::mutex> lock(connectors_mu_);
+    connectors_.push_back(std::move(runner));
+  }
+
+  void StopConnectors() {
+    std::vector<std::unique_ptr<ConnectorRunner>> runners;
+    {
+      std::lock_guard<std::mutex> lock(connectors_mu_);
+      runners.swap(connectors_);
+    }
+    for (auto& r : runners) r->stop->store(true);
+    for (auto& r : runners) {
+      if (r->thread.joinable()) r->thread.join();
     }
   }
 
@@ -342,6 +407,9 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       LAMINAR_RETURN_NOT_OK(Checkpoint().status());
     }
     StartCheckpointTimer();
+    for (auto& [n, node] : nodes_) {
+      if (node->conn) StartConnector(node.get());
+    }
     return Status::OK();
   }
 
@@ -427,6 +495,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   Status Shutdown() override {
     StopCheckpointTimer();  // before mu_: the timer thread may be waiting for it
+    StopConnectors();
     std::lock_guard<std::recursive_mutex> lock(mu_);
     if (state_ == PipelineState::kStopped) return Status::OK();
     state_ = PipelineState::kShuttingDown;
@@ -913,7 +982,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       bool any = false;
       for (const auto& name : s->inputs) {
         Node* in = Find(name);
-        if (in == nullptr || in->kind == sql::RelationInfo::Kind::kTable || !in->has_watermark) continue;
+        if (in == nullptr || in->kind == sql::RelationInfo::Kind::kTable || !in->has_watermark)
+          continue;
         wm = std::min(wm, in->watermark);
         any = true;
       }
@@ -976,17 +1046,30 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     bool skip;
     LAMINAR_RETURN_NOT_OK(CheckNewName(name, st.or_replace, &skip, st.if_not_exists, "Source"));
     if (skip) return Ddl("CREATE SOURCE", name);
-    if (st.columns.empty()) {
+    if (st.columns.empty() && !st.connector) {
       return Status::Invalid(
           fmt::format("source '{}' has no columns and its connector cannot discover a "
                       "schema; list the columns",
                       name),
           ErrorCode::kSqlUnsupported);
     }
-    if (st.connector && st.connector->name != "generator" && st.connector->name != "datagen") {
-      return Status::NotImplemented(
-          fmt::format("connector '{}' is not available in this build yet", st.connector->name),
-          ErrorCode::kConnectorConfig);
+    std::shared_ptr<connector::SourceConnector> conn;
+    if (st.connector) {
+      connector::ConnectorOptions opts;
+      for (const auto& o : st.connector->options) opts[ToLower(o.key)] = o.value_text;
+      SchemaPtr declared;
+      if (!st.columns.empty()) {
+        std::vector<FieldPtr> df;
+        for (const auto& c : st.columns) {
+          LAMINAR_ASSIGN_OR_RETURN(auto t, sql::BindType(c.type));
+          df.push_back(std::make_shared<Field>(c.name.value, t, !c.not_null));
+        }
+        declared = std::make_shared<Schema>(df);
+      }
+      auto made =
+          connector::ConnectorRegistry::Global().CreateSource(st.connector->name, opts, declared);
+      if (!made.ok()) return made.status();
+      conn = std::move(*made);
     }
     auto node = std::make_unique<Node>();
     node->name = name;
@@ -1004,6 +1087,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       fields.push_back(std::make_shared<Field>(c.name.value, t, !c.not_null));
     }
     node->schema = std::make_shared<Schema>(fields);
+    if (conn && st.columns.empty()) node->schema = conn->schema();
+    node->conn = conn;
     if (st.watermark) {
       const auto& wm = *st.watermark;
       int idx = node->schema->GetFieldIndex(wm.column.value);
@@ -1048,6 +1133,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     late->query_text = "late rows of " + name;
     src->late_node = AddNode(std::move(late));
     LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
+    if (src->conn && !replaying_) StartConnector(src);
     return Ddl("CREATE SOURCE", name);
   }
 
@@ -1084,9 +1170,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         is_mv ? sql::RelationInfo::Kind::kMaterializedView : sql::RelationInfo::Kind::kStream;
     node->create_sql = st.source_text;
     node->query_text = st.query_text;
-    LAMINAR_ASSIGN_OR_RETURN(
-        node->ops, execution::CompilePipeline(bound.plan, opts, &node->inputs,
-                                              [this](const std::string& t) { return TableSnapshotOf(t); }));
+    LAMINAR_ASSIGN_OR_RETURN(node->ops, execution::CompilePipeline(bound.plan, opts, &node->inputs,
+                                                                   [this](const std::string& t) {
+                                                                     return TableSnapshotOf(t);
+                                                                   }));
     std::vector<Node*> input_nodes;
     for (const auto& in_name : node->inputs) {
       Node* in = Find(in_name);
@@ -1094,8 +1181,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       input_nodes.push_back(in);
     }
     Node* input = input_nodes[0];
-    node->is_join = !node->ops.empty() && bound.plan->kind != sql::PlanKind::kScan &&
-                    node->inputs.size() > 1;
+    node->is_join =
+        !node->ops.empty() && bound.plan->kind != sql::PlanKind::kScan && node->inputs.size() > 1;
     node->input_watermarks.assign(node->inputs.size(), INT64_MIN);
     if (input->changelog_output && bound.info.has_aggregate) {
       for (const auto* p = bound.plan.get(); p != nullptr;
@@ -1387,7 +1474,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   Result<execution::TableSnapshot> TableSnapshotOf(const std::string& table) {
     Node* n = Find(table);
-    if (n == nullptr) return Status::NotFound("table '" + table + "' not found", ErrorCode::kTableNotFound);
+    if (n == nullptr)
+      return Status::NotFound("table '" + table + "' not found", ErrorCode::kTableNotFound);
     LAMINAR_ASSIGN_OR_RETURN(auto batches, ScanRelation(table));
     execution::TableSnapshot snap;
     snap.version = n->table_version;
@@ -1844,8 +1932,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         return Status::Corruption("checkpoint has no state '" + key + "'",
                                   ErrorCode::kRecoveryFailed);
       }
-      return std::string_view(reinterpret_cast<const char*>(it->second.data()),
-                              it->second.size());
+      return std::string_view(reinterpret_cast<const char*>(it->second.data()), it->second.size());
     };
     auto corrupt = [](const std::string& key, const std::string& why) {
       return Status::Corruption(fmt::format("checkpoint state '{}': {}", key, why),
@@ -1964,10 +2051,9 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       }
     }
     if (cp.states.size() != expected_states) {
-      return Status::Corruption(
-          fmt::format("checkpoint holds {} states but its catalog needs {}", cp.states.size(),
-                      expected_states),
-          ErrorCode::kRecoveryFailed);
+      return Status::Corruption(fmt::format("checkpoint holds {} states but its catalog needs {}",
+                                            cp.states.size(), expected_states),
+                                ErrorCode::kRecoveryFailed);
     }
     if (ingested_ > 0 && state_ == PipelineState::kCreated) state_ = PipelineState::kRunning;
     return Status::OK();
@@ -1977,8 +2063,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   // skipped with a warning naming the file), then replays the WAL records after its position;
   // without a usable checkpoint the whole WAL is replayed. Nothing is emitted: no subscriber
   // exists yet. `*restored_position` is the restored checkpoint's wal_position (0: none).
-  Status Recover(storage::FileSystem& fs, const std::string& wal_dir,
-                 uint64_t* restored_position) {
+  Status Recover(storage::FileSystem& fs, const std::string& wal_dir, uint64_t* restored_position) {
     checkpoint_store_ = std::make_unique<storage::FileCheckpointStore>(fs, options_.data_dir);
     LAMINAR_ASSIGN_OR_RETURN(auto segments, storage::internal::ListWalSegments(fs, wal_dir));
     const uint64_t first_wal_lsn = segments.empty() ? 1 : segments.front();
@@ -2054,10 +2139,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     auto it = checkpoint_wal_positions_.find(id);
     if (it != checkpoint_wal_positions_.end()) return it->second;
     auto* fs = storage::FileSystem::Default();
-    const std::string path = storage::JoinPath(
-        storage::JoinPath(checkpoint_store_->checkpoints_dir(),
-                          storage::FileCheckpointStore::CheckpointDirName(id)),
-        "manifest.json");
+    const std::string path =
+        storage::JoinPath(storage::JoinPath(checkpoint_store_->checkpoints_dir(),
+                                            storage::FileCheckpointStore::CheckpointDirName(id)),
+                          "manifest.json");
     LAMINAR_ASSIGN_OR_RETURN(auto text, fs->ReadFileToString(path));
     LAMINAR_ASSIGN_OR_RETURN(auto manifest, storage::ParseManifestJson(text));
     checkpoint_wal_positions_[id] = manifest.wal_position;
@@ -2123,8 +2208,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     timer_stop_ = false;
     checkpoint_timer_ = std::thread([this] {
       std::unique_lock<std::mutex> lock(timer_mu_);
-      while (!timer_cv_.wait_for(lock, options_.checkpoint_interval,
-                                 [this] { return timer_stop_; })) {
+      while (
+          !timer_cv_.wait_for(lock, options_.checkpoint_interval, [this] { return timer_stop_; })) {
         lock.unlock();
         {
           std::lock_guard<std::recursive_mutex> db_lock(mu_);
@@ -2148,6 +2233,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   }
 
   mutable std::recursive_mutex mu_;
+  std::mutex connectors_mu_;
+  std::vector<std::unique_ptr<ConnectorRunner>> connectors_;
   Options options_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   mutable std::map<std::string, sql::RelationInfo> rel_cache_;
