@@ -96,8 +96,154 @@ struct ArrowArrayStream {
 /* ============================================================================================
  * Section: LaminarDB database C API
  *
- * To be added (laminar_open, laminar_execute, laminar_push, laminar_subscribe, ...). It will
- * exchange data through the Arrow structs declared above.
+ * A C99 surface over laminar::Database (library `laminar_capi`) for bindings and programs in
+ * other languages. Data crosses it in the Arrow structs declared above, without copies.
+ *
+ * Conventions
+ * - Every function returns an int32_t status: LAMINAR_OK (0) or one of the LAMINAR_ERR_*
+ *   codes below; results come back through out-parameters, which are written only on success.
+ * - Every pointer argument is checked: NULL where an object or out-parameter is required gives
+ *   LAMINAR_ERR_NULL_POINTER; strings must be NUL-terminated UTF-8 (LAMINAR_ERR_INVALID_UTF8).
+ * - On failure, laminar_last_error() / laminar_last_error_code() / laminar_last_error_ldb()
+ *   describe it. The error is thread-local and describes the most recent call on this thread:
+ *   every call clears it on entry. No C++ exception ever crosses this boundary.
+ * - Objects returned through `**out` are owned by the caller and freed with the matching
+ *   laminar_*_free / laminar_close. The *_free functions accept NULL (like free()).
+ * - Arrow structs written by the API (`struct ArrowArray* out`, `struct ArrowSchema* out`) are
+ *   caller-allocated; on success the caller owns them and must call their `release`.
+ *   Structs passed in (laminar_push_arrow) are consumed, even when the call fails.
+ *
+ * Threading: a laminar_db may be used from several threads at once. A laminar_result or
+ * laminar_subscription must be used by one thread at a time.
+ * ========================================================================================== */
+
+/* Status codes (match the reference system's C FFI). */
+#define LAMINAR_OK 0
+#define LAMINAR_ERR_NULL_POINTER (-1)
+#define LAMINAR_ERR_INVALID_UTF8 (-2)
+#define LAMINAR_ERR_CONNECTION 100
+#define LAMINAR_ERR_TABLE_NOT_FOUND 200
+#define LAMINAR_ERR_TABLE_EXISTS 201
+#define LAMINAR_ERR_SCHEMA_MISMATCH 202
+#define LAMINAR_ERR_INGESTION 300
+#define LAMINAR_ERR_QUERY 400
+#define LAMINAR_ERR_SUBSCRIPTION 500
+#define LAMINAR_ERR_INTERNAL 900
+#define LAMINAR_ERR_SHUTDOWN 901
+
+/* laminar_result_kind() values (laminar::ExecuteResult::Kind). */
+#define LAMINAR_RESULT_DDL 0
+#define LAMINAR_RESULT_ROWS_AFFECTED 1
+#define LAMINAR_RESULT_QUERY 2
+#define LAMINAR_RESULT_METADATA 3
+
+/* Opaque handles. */
+typedef struct laminar_db laminar_db;
+typedef struct laminar_result laminar_result;
+typedef struct laminar_subscription laminar_subscription;
+
+/* Receives each batch a callback subscription emits. `array` and `schema` are valid during the
+ * call. To keep the batch, move them out (copy the structs, then set the originals' `release`
+ * to NULL, as the Arrow C Data Interface allows) and release the copies later, on any thread;
+ * otherwise they are released when the callback returns. Runs on the engine thread (in the
+ * embedded default: the thread that pushed the input), so it must be quick and must not call
+ * back into the same laminar_db. */
+typedef void (*laminar_batch_callback)(void* user_data, struct ArrowArray* array,
+                                       struct ArrowSchema* schema);
+
+/* --- errors and version ---------------------------------------------------------------------- */
+
+/* Message of the last failed call on this thread, "[LDB-NNNN] message"; "" if none. The pointer
+ * stays valid until the next laminar_* call on this thread. */
+const char* laminar_last_error(void);
+/* LAMINAR_ERR_* code of the last failed call on this thread; LAMINAR_OK if none. */
+int32_t laminar_last_error_code(void);
+/* The LDB-NNNN number of the last failure (e.g. 5010 for a missing source); 0 if none. */
+int32_t laminar_last_error_ldb(void);
+void laminar_clear_error(void);
+/* Library version, e.g. "0.1.0". Static storage. */
+const char* laminar_version(void);
+
+/* --- database -------------------------------------------------------------------------------- */
+
+/* Opens a database. `data_dir` NULL or "" = in-memory; otherwise the catalog, WAL and
+ * checkpoints live there and are recovered on open. */
+int32_t laminar_open(const char* data_dir, laminar_db** out);
+/* Shuts the database down gracefully (cancelling subscriptions) and frees the handle, even when
+ * the shutdown reports an error. Results and subscriptions stay valid and must still be freed. */
+int32_t laminar_close(laminar_db* db);
+/* Starts the pipeline (idempotent; also implicit). */
+int32_t laminar_start(laminar_db* db);
+/* *out = 1 once the database has been shut down, else 0. */
+int32_t laminar_is_closed(laminar_db* db, int32_t* out);
+/* Runs one or more ';'-separated statements and returns the last result. `out` may be NULL to
+ * discard the result. Stops at the first error (earlier statements stay applied). */
+int32_t laminar_execute(laminar_db* db, const char* sql, laminar_result** out);
+/* Ad-hoc SELECT over MVs, tables and sources' retained rows. */
+int32_t laminar_query(laminar_db* db, const char* sql, laminar_result** out);
+/* Waits until everything pushed so far is processed and durable (per the WAL mode). */
+int32_t laminar_sync(laminar_db* db);
+/* Takes a checkpoint; `checkpoint_id` (may be NULL) receives its id. Fails for an in-memory
+ * database. */
+int32_t laminar_checkpoint(laminar_db* db, uint64_t* checkpoint_id);
+
+/* --- results ---------------------------------------------------------------------------------- */
+
+/* *out = LAMINAR_RESULT_DDL / _ROWS_AFFECTED / _QUERY / _METADATA. */
+int32_t laminar_result_kind(const laminar_result* result, int32_t* out);
+/* "CREATE SOURCE", "INSERT", "SELECT", ... Valid until laminar_result_free. */
+int32_t laminar_result_statement_type(const laminar_result* result, const char** out);
+/* Object a DDL statement created or dropped ("" otherwise). Valid until laminar_result_free. */
+int32_t laminar_result_object_name(const laminar_result* result, const char** out);
+int32_t laminar_result_rows_affected(const laminar_result* result, uint64_t* out);
+int32_t laminar_result_num_batches(const laminar_result* result, int64_t* out);
+int32_t laminar_result_num_rows(const laminar_result* result, int64_t* out);
+/* Schema of a query/metadata result as a struct ("+s") ArrowSchema. */
+int32_t laminar_result_schema(const laminar_result* result, struct ArrowSchema* out);
+/* Exports batch `index` (0-based) as a struct array; `out_schema` may be NULL. Zero-copy: the
+ * exported buffers stay valid after laminar_result_free until released. */
+int32_t laminar_result_batch(const laminar_result* result, int64_t index,
+                             struct ArrowArray* out_array, struct ArrowSchema* out_schema);
+void laminar_result_free(laminar_result* result);
+
+/* --- ingestion -------------------------------------------------------------------------------- */
+
+/* Pushes one record batch into a source. `array` is a struct array (Arrow's batch convention)
+ * with one child per source column, matched by position. `schema` describes it ("+s") or is
+ * NULL to import `array` with the source's own schema. Both structs are consumed (released)
+ * even on failure. Zero-copy for matching types. */
+int32_t laminar_push_arrow(laminar_db* db, const char* source, struct ArrowArray* array,
+                           struct ArrowSchema* schema);
+/* Advances a source's watermark (µs since the epoch); lower values are ignored. */
+int32_t laminar_advance_watermark(laminar_db* db, const char* source, int64_t timestamp_micros);
+
+/* --- subscriptions ---------------------------------------------------------------------------- */
+
+/* Subscribes to a stream or materialized view (a bare source is LAMINAR_ERR_TABLE_NOT_FOUND). */
+int32_t laminar_subscribe(laminar_db* db, const char* name, laminar_subscription** out);
+/* Subscribes with a callback that receives every emitted batch (see laminar_batch_callback).
+ * Poll/next on such a subscription always report no batch. The callback stops as soon as
+ * laminar_subscription_cancel or laminar_subscription_free returns. */
+int32_t laminar_subscribe_callback(laminar_db* db, const char* name,
+                                   laminar_batch_callback callback, void* user_data,
+                                   laminar_subscription** out);
+/* Output schema of the subscribed stream ("+s"). */
+int32_t laminar_subscription_schema(laminar_subscription* sub, struct ArrowSchema* out);
+/* Non-blocking: one pending batch, if any. *has_batch = 1 and `out_array` (and `out_schema`,
+ * which may be NULL) filled when there was one; *has_batch = 0 otherwise. */
+int32_t laminar_subscription_poll(laminar_subscription* sub, struct ArrowArray* out_array,
+                                  struct ArrowSchema* out_schema, int32_t* has_batch);
+/* Like poll, but waits up to `timeout_ms` for a batch. A cancelled or shut-down subscription
+ * with nothing pending is LAMINAR_ERR_SHUTDOWN. */
+int32_t laminar_subscription_next(laminar_subscription* sub, int64_t timeout_ms,
+                                  struct ArrowArray* out_array, struct ArrowSchema* out_schema,
+                                  int32_t* has_batch);
+/* Stops delivery; batches already pending can still be polled. */
+int32_t laminar_subscription_cancel(laminar_subscription* sub);
+void laminar_subscription_free(laminar_subscription* sub);
+
+/* ============================================================================================
+ * End of section: LaminarDB database C API
  * ========================================================================================== */
 
 #ifdef __cplusplus

@@ -1,0 +1,641 @@
+// The C API (include/laminar/laminar.h, section "LaminarDB database C API") over
+// laminar::Database. Every entry point validates its pointers and strings, converts Status
+// to a LAMINAR_ERR_* code plus a thread-local message, and catches every C++ exception so none
+// crosses into C.
+
+#include <atomic>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <utility>
+
+#include "capi/capi_internal.h"
+#include "columnar/c_data.h"
+#include "laminar/laminar.h"
+#include "laminar/laminar.hpp"
+
+#ifndef LAMINAR_VERSION_STRING
+#define LAMINAR_VERSION_STRING "0.0.0"
+#endif
+
+using laminar::ErrorCode;
+using laminar::Status;
+using laminar::StatusCode;
+using laminar::columnar::RecordBatchPtr;
+
+/// The handle behind `laminar_db*`: owns the database.
+struct laminar_db {
+  std::unique_ptr<laminar::Database> db;
+};
+
+/// The handle behind `laminar_result*`: owns the result and its batches.
+struct laminar_result {
+  laminar::ExecuteResult result;
+};
+
+/// State shared between a callback subscription's engine-side closure and its handle, so the
+/// handle can be freed while the engine still holds the closure: `active` is cleared (under
+/// `mu`) before the handle goes away, and the closure checks it under the same mutex.
+struct CallbackState {
+  std::mutex mu;
+  bool active = true;
+  laminar_batch_callback callback = nullptr;
+  void* user_data = nullptr;
+};
+
+/// The handle behind `laminar_subscription*`. Poll() hands out every pending batch at once;
+/// the C API returns one batch per call, so the rest wait in `pending`.
+struct laminar_subscription {
+  std::shared_ptr<laminar::Subscription> sub;
+  std::deque<RecordBatchPtr> pending;
+  std::shared_ptr<CallbackState> callback;  // set for laminar_subscribe_callback
+};
+
+namespace laminar::capi {
+
+namespace {
+
+/// The thread-local "last error" of the calling thread.
+struct LastError {
+  std::string message;
+  int32_t code = LAMINAR_OK;
+  int32_t ldb = 0;
+};
+
+LastError& TlsError() {
+  thread_local LastError error;
+  return error;
+}
+
+void ClearError() {
+  LastError& e = TlsError();
+  e.message.clear();
+  e.code = LAMINAR_OK;
+  e.ldb = 0;
+}
+
+int32_t SetError(int32_t code, std::string message, int32_t ldb = 0) {
+  LastError& e = TlsError();
+  e.code = code;
+  e.ldb = ldb;
+  e.message = std::move(message);
+  return code;
+}
+
+int32_t NullPointer(const char* what) {
+  return SetError(LAMINAR_ERR_NULL_POINTER, std::string("argument '") + what + "' is NULL");
+}
+
+int32_t SetStatus(const Status& st, ApiContext context) {
+  return SetError(StatusToCode(st, context), st.ToString(), ErrorCodeNumber(st.error_code()));
+}
+
+/// Runs `body` with the error cleared and every exception converted to LAMINAR_ERR_INTERNAL.
+template <typename F>
+int32_t Guard(F&& body) noexcept {
+  try {
+    ClearError();
+    return body();
+  } catch (const std::bad_alloc&) {
+    return SetError(LAMINAR_ERR_INTERNAL, "[LDB-8001] out of memory", 8001);
+  } catch (const std::exception& e) {
+    return SetError(LAMINAR_ERR_INTERNAL, std::string("[LDB-8001] internal error: ") + e.what(),
+                    8001);
+  } catch (...) {
+    return SetError(LAMINAR_ERR_INTERNAL, "[LDB-8001] internal error: unknown exception", 8001);
+  }
+}
+
+/// Validates a required C string argument.
+int32_t CheckString(const char* s, const char* what) {
+  if (s == nullptr) return NullPointer(what);
+  if (!IsValidUtf8(std::string_view(s))) {
+    return SetError(LAMINAR_ERR_INVALID_UTF8,
+                    std::string("argument '") + what + "' is not valid UTF-8");
+  }
+  return LAMINAR_OK;
+}
+
+/// Exports a batch (and optionally its schema); on failure nothing is left to release.
+int32_t ExportBatch(const RecordBatchPtr& batch, ArrowArray* out_array, ArrowSchema* out_schema) {
+  if (out_schema != nullptr) {
+    Status st = columnar::ExportSchema(*batch->schema(), out_schema);
+    if (!st.ok()) return SetStatus(st, ApiContext::kQuery);
+  }
+  Status st = columnar::ExportRecordBatch(*batch, out_array);
+  if (!st.ok()) {
+    if (out_schema != nullptr && out_schema->release != nullptr) out_schema->release(out_schema);
+    return SetStatus(st, ApiContext::kQuery);
+  }
+  return LAMINAR_OK;
+}
+
+/// Releases caller-provided input structs (ownership rule of laminar_push_arrow on failure).
+void ReleaseInputs(ArrowArray* array, ArrowSchema* schema) {
+  if (array != nullptr && array->release != nullptr) array->release(array);
+  if (schema != nullptr && schema->release != nullptr) schema->release(schema);
+}
+
+int32_t RunSql(laminar_db* db, const char* sql, laminar_result** out, bool query) {
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    if (int32_t rc = CheckString(sql, "sql"); rc != LAMINAR_OK) return rc;
+    auto r = query ? db->db->Query(sql) : db->db->Execute(sql);
+    if (!r.ok()) return SetStatus(r.status(), ApiContext::kQuery);
+    if (out != nullptr) {
+      auto handle = std::make_unique<laminar_result>();
+      handle->result = std::move(*r);
+      *out = handle.release();
+    }
+    return LAMINAR_OK;
+  });
+}
+
+int32_t NextBatch(laminar_subscription* sub, bool wait, int64_t timeout_ms, ArrowArray* out_array,
+                  ArrowSchema* out_schema, int32_t* has_batch) {
+  return Guard([&]() -> int32_t {
+    if (sub == nullptr || !sub->sub) return NullPointer("sub");
+    if (out_array == nullptr) return NullPointer("out_array");
+    if (has_batch == nullptr) return NullPointer("has_batch");
+    if (sub->pending.empty()) {
+      for (auto& b : sub->sub->Poll()) sub->pending.push_back(std::move(b));
+    }
+    if (sub->pending.empty() && wait && sub->callback == nullptr) {
+      auto next = sub->sub->Next(std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms));
+      if (!next.ok()) return SetStatus(next.status(), ApiContext::kSubscription);
+      if (*next) sub->pending.push_back(std::move(*next));
+    }
+    if (sub->pending.empty()) {
+      *has_batch = 0;
+      return LAMINAR_OK;
+    }
+    int32_t rc = ExportBatch(sub->pending.front(), out_array, out_schema);
+    if (rc != LAMINAR_OK) return rc;
+    sub->pending.pop_front();
+    *has_batch = 1;
+    return LAMINAR_OK;
+  });
+}
+
+int32_t Subscribe(laminar_db* db, const char* name, laminar_batch_callback callback,
+                  void* user_data, bool with_callback, laminar_subscription** out) {
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    if (int32_t rc = CheckString(name, "name"); rc != LAMINAR_OK) return rc;
+    if (with_callback && callback == nullptr) return NullPointer("callback");
+    if (out == nullptr) return NullPointer("out");
+    auto handle = std::make_unique<laminar_subscription>();
+    Result<std::shared_ptr<Subscription>> sub = Status::Internal("unset");
+    if (with_callback) {
+      auto state = std::make_shared<CallbackState>();
+      state->callback = callback;
+      state->user_data = user_data;
+      handle->callback = state;
+      sub = db->db->Subscribe(name, [state](const RecordBatchPtr& batch) {
+        // Never let an exception escape into the engine thread.
+        try {
+          std::lock_guard<std::mutex> lock(state->mu);
+          if (!state->active) return;
+          ArrowArray array;
+          ArrowSchema schema;
+          std::memset(&array, 0, sizeof(array));
+          std::memset(&schema, 0, sizeof(schema));
+          if (!columnar::ExportSchema(*batch->schema(), &schema).ok()) return;
+          if (!columnar::ExportRecordBatch(*batch, &array).ok()) {
+            schema.release(&schema);
+            return;
+          }
+          state->callback(state->user_data, &array, &schema);
+          // Whatever the callee did not move out is released here.
+          if (array.release != nullptr) array.release(&array);
+          if (schema.release != nullptr) schema.release(&schema);
+        } catch (...) {
+        }
+      });
+    } else {
+      sub = db->db->Subscribe(name);
+    }
+    if (!sub.ok()) return SetStatus(sub.status(), ApiContext::kSubscription);
+    handle->sub = std::move(*sub);
+    *out = handle.release();
+    return LAMINAR_OK;
+  });
+}
+
+}  // namespace
+
+int32_t StatusToCode(const Status& st, ApiContext context) {
+  if (st.ok()) return LAMINAR_OK;
+  switch (st.error_code()) {
+    case ErrorCode::kSourceNotFound:
+    case ErrorCode::kSinkNotFound:
+    case ErrorCode::kTableNotFound:
+      return LAMINAR_ERR_TABLE_NOT_FOUND;
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kSinkAlreadyExists:
+      return LAMINAR_ERR_TABLE_EXISTS;
+    case ErrorCode::kSchemaMismatch:
+      return LAMINAR_ERR_SCHEMA_MISMATCH;
+    case ErrorCode::kShutdown:
+      return LAMINAR_ERR_SHUTDOWN;
+    case ErrorCode::kConnectionFailed:
+    case ErrorCode::kConnectorAuth:
+    case ErrorCode::kConnectorRead:
+    case ErrorCode::kConnectorConfig:
+      return LAMINAR_ERR_CONNECTION;
+    case ErrorCode::kInternal:
+      return LAMINAR_ERR_INTERNAL;
+    default:
+      break;
+  }
+  switch (st.code()) {
+    case StatusCode::kNotFound:
+      return LAMINAR_ERR_TABLE_NOT_FOUND;
+    case StatusCode::kAlreadyExists:
+      return LAMINAR_ERR_TABLE_EXISTS;
+    case StatusCode::kInternal:
+      return LAMINAR_ERR_INTERNAL;
+    case StatusCode::kCancelled:
+      return LAMINAR_ERR_SHUTDOWN;
+    default:
+      break;
+  }
+  switch (context) {
+    case ApiContext::kQuery:
+      return LAMINAR_ERR_QUERY;
+    case ApiContext::kIngestion:
+      // A batch whose columns do not fit the source is a schema mismatch, whatever the
+      // importer called it.
+      if (st.code() == StatusCode::kTypeError) return LAMINAR_ERR_SCHEMA_MISMATCH;
+      return LAMINAR_ERR_INGESTION;
+    case ApiContext::kSubscription:
+      return LAMINAR_ERR_SUBSCRIPTION;
+    case ApiContext::kInternal:
+      return LAMINAR_ERR_INTERNAL;
+  }
+  return LAMINAR_ERR_INTERNAL;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and code points above U+10FFFF are invalid.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace laminar::capi
+
+using laminar::capi::ApiContext;
+
+extern "C" {
+
+const char* laminar_last_error(void) { return laminar::capi::TlsError().message.c_str(); }
+
+int32_t laminar_last_error_code(void) { return laminar::capi::TlsError().code; }
+
+int32_t laminar_last_error_ldb(void) { return laminar::capi::TlsError().ldb; }
+
+void laminar_clear_error(void) { laminar::capi::ClearError(); }
+
+const char* laminar_version(void) { return LAMINAR_VERSION_STRING; }
+
+int32_t laminar_open(const char* data_dir, laminar_db** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (out == nullptr) return NullPointer("out");
+    laminar::Options options;
+    if (data_dir != nullptr) {
+      if (int32_t rc = CheckString(data_dir, "data_dir"); rc != LAMINAR_OK) return rc;
+      options.data_dir = data_dir;
+    }
+    auto db = laminar::Database::Open(std::move(options));
+    if (!db.ok()) return SetStatus(db.status(), ApiContext::kInternal);
+    auto handle = std::make_unique<laminar_db>();
+    handle->db = std::move(*db);
+    *out = handle.release();
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_close(laminar_db* db) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (db == nullptr) return NullPointer("db");
+    std::unique_ptr<laminar_db> owned(db);
+    if (!owned->db) return LAMINAR_OK;
+    Status st = owned->db->Shutdown();
+    if (!st.ok()) return SetStatus(st, ApiContext::kInternal);
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_start(laminar_db* db) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    Status st = db->db->Start();
+    if (!st.ok()) return SetStatus(st, ApiContext::kInternal);
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_is_closed(laminar_db* db, int32_t* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    if (out == nullptr) return NullPointer("out");
+    *out = db->db->state() == laminar::PipelineState::kStopped ? 1 : 0;
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_execute(laminar_db* db, const char* sql, laminar_result** out) {
+  return laminar::capi::RunSql(db, sql, out, /*query=*/false);
+}
+
+int32_t laminar_query(laminar_db* db, const char* sql, laminar_result** out) {
+  return laminar::capi::RunSql(db, sql, out, /*query=*/true);
+}
+
+int32_t laminar_sync(laminar_db* db) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    Status st = db->db->Sync();
+    if (!st.ok()) return SetStatus(st, ApiContext::kInternal);
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_checkpoint(laminar_db* db, uint64_t* checkpoint_id) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    auto r = db->db->Checkpoint();
+    if (!r.ok()) return SetStatus(r.status(), ApiContext::kInternal);
+    if (!r->success) {
+      return SetError(LAMINAR_ERR_INTERNAL, "[LDB-6001] checkpoint failed: " + r->error, 6001);
+    }
+    if (checkpoint_id != nullptr) *checkpoint_id = r->checkpoint_id;
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_result_kind(const laminar_result* result, int32_t* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (result == nullptr) return NullPointer("result");
+    if (out == nullptr) return NullPointer("out");
+    switch (result->result.kind) {
+      case laminar::ExecuteResult::Kind::kDdl:
+        *out = LAMINAR_RESULT_DDL;
+        break;
+      case laminar::ExecuteResult::Kind::kRowsAffected:
+        *out = LAMINAR_RESULT_ROWS_AFFECTED;
+        break;
+      case laminar::ExecuteResult::Kind::kQuery:
+        *out = LAMINAR_RESULT_QUERY;
+        break;
+      case laminar::ExecuteResult::Kind::kMetadata:
+        *out = LAMINAR_RESULT_METADATA;
+        break;
+    }
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_result_statement_type(const laminar_result* result, const char** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (result == nullptr) return NullPointer("result");
+    if (out == nullptr) return NullPointer("out");
+    *out = result->result.statement_type.c_str();
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_result_object_name(const laminar_result* result, const char** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (result == nullptr) return NullPointer("result");
+    if (out == nullptr) return NullPointer("out");
+    *out = result->result.object_name.c_str();
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_result_rows_affected(const laminar_result* result, uint64_t* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (result == nullptr) return NullPointer("result");
+    if (out == nullptr) return NullPointer("out");
+    *out = result->result.rows_affected;
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_result_num_batches(const laminar_result* result, int64_t* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (result == nullptr) return NullPointer("result");
+    if (out == nullptr) return NullPointer("out");
+    *out = static_cast<int64_t>(result->result.batches.size());
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_result_num_rows(const laminar_result* result, int64_t* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (result == nullptr) return NullPointer("result");
+    if (out == nullptr) return NullPointer("out");
+    *out = result->result.num_rows();
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_result_schema(const laminar_result* result, struct ArrowSchema* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (result == nullptr) return NullPointer("result");
+    if (out == nullptr) return NullPointer("out");
+    laminar::columnar::SchemaPtr schema = result->result.schema;
+    if (!schema && !result->result.batches.empty()) schema = result->result.batches[0]->schema();
+    if (!schema) {
+      return SetError(LAMINAR_ERR_QUERY,
+                      "[LDB-0005] the result of '" + result->result.statement_type +
+                          "' has no schema: it is not a query result",
+                      5);
+    }
+    Status st = laminar::columnar::ExportSchema(*schema, out);
+    if (!st.ok()) return SetStatus(st, ApiContext::kQuery);
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_result_batch(const laminar_result* result, int64_t index,
+                             struct ArrowArray* out_array, struct ArrowSchema* out_schema) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (result == nullptr) return NullPointer("result");
+    if (out_array == nullptr) return NullPointer("out_array");
+    const auto& batches = result->result.batches;
+    if (index < 0 || index >= static_cast<int64_t>(batches.size())) {
+      return SetError(LAMINAR_ERR_QUERY,
+                      "[LDB-0005] batch index " + std::to_string(index) + " is out of range (" +
+                          std::to_string(batches.size()) + " batches)",
+                      5);
+    }
+    return ExportBatch(batches[static_cast<size_t>(index)], out_array, out_schema);
+  });
+}
+
+void laminar_result_free(laminar_result* result) { delete result; }
+
+int32_t laminar_push_arrow(laminar_db* db, const char* source, struct ArrowArray* array,
+                           struct ArrowSchema* schema) {
+  using namespace laminar::capi;
+  int32_t rc = Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    if (int32_t c = CheckString(source, "source"); c != LAMINAR_OK) return c;
+    if (array == nullptr) return NullPointer("array");
+    if (array->release == nullptr) {
+      return SetError(LAMINAR_ERR_INGESTION, "[LDB-7002] argument 'array' is already released",
+                      7002);
+    }
+    auto handle = db->db->Source(source);
+    if (!handle.ok()) return SetStatus(handle.status(), ApiContext::kIngestion);
+    laminar::Result<RecordBatchPtr> batch = laminar::Status::Internal("unset");
+    if (schema != nullptr) {
+      if (schema->release == nullptr) {
+        return SetError(LAMINAR_ERR_INGESTION, "[LDB-7002] argument 'schema' is already released",
+                        7002);
+      }
+      // Both structs are consumed by the importer from here on, success or not.
+      ArrowArray* a = array;
+      ArrowSchema* s = schema;
+      array = nullptr;
+      schema = nullptr;
+      batch = laminar::columnar::ImportRecordBatch(a, s);
+    } else {
+      ArrowArray* a = array;
+      array = nullptr;
+      batch = laminar::columnar::ImportRecordBatch(a, (*handle)->schema());
+    }
+    if (!batch.ok()) return SetStatus(batch.status(), ApiContext::kIngestion);
+    Status st = (*handle)->Push(std::move(*batch));
+    if (!st.ok()) return SetStatus(st, ApiContext::kIngestion);
+    return LAMINAR_OK;
+  });
+  // Whatever the importer has not consumed is released here (the documented ownership rule).
+  ReleaseInputs(array, schema);
+  return rc;
+}
+
+int32_t laminar_advance_watermark(laminar_db* db, const char* source, int64_t timestamp_micros) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    if (int32_t c = CheckString(source, "source"); c != LAMINAR_OK) return c;
+    auto handle = db->db->Source(source);
+    if (!handle.ok()) return SetStatus(handle.status(), ApiContext::kIngestion);
+    Status st = (*handle)->AdvanceWatermark(timestamp_micros);
+    if (!st.ok()) return SetStatus(st, ApiContext::kIngestion);
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_subscribe(laminar_db* db, const char* name, laminar_subscription** out) {
+  return laminar::capi::Subscribe(db, name, nullptr, nullptr, /*with_callback=*/false, out);
+}
+
+int32_t laminar_subscribe_callback(laminar_db* db, const char* name,
+                                   laminar_batch_callback callback, void* user_data,
+                                   laminar_subscription** out) {
+  return laminar::capi::Subscribe(db, name, callback, user_data, /*with_callback=*/true, out);
+}
+
+int32_t laminar_subscription_schema(laminar_subscription* sub, struct ArrowSchema* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (sub == nullptr || !sub->sub) return NullPointer("sub");
+    if (out == nullptr) return NullPointer("out");
+    Status st = laminar::columnar::ExportSchema(*sub->sub->schema(), out);
+    if (!st.ok()) return SetStatus(st, ApiContext::kSubscription);
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_subscription_poll(laminar_subscription* sub, struct ArrowArray* out_array,
+                                  struct ArrowSchema* out_schema, int32_t* has_batch) {
+  return laminar::capi::NextBatch(sub, /*wait=*/false, 0, out_array, out_schema, has_batch);
+}
+
+int32_t laminar_subscription_next(laminar_subscription* sub, int64_t timeout_ms,
+                                  struct ArrowArray* out_array, struct ArrowSchema* out_schema,
+                                  int32_t* has_batch) {
+  return laminar::capi::NextBatch(sub, /*wait=*/true, timeout_ms, out_array, out_schema, has_batch);
+}
+
+int32_t laminar_subscription_cancel(laminar_subscription* sub) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (sub == nullptr || !sub->sub) return NullPointer("sub");
+    if (sub->callback) {
+      std::lock_guard<std::mutex> lock(sub->callback->mu);
+      sub->callback->active = false;
+    }
+    sub->sub->Cancel();
+    return LAMINAR_OK;
+  });
+}
+
+void laminar_subscription_free(laminar_subscription* sub) {
+  if (sub == nullptr) return;
+  try {
+    if (sub->callback) {
+      std::lock_guard<std::mutex> lock(sub->callback->mu);
+      sub->callback->active = false;
+    }
+    if (sub->sub) sub->sub->Cancel();
+  } catch (...) {
+  }
+  delete sub;
+}
+
+}  // extern "C"

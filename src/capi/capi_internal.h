@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace laminar::capi {
+
+/// Which family of LAMINAR_ERR_* codes an error without a more specific mapping falls into.
+enum class ApiContext { kQuery, kIngestion, kSubscription, kInternal };
+
+/// Maps a Status to the C API's LAMINAR_ERR_* code (LAMINAR_OK for OK). The LDB code decides
+/// first (not found, exists, schema mismatch, shutdown, connector), then the status category,
+/// then the calling context. Exposed for the unit tests.
+int32_t StatusToCode(const Status& st, ApiContext context);
+
+/// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+/// U+10FFFF). Every string crossing the C API is checked with it.
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace laminar::capi
