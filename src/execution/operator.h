@@ -43,17 +43,21 @@ class StreamOperator {
   virtual Status AdvanceWatermark(int64_t /*watermark*/, std::vector<Delta>* /*output*/) {
     return Status::OK();
   }
-  /// Appends the operator's complete mutable state to `*out`: versioned, little-endian and
-  /// byte-stable (Snapshot after Restore(x) yields x again). Build it with StateWriter
-  /// (execution/state_codec.h). Stateless operators append nothing (the default).
-  virtual Status Snapshot(std::string* /*out*/) const { return Status::OK(); }
+  /// Appends the operator's complete mutable state to `*out`: versioned (own magic + version
+  /// byte), little-endian and byte-stable (Snapshot after Restore(x) yields x again). Build it
+  /// with StateWriter (execution/state_codec.h); stateless operators append nothing. The
+  /// default fails, so an operator that forgot to implement it makes CHECKPOINT fail loudly
+  /// instead of silently checkpointing without its state.
+  virtual Status Snapshot(std::string* /*out*/) const {
+    return Status::NotImplemented("operator '" + Describe() + "' cannot be checkpointed yet",
+                                  ErrorCode::kCheckpointFailed);
+  }
   /// Replaces the state of a freshly built operator (same plan) with a Snapshot() image.
-  /// Malformed, truncated or mismatching input is Status::Corruption, never a crash. The
-  /// default (stateless operators) accepts only the empty image.
-  virtual Status Restore(std::string_view in) {
-    if (in.empty()) return Status::OK();
-    return Status::Corruption("state snapshot for a stateless operator is not empty: " +
-                              Describe());
+  /// Malformed, truncated or mismatching input is Status::Corruption, never a crash, and
+  /// leaves the operator unchanged (parse everything first, then commit).
+  virtual Status Restore(std::string_view /*in*/) {
+    return Status::NotImplemented("operator '" + Describe() + "' cannot be restored yet",
+                                  ErrorCode::kRecoveryFailed);
   }
   /// Current contents for ad-hoc SELECT over an aggregate MV (nullptr when not stateful).
   virtual Result<RecordBatchPtr> Contents() const { return RecordBatchPtr(); }
@@ -66,7 +70,8 @@ class StreamOperator {
   virtual Status ProcessInput(int /*input*/, const Delta& delta, std::vector<Delta>* output) {
     return Process(delta, output);
   }
-  virtual Status AdvanceInputWatermark(int /*input*/, int64_t watermark, std::vector<Delta>* output) {
+  virtual Status AdvanceInputWatermark(int /*input*/, int64_t watermark,
+                                       std::vector<Delta>* output) {
     return AdvanceWatermark(watermark, output);
   }
 };
@@ -79,6 +84,9 @@ class FilterProjectOperator final : public StreamOperator {
   static Result<std::unique_ptr<FilterProjectOperator>> MakeProject(
       const std::vector<function::ExprPtr>& exprs, SchemaPtr output_schema);
   Status Process(const Delta& input, std::vector<Delta>* output) override;
+  /// Stateless: the image is empty.
+  Status Snapshot(std::string* out) const override;
+  Status Restore(std::string_view in) override;
   std::string Describe() const override;
   /// Applies the operator to a whole delta (also used by the batch executor).
   Result<Delta> Apply(const Delta& input) const;
@@ -139,7 +147,8 @@ using TableProvider = std::function<Result<TableSnapshot>(const std::string& tab
 /// no longer match; unmatched rows of outer joins are emitted then.
 class JoinOperator final : public StreamOperator {
  public:
-  static Result<std::unique_ptr<JoinOperator>> Make(const sql::PlanNode& node, TableProvider tables);
+  static Result<std::unique_ptr<JoinOperator>> Make(const sql::PlanNode& node,
+                                                    TableProvider tables);
   ~JoinOperator() override;
   Status Process(const Delta& input, std::vector<Delta>* output) override {
     return ProcessInput(0, input, output);
@@ -155,6 +164,25 @@ class JoinOperator final : public StreamOperator {
  private:
   JoinOperator() = default;
   std::unique_ptr<State> state_;
+};
+
+/// UNION ALL of several inputs: input i runs through its own branch of operators (filters,
+/// projections, aggregates over one relation) and the results are merged in arrival order.
+class UnionOperator final : public StreamOperator {
+ public:
+  explicit UnionOperator(std::vector<std::vector<std::unique_ptr<StreamOperator>>> branches)
+      : branches_(std::move(branches)) {}
+  Status Process(const Delta& input, std::vector<Delta>* output) override {
+    return ProcessInput(0, input, output);
+  }
+  int num_inputs() const override { return static_cast<int>(branches_.size()); }
+  Status ProcessInput(int input, const Delta& delta, std::vector<Delta>* output) override;
+  Status AdvanceInputWatermark(int input, int64_t watermark, std::vector<Delta>* output) override;
+  std::string Describe() const override { return "Union ALL"; }
+
+ private:
+  Status RunBranch(int input, size_t from, std::vector<Delta> current, std::vector<Delta>* output);
+  std::vector<std::vector<std::unique_ptr<StreamOperator>>> branches_;
 };
 
 /// Compiles a plan into operators, bottom-up: Filter/Project/Aggregate over one Scan, or over a

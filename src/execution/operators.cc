@@ -99,8 +99,7 @@ Status FilterProjectOperator::Snapshot(std::string* /*out*/) const { return Stat
 
 Status FilterProjectOperator::Restore(std::string_view in) {
   if (in.empty()) return Status::OK();
-  return Status::Corruption("state snapshot of a stateless operator is not empty: " +
-                            description_);
+  return Status::Corruption("state snapshot of a stateless operator is not empty: " + description_);
 }
 
 std::string FilterProjectOperator::Describe() const { return description_; }
@@ -719,8 +718,7 @@ Status AggregateOperator::Restore(std::string_view in) {
   if (!r.Get(&version) || version != kAggregateSnapshotVersion) {
     return corrupt("unsupported version " + std::to_string(version));
   }
-  if (!r.Get(&kind) || !r.Get(&emit) || !r.Get(&num_keys) || !r.Get(&num_aggs) ||
-      !r.Get(&ncols)) {
+  if (!r.Get(&kind) || !r.Get(&emit) || !r.Get(&num_keys) || !r.Get(&num_aggs) || !r.Get(&ncols)) {
     return corrupt("truncated header");
   }
   if (kind != static_cast<uint8_t>(s.window.kind) || emit != static_cast<uint8_t>(s.options.emit) ||
@@ -777,8 +775,8 @@ Status AggregateOperator::Restore(std::string_view in) {
     if (!has_emitted[g]) continue;
     last_emitted[g].resize(ncols);
     for (uint32_t c = 0; c < ncols; ++c) {
-      Status st = r.GetScalar(s.output_schema->field(static_cast<int>(c))->type,
-                              &last_emitted[g][c]);
+      Status st =
+          r.GetScalar(s.output_schema->field(static_cast<int>(c))->type, &last_emitted[g][c]);
       if (!st.ok()) return corrupt(st.message());
     }
   }
@@ -848,6 +846,35 @@ std::string AggregateOperator::Describe() const { return state_->description; }
 
 // ---------------------------------------------------------------------------------------------
 
+Status UnionOperator::RunBranch(int input, size_t from, std::vector<Delta> current,
+                                std::vector<Delta>* output) {
+  auto& ops = branches_[static_cast<size_t>(input)];
+  for (size_t i = from; i < ops.size() && !current.empty(); ++i) {
+    std::vector<Delta> next;
+    for (const auto& d : current) LAMINAR_RETURN_NOT_OK(ops[i]->Process(d, &next));
+    current = std::move(next);
+  }
+  for (auto& d : current) output->push_back(std::move(d));
+  return Status::OK();
+}
+
+Status UnionOperator::ProcessInput(int input, const Delta& delta, std::vector<Delta>* output) {
+  if (input < 0 || input >= num_inputs()) return Status::OK();
+  return RunBranch(input, 0, {delta}, output);
+}
+
+Status UnionOperator::AdvanceInputWatermark(int input, int64_t watermark,
+                                            std::vector<Delta>* output) {
+  if (input < 0 || input >= num_inputs()) return Status::OK();
+  auto& ops = branches_[static_cast<size_t>(input)];
+  for (size_t i = 0; i < ops.size(); ++i) {
+    std::vector<Delta> out;
+    LAMINAR_RETURN_NOT_OK(ops[i]->AdvanceWatermark(watermark, &out));
+    if (!out.empty()) LAMINAR_RETURN_NOT_OK(RunBranch(input, i + 1, std::move(out), output));
+  }
+  return Status::OK();
+}
+
 Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
     const sql::PlanPtr& plan, const AggregateOptions& options, std::vector<std::string>* inputs,
     const TableProvider& tables) {
@@ -857,7 +884,8 @@ Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
     return ops;
   }
   if (plan->kind == sql::PlanKind::kJoin) {
-    if (plan->inputs[0]->kind != sql::PlanKind::kScan || plan->inputs[1]->kind != sql::PlanKind::kScan) {
+    if (plan->inputs[0]->kind != sql::PlanKind::kScan ||
+        plan->inputs[1]->kind != sql::PlanKind::kScan) {
       return Status::NotImplemented("a continuous join must read two named relations directly");
     }
     inputs->push_back(plan->inputs[0]->relation);
@@ -866,8 +894,25 @@ Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
     ops.push_back(std::move(op));
     return ops;
   }
+  if (plan->kind == sql::PlanKind::kUnion) {
+    if (!plan->union_all) {
+      return Status::NotImplemented("UNION (distinct) in a continuous query: use UNION ALL");
+    }
+    std::vector<std::vector<std::unique_ptr<StreamOperator>>> branches;
+    for (const auto& in : plan->inputs) {
+      std::vector<std::string> branch_inputs;
+      LAMINAR_ASSIGN_OR_RETURN(auto branch, CompilePipeline(in, options, &branch_inputs, tables));
+      if (branch_inputs.size() != 1 || (!branch.empty() && branch[0]->num_inputs() != 1)) {
+        return Status::NotImplemented("each UNION ALL input must read one relation");
+      }
+      inputs->push_back(branch_inputs[0]);
+      branches.push_back(std::move(branch));
+    }
+    ops.push_back(std::make_unique<UnionOperator>(std::move(branches)));
+    return ops;
+  }
   if (plan->inputs.size() != 1) {
-    return Status::NotImplemented("UNION in a continuous query is not supported yet");
+    return Status::NotImplemented("this plan shape is not supported in a continuous query");
   }
   LAMINAR_ASSIGN_OR_RETURN(ops, CompilePipeline(plan->inputs[0], options, inputs, tables));
   switch (plan->kind) {
