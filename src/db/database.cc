@@ -4,10 +4,19 @@
 // Execution model (documented in docs/architecture.md): the embedded default processes each
 // pushed batch synchronously on the pushing thread under the database mutex, through every
 // dependent stream in topological order, and delivers results before Push returns. Sync() is
-// therefore immediate. Durability: with a data_dir every state-changing statement and pushed
-// batch is appended to the WAL (fsync before acknowledgement in kSync mode); recovery replays
-// the log through fresh operators, which rebuilds catalog, operator state, MV contents and
-// watermarks exactly, without re-emitting anything (no subscriber exists during replay).
+// therefore immediate.
+//
+// Durability (docs/checkpoint.md, "Engine checkpoints"): with a data_dir every state-changing
+// statement, pushed batch and watermark advance is appended to the WAL (fsync before
+// acknowledgement in kSync mode). Checkpoint() / CHECKPOINT / the interval timer write a
+// consistent cut taken under the mutex (the runtime is synchronous, so that is always a record
+// boundary): the catalog as its live CREATE statements, every operator's Snapshot(), MV
+// stores, sources' retained rows and counters, tables, and wal_position (last LSN covered);
+// then old checkpoints are pruned and WAL segments no retained checkpoint needs are deleted.
+// Recovery on open restores the newest valid checkpoint (corrupt ones are skipped, falling
+// back to older ones or, with none, to replaying the whole log) and replays only the WAL after
+// its wal_position, which rebuilds catalog, operator state, MV contents and watermarks exactly,
+// without re-emitting anything (no subscriber exists during recovery).
 
 #include <fmt/format.h>
 
@@ -579,6 +588,12 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     m.sink_count = sinks_.size();
     m.pipeline_watermark = any ? wm : INT64_MIN;
     m.mv_updates = mv_updates_;
+    m.checkpoints_completed = checkpoints_completed_;
+    m.checkpoints_failed = checkpoints_failed_;
+    m.last_checkpoint_id = checkpoint_id_;
+    m.last_checkpoint_epoch = last_epoch_;
+    m.last_checkpoint_duration = last_checkpoint_duration_;
+    m.last_checkpoint_bytes = last_checkpoint_bytes_;
     return m;
   }
 
@@ -1162,6 +1177,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         opts.emit = execution::EmitMode::kOnUpdate;
         break;
     }
+    opts.emit_keys = is_mv;
     opts.allowed_lateness =
         bound.info.emit == sql::EmitKind::kFinal ? 0 : bound.info.allowed_lateness;
     auto node = std::make_unique<Node>();
@@ -1885,6 +1901,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           if (!st.ok()) return st.WithContext("snapshot of '" + n.name + "'");
           w.FinishLength(at);
         }
+        w.Put(static_cast<uint32_t>(n.input_watermarks.size()));
+        for (int64_t wm : n.input_watermarks) w.Put(wm);
         (*states)["stream:" + n.name] = ToBytes(buf);
       }
       if (n.is_output()) {
@@ -2021,6 +2039,13 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           if (!r.GetView(&image)) return corrupt(k, "truncated operator state");
           Status st = op->Restore(image);
           if (!st.ok()) return corrupt(k, st.message());
+        }
+        uint32_t num_inputs = 0;
+        if (!r.Get(&num_inputs) || num_inputs != n.input_watermarks.size()) {
+          return corrupt(k, "a different number of inputs");
+        }
+        for (auto& wm : n.input_watermarks) {
+          if (!r.Get(&wm)) return corrupt(k, "truncated input watermarks");
         }
         if (!r.empty()) return corrupt(k, "trailing bytes");
       }
@@ -2195,8 +2220,13 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
                ? std::next(it)
                : checkpoint_wal_positions_.erase(it);
     }
-    LAMINAR_ASSIGN_OR_RETURN(uint64_t oldest_position, CheckpointWalPosition(ids.front()));
-    return wal_->TruncateBefore(oldest_position + 1);
+    // The oldest checkpoint a fallback could use; a directory without a readable manifest
+    // (e.g. a checkpoint cut short by a crash) can never be restored and needs no WAL.
+    for (uint64_t id : ids) {
+      auto position = CheckpointWalPosition(id);
+      if (position.ok()) return wal_->TruncateBefore(*position + 1);
+    }
+    return Status::OK();
   }
 
   // Interval checkpoints (Options::checkpoint_interval > 0): a small thread that wakes up every

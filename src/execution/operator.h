@@ -108,6 +108,8 @@ enum class EmitMode {
 struct AggregateOptions {
   EmitMode emit = EmitMode::kOnUpdate;
   int64_t allowed_lateness = 0;  // µs
+  /// Attach an upsert key to every ON UPDATE row (materialized views store rows by it).
+  bool emit_keys = false;
 };
 
 /// Grouped aggregation with optional time windows (TUMBLE, HOP, CUMULATE, SESSION).

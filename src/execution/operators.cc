@@ -247,8 +247,10 @@ struct AggregateOperator::State {
       LAMINAR_ASSIGN_OR_RETURN(auto rows, BuildRows(live));
       Delta d;
       d.batch = rows;
-      for (int64_t r = 0; r < rows->num_rows(); ++r) {
-        d.keys.push_back(KeyOf(*rows, r, NumIdentityColumns()));
+      if (options.emit_keys && options.emit == EmitMode::kOnUpdate) {
+        for (int64_t r = 0; r < rows->num_rows(); ++r) {
+          d.keys.push_back(KeyOf(*rows, r, NumIdentityColumns()));
+        }
       }
       output->push_back(std::move(d));
       return Status::OK();
@@ -268,20 +270,17 @@ struct AggregateOperator::State {
         now.push_back(columnar::GetScalar(*rows->column(c), static_cast<int64_t>(i)));
       bool alive = group_rows[g] > 0;
       if (has_emitted[g] && alive && now == last_emitted[g]) continue;
-      std::string key = KeyOf(*rows, static_cast<int64_t>(i), NumIdentityColumns());
       if (has_emitted[g]) {
         for (int c = 0; c < ncols; ++c)
           LAMINAR_RETURN_NOT_OK(builders[static_cast<size_t>(c)]->AppendScalar(
               last_emitted[g][static_cast<size_t>(c)]));
         d.weights.push_back(-1);
-        d.keys.push_back(key);
       }
       if (alive) {
         for (int c = 0; c < ncols; ++c)
           LAMINAR_RETURN_NOT_OK(
               builders[static_cast<size_t>(c)]->AppendScalar(now[static_cast<size_t>(c)]));
         d.weights.push_back(1);
-        d.keys.push_back(key);
         last_emitted[g] = std::move(now);
         has_emitted[g] = 1;
       } else {
