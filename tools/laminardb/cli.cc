@@ -7,6 +7,7 @@
 
 #include "demo.h"
 #include "line_reader.h"
+#include "nexmark_harness.h"
 #include "run_command.h"
 #include "shell.h"
 
@@ -92,8 +93,32 @@ int RunCli(int argc, char** argv, const DatabaseOpener& opener) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
 
-  auto* bench = app.add_subcommand("bench", "Benchmarks (not yet implemented)");
+  auto* bench = app.add_subcommand("bench", "Benchmarks");
   bench->allow_extras();
+  bench::NexmarkBenchOptions nexmark_options;
+  std::string nexmark_query = "all";
+  auto* nexmark = bench->add_subcommand(
+      "nexmark", "Nexmark q0-q22 over pre-generated events, with hand-written baselines");
+  nexmark->add_option("--query", nexmark_query, "qN, a comma-separated list, or all")
+      ->capture_default_str();
+  nexmark->add_option("--events", nexmark_options.events, "Events to generate")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  nexmark->add_option("--batch-size", nexmark_options.batch_size, "Events per pushed chunk")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  nexmark->add_option("--threads", nexmark_options.threads, "Generation and engine threads")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  nexmark->add_option("--event-rate", nexmark_options.event_rate, "Event-time density in events/s")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  nexmark->add_option("--seed", nexmark_options.seed, "Generator seed")->capture_default_str();
+  nexmark->add_option("--queries-dir", nexmark_options.queries_dir,
+                      "Directory of q*.sql (default: bench/nexmark/queries)");
+  nexmark->add_flag("--json", nexmark_options.json, "Machine-readable output");
+  bool no_baseline = false;
+  nexmark->add_flag("--no-baseline", no_baseline, "Skip the hand-written C++ loops");
 
   try {
     app.parse(argc, argv);
@@ -115,8 +140,14 @@ int RunCli(int argc, char** argv, const DatabaseOpener& opener) {
     if (!db.ok()) return 1;
     return RunDemo(**db, demo_options, std::cout, std::cerr);
   }
+  if (*nexmark) {
+    nexmark_options.queries = {nexmark_query};
+    nexmark_options.baseline = !no_baseline;
+    return bench::RunNexmarkBench(nexmark_options, opener, std::cout, std::cerr);
+  }
   if (*bench) {
-    std::cout << "not yet implemented: see issue 8\n";
+    std::cerr << "usage: laminardb bench nexmark [--query qN|all] [--events N] [--batch-size B] "
+                 "[--threads T] [--json]\n";
     return 2;
   }
   return RunShell(opener, *shell ? shell_dir : std::string());

@@ -1,0 +1,14 @@
+-- Nexmark q21: add a channel_id column (hot channels by name, others from the URL).
+-- Upstream: shared/nexmark/flink/q21.sql (REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2)).
+CREATE STREAM q21 AS
+SELECT auction, bidder, price, channel,
+       CASE
+         WHEN LOWER(channel) = 'apple' THEN '0'
+         WHEN LOWER(channel) = 'google' THEN '1'
+         WHEN LOWER(channel) = 'facebook' THEN '2'
+         WHEN LOWER(channel) = 'baidu' THEN '3'
+         ELSE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2)
+       END AS channel_id
+FROM bid
+WHERE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) IS NOT NULL
+   OR LOWER(channel) IN ('apple', 'google', 'facebook', 'baidu');
