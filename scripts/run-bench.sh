@@ -20,3 +20,9 @@ for b in "$build"/bench/*_bench; do
   "$b" --benchmark_min_time=0.2 --benchmark_out="$out/$name-$stamp.json" \
        --benchmark_out_format=json
 done
+# A short Nexmark run (all queries, hand-written baselines, JSON) — see bench/nexmark/queries.
+laminardb="$build/tools/laminardb/laminardb"
+if [ -x "$laminardb" ]; then
+  echo "== nexmark"
+  "$laminardb" bench nexmark --query all --events 200000 --json > "$out/nexmark-$stamp.json"
+fi
