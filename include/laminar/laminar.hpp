@@ -133,6 +133,15 @@ struct PipelineMetrics {
   int64_t pipeline_watermark = INT64_MIN;
   uint64_t mv_updates = 0;
   uint64_t mv_bytes_stored = 0;
+  /// Checkpoints since open (a restored one is not counted) and failed attempts.
+  uint64_t checkpoints_completed = 0;
+  uint64_t checkpoints_failed = 0;
+  /// The newest checkpoint (taken or restored): id, epoch; duration and total state bytes of
+  /// the last one taken by this instance.
+  uint64_t last_checkpoint_id = 0;
+  uint64_t last_checkpoint_epoch = 0;
+  std::chrono::microseconds last_checkpoint_duration{0};
+  uint64_t last_checkpoint_bytes = 0;
 };
 
 struct SourceMetrics {
