@@ -57,16 +57,24 @@ Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& ex
 /// Assembles output rows from (left row, right row) references; a null side gives NULLs.
 class OutputBuilder {
  public:
-  OutputBuilder(const columnar::SchemaPtr& schema, int left_columns)
-      : schema_(schema), left_columns_(left_columns) {
+  /// Columns past left_columns + right_columns (when right_columns >= 0) take `extra` values
+  /// (TEMPORAL PROBE's offset_ms).
+  OutputBuilder(const columnar::SchemaPtr& schema, int left_columns, int right_columns = -1)
+      : schema_(schema), left_columns_(left_columns), right_columns_(right_columns) {
     for (const auto& f : schema->fields()) builders_.push_back(columnar::MakeBuilder(f->type));
   }
 
-  void Add(const Row* l, const Row* r, int64_t weight) {
+  void Add(const Row* l, const Row* r, int64_t weight, const int64_t* extra = nullptr) {
     const int n = schema_->num_fields();
     for (int c = 0; c < n; ++c) {
       auto& b = builders_[static_cast<size_t>(c)];
-      if (c < left_columns_) {
+      if (right_columns_ >= 0 && c >= left_columns_ + right_columns_) {
+        if (extra != nullptr) {
+          b->AppendScalar(columnar::Scalar::Int64(*extra)).IgnoreError();
+        } else {
+          b->AppendNull();
+        }
+      } else if (c < left_columns_) {
         if (l != nullptr) {
           b->AppendArraySlice(*l->batch->column(c), l->index, 1);
         } else {
@@ -104,6 +112,7 @@ class OutputBuilder {
  private:
   columnar::SchemaPtr schema_;
   int left_columns_;
+  int right_columns_;
   std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders_;
   std::vector<int64_t> weights_;
   bool any_retraction_ = false;
@@ -129,9 +138,11 @@ struct JoinOperator::State {
 
   // ASOF: left rows waiting for the right watermark, in arrival order.
   struct Pending {
-    Row row;
+    Row row;  // row.ts is the time to match at (left time, plus the offset for probes)
     std::string key;
     bool has_key;
+    int64_t offset_ms = 0;
+    bool probe = false;
   };
   std::deque<Pending> pending;
 
@@ -390,22 +401,37 @@ struct JoinOperator::State {
       p.has_key = valid[static_cast<size_t>(i)] && !tc.IsNull(i);
       if (!tc.IsNull(i)) p.row.ts = tc.values<int64_t>()[i];
       p.key = std::move(k[static_cast<size_t>(i)]);
+      if (spec.strategy == JoinStrategy::kProbe) {
+        if (tc.IsNull(i)) continue;
+        for (int64_t off : spec.probe_offsets) {
+          Pending q = p;
+          q.row.ts = p.row.ts + off;
+          q.offset_ms = off / 1000;
+          q.probe = true;
+          pending.push_back(std::move(q));
+        }
+        continue;
+      }
       pending.push_back(std::move(p));
     }
     return ResolvePending(output);
   }
 
   Status ResolvePending(std::vector<Delta>* output) {
-    OutputBuilder out(output_schema, spec.left_columns);
-    // Emit in arrival order: stop at the first left row whose answer is not final yet.
-    while (!pending.empty()) {
-      Pending& p = pending.front();
+    OutputBuilder out(output_schema, spec.left_columns,
+                      static_cast<int>(pair_schema->num_fields()) - spec.left_columns);
+    // Emit every answer that became final, in arrival order; the rest keep waiting.
+    std::deque<Pending> waiting;
+    for (auto& p : pending) {
       bool final = false;
       const Row* m = AsofMatch(p.row, p.key, p.has_key, &final);
-      if (!final) break;
-      out.Add(&p.row, m, p.row.weight);
-      pending.pop_front();
+      if (!final) {
+        waiting.push_back(std::move(p));
+        continue;
+      }
+      out.Add(&p.row, m, p.row.weight, p.probe ? &p.offset_ms : nullptr);
     }
+    pending.swap(waiting);
     out.Flush(weighted, output);
     PruneAsofRight();
     return Status::OK();
@@ -470,7 +496,8 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& no
       s.keys[side].push_back(std::move(c));
     }
   }
-  if (node.join_condition && s.spec.strategy != JoinStrategy::kAsof) {
+  if (node.join_condition && s.spec.strategy != JoinStrategy::kAsof &&
+      s.spec.strategy != JoinStrategy::kProbe) {
     LAMINAR_ASSIGN_OR_RETURN(s.residual, fn::CompiledExpression::Compile(node.join_condition));
   }
   if (s.semi() && s.spec.strategy != JoinStrategy::kInterval) {
@@ -494,6 +521,7 @@ Status JoinOperator::ProcessInput(int input, const Delta& delta, std::vector<Del
       if (input != 0) return Status::OK();  // table changes do not re-emit (lookup semantics)
       return s.Lookup(delta, output);
     case JoinStrategy::kAsof:
+    case JoinStrategy::kProbe:
       return input == 0 ? s.AsofLeft(delta, output) : s.AsofRight(delta, output);
     case JoinStrategy::kInterval:
     case JoinStrategy::kUnbounded:
@@ -509,7 +537,9 @@ Status JoinOperator::AdvanceInputWatermark(int input, int64_t watermark,
   State& s = *state_;
   if (input < 0 || input > 1 || watermark <= s.watermark[input]) return Status::OK();
   s.watermark[input] = watermark;
-  if (s.spec.strategy == JoinStrategy::kAsof) return s.ResolvePending(output);
+  if (s.spec.strategy == JoinStrategy::kAsof || s.spec.strategy == JoinStrategy::kProbe) {
+    return s.ResolvePending(output);
+  }
   return s.Evict(output);
 }
 

@@ -57,7 +57,7 @@ std::string TimeWindow::ToString() const {
 }
 
 std::string JoinSpec::ToString() const {
-  static const char* kStrategy[] = {"interval", "unbounded", "lookup", "asof", "batch"};
+  static const char* kStrategy[] = {"interval", "unbounded", "lookup", "asof", "probe", "batch"};
   static const char* kDir[] = {"backward", "forward", "nearest"};
   std::string out = kStrategy[static_cast<int>(strategy)];
   out += fmt::format(" {} ⋈ {} keys={}", left_relation, right_relation, left_keys.size());
@@ -1022,6 +1022,20 @@ bool TimeTerm(const BExpr& e, int* col, int64_t* offset) {
   return false;
 }
 
+// A TEMPORAL PROBE offset (`5s`, `-500ms`, INTERVAL '1' SECOND) in µs; zero and negative
+// offsets are allowed.
+Result<int64_t> ProbeOffset(const Expr& e) {
+  LAMINAR_ASSIGN_OR_RETURN(auto b, BindScalar(e, nullptr));
+  auto v = fn::EvaluateConstant(b);
+  if (!v.ok() || v->is_null() || v->type()->id() != TypeId::kInterval ||
+      v->interval_value().months != 0) {
+    return BindError(
+        ErrorCode::kJoinTimeBoundMissing, e.pos,
+        "probe offsets must be fixed durations such as 0s, 500ms, 5s or INTERVAL '1' SECOND");
+  }
+  return v->interval_value().ToMicros();
+}
+
 Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
   Scope ls, rs;
   LAMINAR_ASSIGN_OR_RETURN(auto l, BindFrom(*ref.left, &ls));
@@ -1110,7 +1124,60 @@ Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
   const sql::RelationInfo* rrel =
       js.right_relation.empty() ? nullptr : catalog_->FindRelation(js.right_relation);
   const bool right_is_table = rrel != nullptr && rrel->kind == RelationInfo::Kind::kTable;
-  if (ref.join_kind == JoinKind::kAsof) {
+  if (ref.join_kind == JoinKind::kTemporalProbe) {
+    js.strategy = JoinStrategy::kProbe;
+    js.direction = AsofDirection::kBackward;
+    for (const auto& k : ref.probe_keys) {
+      int li = -1, ri = -1;
+      for (int i = 0; i < nleft; ++i) {
+        if (ls.columns[static_cast<size_t>(i)].name == k.value) li = i;
+      }
+      for (int i = 0; i < static_cast<int>(rs.columns.size()); ++i) {
+        if (rs.columns[static_cast<size_t>(i)].name == k.value) ri = i;
+      }
+      if (li < 0 || ri < 0) {
+        return BindError(ErrorCode::kJoinKeyMissing, k.pos,
+                         fmt::format("probe key '{}' must exist on both sides", k.value));
+      }
+      js.left_keys.push_back(fn::ColumnRef(li, ls.columns[static_cast<size_t>(li)].type, k.value));
+      auto rk = fn::ColumnRef(ri, rs.columns[static_cast<size_t>(ri)].type, k.value);
+      LAMINAR_ASSIGN_OR_RETURN(rk, Coerce(rk, ls.columns[static_cast<size_t>(li)].type));
+      js.right_keys.push_back(rk);
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto lt, Bind(*ref.probe_left_ts, ls, nullptr));
+    LAMINAR_ASSIGN_OR_RETURN(auto rt, Bind(*ref.probe_right_ts, rs, nullptr));
+    if (lt->kind != fn::ExprKind::kColumnRef || rt->kind != fn::ExprKind::kColumnRef ||
+        lt->type->id() != TypeId::kTimestamp || rt->type->id() != TypeId::kTimestamp) {
+      return BindError(ErrorCode::kJoinTimeBoundMissing, ref.pos,
+                       "TIMESTAMPS (left_ts, right_ts) must name a TIMESTAMP column of each side");
+    }
+    js.left_time = lt->column_index;
+    js.right_time = rt->column_index;
+    const ProbeSpec& ps = *ref.probe;
+    if (ps.is_range) {
+      LAMINAR_ASSIGN_OR_RETURN(int64_t from, ProbeOffset(*ps.range_from));
+      LAMINAR_ASSIGN_OR_RETURN(int64_t to, ProbeOffset(*ps.range_to));
+      LAMINAR_ASSIGN_OR_RETURN(int64_t step, ProbeOffset(*ps.range_step));
+      if (step <= 0 || to < from) {
+        return BindError(ErrorCode::kJoinTimeBoundMissing, ref.pos,
+                         "RANGE needs FROM <= TO and a positive STEP");
+      }
+      if ((to - from) / step > 10000) {
+        return BindError(ErrorCode::kJoinTimeBoundMissing, ref.pos,
+                         "RANGE expands to more than 10000 offsets");
+      }
+      for (int64_t o = from; o <= to; o += step) js.probe_offsets.push_back(o);
+    } else {
+      for (const auto& o : ps.offsets) {
+        LAMINAR_ASSIGN_OR_RETURN(int64_t us, ProbeOffset(*o));
+        js.probe_offsets.push_back(us);
+      }
+    }
+    std::string pq = ref.alias ? ref.alias->value : "p";
+    both.columns.push_back({pq, "offset_ms", columnar::int64()});
+    node->schema = both.ToSchema();
+    node->join_condition = nullptr;
+  } else if (ref.join_kind == JoinKind::kAsof) {
     js.strategy = JoinStrategy::kAsof;
     if (!ref.match_condition) {
       return BindError(ErrorCode::kJoinTimeBoundMissing, ref.pos,

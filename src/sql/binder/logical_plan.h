@@ -50,6 +50,7 @@ enum class JoinStrategy : uint8_t {
   kUnbounded,  // stream-stream without a bound (only with EMIT CHANGES)
   kLookup,     // stream against a table (current contents)
   kAsof,       // ASOF: per key, the right row nearest in time (direction below)
+  kProbe,      // TEMPORAL PROBE: one ASOF-backward lookup per left row and offset
   kBatch,      // ad-hoc queries: nested loop over current contents
 };
 
@@ -67,6 +68,7 @@ struct JoinSpec {
   int64_t upper = 0;  // right.ts - left.ts <= upper
   AsofDirection direction = AsofDirection::kBackward;
   int64_t tolerance = -1;  // ASOF: max |Δ| in µs, -1 = none
+  std::vector<int64_t> probe_offsets;  // TEMPORAL PROBE offsets in µs (output adds offset_ms)
   std::string left_relation, right_relation;
   std::string ToString() const;
 };
