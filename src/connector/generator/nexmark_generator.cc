@@ -30,7 +30,9 @@ constexpr int64_t kHotBatch = 100;  // hot auction / seller / bidder block size
 constexpr int64_t kHotChannelsRatio = 2;
 constexpr int64_t kNumHotChannels = 4;
 constexpr int64_t kNumColdChannels = 10'000;
-constexpr int64_t kExtraPoolSize = 1 << 20;  // Flink: one 1 MiB random lowercase string
+// `extra` is a substring at a random offset of one random lowercase string. Flink's is 1 MiB;
+// 64 KiB keeps it in L2 (the content is random letters either way).
+constexpr int64_t kExtraPoolSize = 1 << 16;
 constexpr int64_t kOutOfOrderMultiplier = 953;
 
 constexpr std::array<std::string_view, 11> kFirstNames = {
@@ -86,7 +88,7 @@ int64_t NextPrice(FastRandom& rng) {
 // Length of nextExtra(currentSize, desiredAverageSize).
 int64_t NextExtraLength(FastRandom& rng, int64_t current, int64_t desired) {
   if (current > desired) return 0;
-  const int64_t d = desired - current;
+  const int64_t d = std::min(desired - current, kExtraPoolSize * 4 / 5);
   const int64_t delta = static_cast<int64_t>(std::llround(0.2 * static_cast<double>(d)));
   if (delta == 0) return d;
   return d - delta + static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(2 * delta)));
@@ -193,11 +195,25 @@ std::string NexmarkColumnsSql(NexmarkTable table) {
 /// Everything a generator precomputes from the config: the 1 MiB pool `extra` is cut from and
 /// the channel/URL tables. Depends only on the seed, so independent instances agree.
 struct NexmarkGenerator::Impl {
+  /// A string stored in `arena` (which keeps kCopySlack readable bytes past every string).
+  struct Span {
+    uint32_t offset = 0;
+    uint32_t length = 0;
+  };
+  Span Add(std::string_view s) {
+    Span span{static_cast<uint32_t>(arena.size()), static_cast<uint32_t>(s.size())};
+    arena.append(s);
+    return span;
+  }
+
   bool want[3] = {false, false, false};
-  std::string extra_pool;
-  std::array<std::string, kNumHotChannels> hot_urls;
-  std::vector<std::string> cold_channels;
-  std::vector<std::string> cold_urls;
+  std::string extra_pool;  // kExtraPoolSize letters + copy slack
+  // Channel names and URLs, contiguous so a bid's lookup touches one compact table.
+  std::string arena;
+  std::array<Span, kNumHotChannels> hot_channels;
+  std::array<Span, kNumHotChannels> hot_urls;
+  std::vector<Span> cold_channels;
+  std::vector<Span> cold_urls;
   double inter_event_delay_us = 0;
   int64_t events_for_auctions = 0;  // events until num_in_flight_auctions more auctions exist
 
@@ -221,8 +237,10 @@ Result<std::unique_ptr<NexmarkGenerator>> NexmarkGenerator::Make(NexmarkConfig c
   for (auto k : kinds) impl->want[static_cast<int>(k)] = true;
 
   FastRandom setup(HashCombine(config.seed, 0x51ed270b27a5c3b1ULL));
-  impl->extra_pool.resize(kExtraPoolSize);
-  for (auto& c : impl->extra_pool) c = static_cast<char>('a' + setup.Uniform(26));
+  impl->extra_pool.resize(kExtraPoolSize + StringColumnWriter::kCopySlack);
+  for (int64_t i = 0; i < kExtraPoolSize; ++i) {
+    impl->extra_pool[static_cast<size_t>(i)] = static_cast<char>('a' + setup.Uniform(26));
+  }
   auto base_url = [&] {
     char part[8];
     std::string url = "https://www.nexmark.com/";
@@ -233,11 +251,14 @@ Result<std::unique_ptr<NexmarkGenerator>> NexmarkGenerator::Make(NexmarkConfig c
     url += "item.htm?query=1";
     return url;
   };
-  for (auto& u : impl->hot_urls) u = base_url();
+  for (int64_t i = 0; i < kNumHotChannels; ++i) {
+    impl->hot_channels[static_cast<size_t>(i)] = impl->Add(kHotChannels[static_cast<size_t>(i)]);
+    impl->hot_urls[static_cast<size_t>(i)] = impl->Add(base_url());
+  }
   impl->cold_channels.reserve(kNumColdChannels);
   impl->cold_urls.reserve(kNumColdChannels);
   for (int64_t j = 0; j < kNumColdChannels; ++j) {
-    impl->cold_channels.push_back(fmt::format("channel-{}", j));
+    impl->cold_channels.push_back(impl->Add(fmt::format("channel-{}", j)));
     std::string url = base_url();
     if (setup.Uniform(10) > 0) {
       // Java: Math.abs(Integer.reverse(j)).
@@ -246,8 +267,9 @@ Result<std::unique_ptr<NexmarkGenerator>> NexmarkGenerator::Make(NexmarkConfig c
       int64_t v = static_cast<int32_t>(r);
       url += fmt::format("&channel_id={}", v < 0 ? -v : v);
     }
-    impl->cold_urls.push_back(std::move(url));
+    impl->cold_urls.push_back(impl->Add(url));
   }
+  impl->arena.append(StringColumnWriter::kCopySlack, '\0');
   impl->inter_event_delay_us = 1e6 / config.event_rate * config.num_event_generators;
   impl->events_for_auctions =
       config.num_in_flight_auctions * config.total_proportion() / config.auction_proportion;
@@ -308,7 +330,7 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
 
   const int64_t g = c.out_of_order_group_size;
   const int64_t max_delay_ms = c.max_out_of_order_ms;
-  const std::string_view pool(s.extra_pool);
+  const char* pool = s.extra_pool.data();
   const auto& states = c.lowercase_states ? kStatesLower : kStatesUpper;
 
   for (int64_t k = next_index_; k < end; ++k) {
@@ -378,9 +400,8 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
       current += static_cast<int64_t>(city.size() + state.size());
       s.p_time.Append(time_us);
       const int64_t extra_len = NextExtraLength(rng, current, c.person_avg_size);
-      s.p_extra.Append(
-          pool.substr(rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)),
-                      static_cast<size_t>(extra_len)));
+      s.p_extra.AppendFromPadded(
+          pool + rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)), extra_len);
     } else if (kind == 1) {
       int64_t last_auction;
       if (off < pp) {
@@ -422,9 +443,8 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
       }
       s.a_reserve.Append(initial + NextPrice(rng));
       const int64_t extra_len = NextExtraLength(rng, current, c.auction_avg_size);
-      s.a_extra.Append(
-          pool.substr(rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)),
-                      static_cast<size_t>(extra_len)));
+      s.a_extra.AppendFromPadded(
+          pool + rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)), extra_len);
     } else {
       // A bid's event is past this epoch's auctions, so the last auction id is the epoch's last.
       const int64_t last_auction = epoch * ap + ap - 1;
@@ -445,20 +465,22 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
       }
       s.b_bidder.Append(bidder + kFirstPersonId + (c.flink_bidder_offset ? kFirstPersonId : 0));
       s.b_price.Append(NextPrice(rng));
+      Impl::Span channel, url;
       if (rng.Uniform(kHotChannelsRatio) > 0) {
         const auto i = rng.Uniform(kNumHotChannels);
-        s.b_channel.Append(kHotChannels[i]);
-        s.b_url.Append(s.hot_urls[i]);
+        channel = s.hot_channels[i];
+        url = s.hot_urls[i];
       } else {
         const auto j = rng.Uniform(kNumColdChannels);
-        s.b_channel.Append(s.cold_channels[j]);
-        s.b_url.Append(s.cold_urls[j]);
+        channel = s.cold_channels[j];
+        url = s.cold_urls[j];
       }
+      s.b_channel.AppendFromPadded(s.arena.data() + channel.offset, channel.length);
+      s.b_url.AppendFromPadded(s.arena.data() + url.offset, url.length);
       s.b_time.Append(time_us);
       const int64_t extra_len = NextExtraLength(rng, 32, c.bid_avg_size);
-      s.b_extra.Append(
-          pool.substr(rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)),
-                      static_cast<size_t>(extra_len)));
+      s.b_extra.AppendFromPadded(
+          pool + rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)), extra_len);
     }
   }
   next_index_ = end;
