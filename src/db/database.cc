@@ -652,7 +652,11 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
                               ErrorCode::kSourceNotFound);
     }
     LAMINAR_ASSIGN_OR_RETURN(batch, ConformBatch(*n, batch));
-    if (log) LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatch, EncodeBatch(n->name, *batch)));
+    // Encoding is only worth doing when a WAL will store it (in-memory databases skip it).
+    if (log && wal_ && !replaying_) {
+      if (wal_ && !replaying_)
+        LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatch, EncodeBatch(n->name, *batch)));
+    }
     if (state_ == PipelineState::kCreated) state_ = PipelineState::kRunning;
     return IngestSource(n, batch);
   }
@@ -1455,7 +1459,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       }
       return r;
     }
-    LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatch, EncodeBatch(n->name, *batch)));
+    if (wal_ && !replaying_)
+      LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatch, EncodeBatch(n->name, *batch)));
     if (state_ == PipelineState::kCreated) state_ = PipelineState::kRunning;
     LAMINAR_RETURN_NOT_OK(IngestSource(n, batch));
     return r;

@@ -9,6 +9,7 @@
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
 #include "execution/operator.h"
+#include "execution/state_codec.h"
 #include "function/evaluator.h"
 
 namespace laminar::execution {
@@ -123,8 +124,9 @@ class OutputBuilder {
 struct JoinOperator::State {
   sql::JoinSpec spec;
   JoinKind kind = JoinKind::kInner;
-  columnar::SchemaPtr output_schema;  // left + right (left only for semi/anti)
-  columnar::SchemaPtr pair_schema;    // left + right, for the residual predicate
+  columnar::SchemaPtr output_schema;   // left + right (left only for semi/anti)
+  columnar::SchemaPtr pair_schema;     // left + right, for the residual predicate
+  columnar::SchemaPtr side_schema[2];  // each input's schema (for snapshots)
   std::vector<std::unique_ptr<fn::CompiledExpression>> keys[2];
   std::unique_ptr<fn::CompiledExpression> residual;
   TableProvider tables;
@@ -333,7 +335,7 @@ struct JoinOperator::State {
   // longer change.
   const Row* AsofMatch(const Row& l, const std::string& key, bool has_key, bool* final) {
     const int64_t rwm = watermark[1];
-    const bool right_has_wm = spec.right_time >= 0 && rwm != INT64_MIN;
+    const bool right_has_wm = spec.right_time >= 0 && spec.right_watermarked;
     const Row* best = nullptr;
     int64_t best_d = INT64_MAX;
     const Row* fwd = nullptr;
@@ -489,6 +491,8 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& no
   std::vector<columnar::FieldPtr> fields = node.inputs[0]->schema->fields();
   for (const auto& f : node.inputs[1]->schema->fields()) fields.push_back(f);
   s.pair_schema = std::make_shared<columnar::Schema>(fields);
+  s.side_schema[0] = node.inputs[0]->schema;
+  s.side_schema[1] = node.inputs[1]->schema;
   for (int side = 0; side < 2; ++side) {
     const auto& exprs = side == 0 ? s.spec.left_keys : s.spec.right_keys;
     for (const auto& e : exprs) {
@@ -541,6 +545,139 @@ Status JoinOperator::AdvanceInputWatermark(int input, int64_t watermark,
     return s.ResolvePending(output);
   }
   return s.Evict(output);
+}
+
+namespace {
+
+constexpr uint32_t kJoinStateMagic = 0x4E494F4A;  // "JOIN"
+constexpr uint8_t kJoinStateVersion = 1;
+
+// Copies the referenced rows into one batch of `schema`, in order.
+RecordBatchPtr GatherRows(const columnar::SchemaPtr& schema, const std::vector<const Row*>& rows) {
+  std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
+  for (const auto& f : schema->fields()) builders.push_back(columnar::MakeBuilder(f->type));
+  for (const Row* r : rows) {
+    for (int c = 0; c < schema->num_fields(); ++c) {
+      builders[static_cast<size_t>(c)]->AppendArraySlice(*r->batch->column(c), r->index, 1);
+    }
+  }
+  std::vector<ArrayPtr> cols;
+  for (auto& b : builders) cols.push_back(b->Finish());
+  return std::make_shared<const RecordBatch>(schema, static_cast<int64_t>(rows.size()),
+                                             std::move(cols));
+}
+
+}  // namespace
+
+Status JoinOperator::Snapshot(std::string* out) const {
+  const State& s = *state_;
+  StateWriter w(out);
+  w.Put(kJoinStateMagic);
+  w.Put(kJoinStateVersion);
+  w.Put(s.watermark[0]);
+  w.Put(s.watermark[1]);
+  w.Put(static_cast<uint8_t>(s.weighted));
+  for (int side = 0; side < 2; ++side) {
+    std::vector<const Row*> all;
+    std::vector<std::pair<const std::string*, const std::deque<Row>*>> keys;
+    for (const auto& [k, list] : s.rows[side]) {
+      keys.push_back({&k, &list});
+      for (const Row& r : list) all.push_back(&r);
+    }
+    w.PutBatch(*GatherRows(s.side_schema[side], all));
+    w.Put(static_cast<uint32_t>(keys.size()));
+    for (const auto& [k, list] : keys) {
+      w.PutString(*k);
+      w.Put(static_cast<uint32_t>(list->size()));
+      for (const Row& r : *list) {
+        w.Put(r.ts);
+        w.Put(r.weight);
+        w.Put(static_cast<uint8_t>(r.matched));
+      }
+    }
+  }
+  std::vector<const Row*> prow;
+  for (const auto& p : s.pending) prow.push_back(&p.row);
+  w.PutBatch(*GatherRows(s.side_schema[0], prow));
+  w.Put(static_cast<uint32_t>(s.pending.size()));
+  for (const auto& p : s.pending) {
+    w.PutString(p.key);
+    w.Put(static_cast<uint8_t>(p.has_key));
+    w.Put(p.row.ts);
+    w.Put(p.row.weight);
+    w.Put(p.offset_ms);
+    w.Put(static_cast<uint8_t>(p.probe));
+  }
+  return Status::OK();
+}
+
+Status JoinOperator::Restore(std::string_view in) {
+  State& s = *state_;
+  StateReader r(in);
+  auto bad = [](const char* what) {
+    return Status::Corruption(std::string("join operator state: ") + what,
+                              ErrorCode::kStateCorruption);
+  };
+  uint32_t magic = 0;
+  uint8_t version = 0, weighted = 0;
+  int64_t wm[2];
+  if (!r.Get(&magic) || magic != kJoinStateMagic) return bad("bad magic");
+  if (!r.Get(&version) || version != kJoinStateVersion) return bad("unsupported version");
+  if (!r.Get(&wm[0]) || !r.Get(&wm[1]) || !r.Get(&weighted)) return bad("truncated header");
+  absl::flat_hash_map<std::string, std::deque<Row>> rows[2];
+  int64_t buffered = 0;
+  for (int side = 0; side < 2; ++side) {
+    LAMINAR_ASSIGN_OR_RETURN(auto batch, r.GetBatch(s.side_schema[side]));
+    uint32_t nkeys = 0;
+    if (!r.GetCount(&nkeys, 8)) return bad("bad key count");
+    int64_t next = 0;
+    for (uint32_t k = 0; k < nkeys; ++k) {
+      std::string key;
+      uint32_t n = 0;
+      if (!r.GetString(&key) || !r.GetCount(&n, 17)) return bad("bad key entry");
+      auto& list = rows[side][key];
+      for (uint32_t i = 0; i < n; ++i) {
+        Row row;
+        uint8_t matched = 0;
+        if (!r.Get(&row.ts) || !r.Get(&row.weight) || !r.Get(&matched)) return bad("truncated row");
+        if (next >= batch->num_rows()) return bad("row index out of range");
+        row.batch = batch;
+        row.index = static_cast<int32_t>(next++);
+        row.matched = matched != 0;
+        list.push_back(row);
+        ++buffered;
+      }
+    }
+    if (next != batch->num_rows()) return bad("row count mismatch");
+  }
+  LAMINAR_ASSIGN_OR_RETURN(auto pbatch, r.GetBatch(s.side_schema[0]));
+  uint32_t np = 0;
+  if (!r.GetCount(&np, 30)) return bad("bad pending count");
+  if (np != pbatch->num_rows()) return bad("pending count mismatch");
+  std::deque<State::Pending> pending;
+  for (uint32_t i = 0; i < np; ++i) {
+    State::Pending p;
+    uint8_t has_key = 0, probe = 0;
+    if (!r.GetString(&p.key) || !r.Get(&has_key) || !r.Get(&p.row.ts) || !r.Get(&p.row.weight) ||
+        !r.Get(&p.offset_ms) || !r.Get(&probe)) {
+      return bad("truncated pending row");
+    }
+    p.has_key = has_key != 0;
+    p.probe = probe != 0;
+    p.row.batch = pbatch;
+    p.row.index = static_cast<int32_t>(i);
+    pending.push_back(std::move(p));
+  }
+  if (!r.empty()) return bad("trailing bytes");
+  s.watermark[0] = wm[0];
+  s.watermark[1] = wm[1];
+  s.weighted = weighted != 0;
+  s.rows[0] = std::move(rows[0]);
+  s.rows[1] = std::move(rows[1]);
+  s.buffered = buffered;
+  s.pending = std::move(pending);
+  s.table_version = UINT64_MAX;  // rebuild the lookup index from the live table
+  return Status::OK();
 }
 
 int64_t JoinOperator::StateBytes() const { return state_->buffered * 64; }

@@ -160,6 +160,8 @@ class JoinOperator final : public StreamOperator {
   Status AdvanceInputWatermark(int input, int64_t watermark, std::vector<Delta>* output) override;
   int64_t StateBytes() const override;
   std::string Describe() const override;
+  Status Snapshot(std::string* out) const override;
+  Status Restore(std::string_view in) override;
 
   struct State;
 
@@ -180,6 +182,9 @@ class UnionOperator final : public StreamOperator {
   int num_inputs() const override { return static_cast<int>(branches_.size()); }
   Status ProcessInput(int input, const Delta& delta, std::vector<Delta>* output) override;
   Status AdvanceInputWatermark(int input, int64_t watermark, std::vector<Delta>* output) override;
+  /// The branches' operator images, nested (magic "LUNI", version 1).
+  Status Snapshot(std::string* out) const override;
+  Status Restore(std::string_view in) override;
   std::string Describe() const override { return "Union ALL"; }
 
  private:

@@ -1124,6 +1124,7 @@ Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
   const sql::RelationInfo* rrel =
       js.right_relation.empty() ? nullptr : catalog_->FindRelation(js.right_relation);
   const bool right_is_table = rrel != nullptr && rrel->kind == RelationInfo::Kind::kTable;
+  js.right_watermarked = rrel != nullptr && rrel->has_watermark && !right_is_table;
   if (ref.join_kind == JoinKind::kTemporalProbe) {
     js.strategy = JoinStrategy::kProbe;
     js.direction = AsofDirection::kBackward;

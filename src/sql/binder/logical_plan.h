@@ -68,6 +68,7 @@ struct JoinSpec {
   int64_t upper = 0;  // right.ts - left.ts <= upper
   AsofDirection direction = AsofDirection::kBackward;
   int64_t tolerance = -1;  // ASOF: max |Δ| in µs, -1 = none
+  bool right_watermarked = false;  // the right input declares a watermark (ASOF waits for it)
   std::vector<int64_t> probe_offsets;  // TEMPORAL PROBE offsets in µs (output adds offset_ms)
   std::string left_relation, right_relation;
   std::string ToString() const;
