@@ -8,6 +8,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libabsl-dev libfmt-dev libsimdjson-dev libre2-dev libedit-dev libcli11-dev libtomlplusplus-dev
   zlib1g-dev libzstd-dev liblz4-dev libssl-dev
+  python3 python3-dev pybind11-dev
 )
 
 missing=()
