@@ -1047,10 +1047,14 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       *skip = true;
       return Status::OK();
     }
-    if (or_replace && existing != nullptr) return DropNode(existing, true);
+    // OR REPLACE only replaces an object of the same kind (a stream never replaces a source).
+    if (or_replace && existing != nullptr && ToLower(what) == existing->KindName())
+      return DropNode(existing, true);
+    std::string kind = existing != nullptr ? existing->KindName() : "sink";
+    if (kind[0] >= 'a' && kind[0] <= 'z') kind[0] = static_cast<char>(kind[0] - 'a' + 'A');
     return Status::AlreadyExists(
-        fmt::format("{} '{}' already exists", what, name),
-        std::string(what) == "Sink" ? ErrorCode::kSinkAlreadyExists : ErrorCode::kAlreadyExists);
+        fmt::format("{} '{}' already exists", kind, name),
+        existing == nullptr ? ErrorCode::kSinkAlreadyExists : ErrorCode::kAlreadyExists);
   }
 
   Node* AddNode(std::unique_ptr<Node> node) {
@@ -1160,6 +1164,11 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     const std::string name = st.name.value;
     const bool is_mv = st.object == sql::ObjectKind::kMaterializedView;
     const char* what = is_mv ? "Materialized view" : "Stream";
+    if (st.or_replace && Find(name) != nullptr) {
+      // Validate the new query before OR REPLACE drops the old object and its dependents.
+      LAMINAR_RETURN_NOT_OK(
+          sql::BindQuery(*st.query, *this, sql::BindMode::kStreaming, st.source_text).status());
+    }
     bool skip;
     LAMINAR_RETURN_NOT_OK(CheckNewName(name, st.or_replace, &skip, st.if_not_exists, what));
     const std::string stmt_type = is_mv ? "CREATE MATERIALIZED VIEW" : "CREATE STREAM";
@@ -1658,8 +1667,16 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     } else if (inner.kind == sql::StatementKind::kCreateStream) {
       q = inner.As<sql::CreateStreamStmt>().query.get();
       name = inner.As<sql::CreateStreamStmt>().name.value;
+    } else if (inner.kind == sql::StatementKind::kCreateSource) {
+      rows.push_back({Str("plan_type"), Str("RegisterSource")});
+      rows.push_back({Str("source"), Str(inner.As<sql::CreateSourceStmt>().name.value)});
+    } else if (inner.kind == sql::StatementKind::kCreateSink) {
+      rows.push_back({Str("plan_type"), Str("RegisterSink")});
+      rows.push_back({Str("sink"), Str(inner.As<sql::CreateSinkStmt>().name.value)});
     } else {
       rows.push_back({Str("plan_type"), Str("Standard")});
+    }
+    if (q == nullptr) {
       return Metadata(
           MakeMetadata({{"plan_key", columnar::utf8()}, {"plan_value", columnar::utf8()}}, rows));
     }

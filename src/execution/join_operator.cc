@@ -369,8 +369,8 @@ struct JoinOperator::State {
       int64_t ad = l.ts >= best->ts ? l.ts - best->ts : best->ts - l.ts;
       if (ad > spec.tolerance) best = nullptr;
     }
-    if (!right_has_wm) {
-      *final = true;  // no right watermark: answer on arrival
+    if (!right_has_wm || !has_key) {
+      *final = true;  // no right watermark, or a NULL key (never matches): answer on arrival
       return best;
     }
     switch (spec.direction) {

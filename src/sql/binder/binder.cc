@@ -360,10 +360,16 @@ Result<BExpr> Binder::Compare(const std::string& op, BExpr l, BExpr r, const Sou
   if (!l->type->Equals(*r->type)) {
     auto common = fn::CommonSuperType(l->type, r->type);
     if (!common.ok()) {
-      return BindError(
-          ErrorCode::kTypeMismatch, pos,
-          fmt::format("cannot compare {} with {}", l->type->ToString(), r->type->ToString()),
-          "add an explicit CAST");
+      // Name the columns too: a join key mismatch must say which keys disagree.
+      auto operand = [](const BExpr& e) {
+        return e->kind == fn::ExprKind::kColumnRef && !e->name.empty()
+                   ? fmt::format("'{}' ({})", e->name, e->type->ToString())
+                   : e->type->ToString();
+      };
+      return BindError(ErrorCode::kTypeMismatch, pos,
+                       fmt::format("type mismatch: cannot compare {} with {}", operand(l),
+                                   operand(r)),
+                       "add an explicit CAST");
     }
     LAMINAR_ASSIGN_OR_RETURN(l, Coerce(l, *common));
     LAMINAR_ASSIGN_OR_RETURN(r, Coerce(r, *common));
@@ -1258,6 +1264,14 @@ Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
       return BindError(ErrorCode::kJoinTimeBoundMissing, ref.pos,
                        "MATCH_CONDITION must compare the two time columns");
     }
+    for (int c : {js.left_time, js.right_time + nleft}) {
+      const ScopeColumn& col = both.columns[static_cast<size_t>(c)];
+      if (col.type->id() != TypeId::kTimestamp) {
+        return BindError(ErrorCode::kTypeMismatch, ref.match_condition->pos,
+                         fmt::format("MATCH_CONDITION column '{}' is {}, not a TIMESTAMP",
+                                     col.name, col.type->ToString()));
+      }
+    }
     // The residual ON condition is only the key equality; the time match is the operator's job.
   } else if (mode_ == BindMode::kAdHoc) {
     js.strategy = JoinStrategy::kBatch;
@@ -1468,6 +1482,7 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
   // SELECT list.
   std::vector<BExpr> exprs;
   std::vector<std::string> names;
+  std::vector<std::string> quals;  // qualifiers kept for ORDER BY t.col over the output
   for (const auto& item : sel.items) {
     if (item.expr->kind == ExprKind::kStar) {
       if (has_agg) {
@@ -1483,6 +1498,7 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
         if (!qual.empty() && c.qualifier != qual) continue;
         exprs.push_back(fn::ColumnRef(i, c.type, c.name));
         names.push_back(c.name);
+        quals.push_back(c.qualifier);
         any = true;
       }
       if (!any && !qual.empty()) {
@@ -1494,6 +1510,9 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
     LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(*item.expr, scope, has_agg ? &agg : nullptr));
     exprs.push_back(e);
     names.push_back(item.alias ? item.alias->value : DefaultColumnName(*item.expr));
+    const bool qualified_ref = !item.alias && item.expr->kind == ExprKind::kColumnRef &&
+                               item.expr->As<ColumnRefExpr>().parts.size() == 2;
+    quals.push_back(qualified_ref ? item.expr->As<ColumnRefExpr>().parts[0].value : "");
   }
   BExpr having;
   if (sel.having) {
@@ -1527,7 +1546,7 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
   Scope result_scope;
   for (size_t i = 0; i < exprs.size(); ++i) {
     out_fields.push_back(std::make_shared<Field>(names[i], exprs[i]->type));
-    result_scope.columns.push_back({"", names[i], exprs[i]->type});
+    result_scope.columns.push_back({quals[i], names[i], exprs[i]->type});
   }
   auto proj = MakeNode(PlanKind::kProject, std::make_shared<Schema>(out_fields), {plan});
   proj->exprs = exprs;
