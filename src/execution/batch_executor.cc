@@ -26,8 +26,152 @@ Result<RecordBatchPtr> Combine(const columnar::SchemaPtr& schema,
   return columnar::Concatenate(parts);
 }
 
+// Analytic functions over one batch: sort by (partition, order), walk each partition.
+Result<RecordBatchPtr> RunWindow(const sql::PlanNode& node, const RecordBatchPtr& in) {
+  const int64_t n = in->num_rows();
+  std::vector<columnar::ArrayPtr> cols = in->columns();
+  auto eval_all = [&](const std::vector<sql::BExpr>& exprs) -> Result<std::vector<columnar::ArrayPtr>> {
+    std::vector<columnar::ArrayPtr> out;
+    for (const auto& e : exprs) {
+      LAMINAR_ASSIGN_OR_RETURN(auto c, function::CompiledExpression::Compile(e));
+      LAMINAR_ASSIGN_OR_RETURN(auto a, c->Evaluate(*in));
+      out.push_back(a);
+    }
+    return out;
+  };
+  for (const auto& call : node.analytics) {
+    LAMINAR_ASSIGN_OR_RETURN(auto parts, eval_all(call.partition_by));
+    LAMINAR_ASSIGN_OR_RETURN(auto orders, eval_all(call.order_by));
+    LAMINAR_ASSIGN_OR_RETURN(auto args, eval_all(call.args));
+    auto row_key = [&](const std::vector<columnar::ArrayPtr>& arrs, int64_t r) {
+      std::vector<Scalar> k;
+      for (const auto& a : arrs) k.push_back(columnar::GetScalar(*a, r));
+      return k;
+    };
+    std::vector<std::vector<Scalar>> pk(static_cast<size_t>(n)), ok(static_cast<size_t>(n));
+    for (int64_t r = 0; r < n; ++r) {
+      pk[static_cast<size_t>(r)] = row_key(parts, r);
+      ok[static_cast<size_t>(r)] = row_key(orders, r);
+    }
+    auto cmp_keys = [](const std::vector<Scalar>& a, const std::vector<Scalar>& b,
+                       const std::vector<bool>* desc) {
+      for (size_t i = 0; i < a.size(); ++i) {
+        int c = columnar::CompareScalars(a[i], b[i]);
+        if (c != 0) return (desc != nullptr && (*desc)[i]) ? -c : c;
+      }
+      return 0;
+    };
+    std::vector<int32_t> idx(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) idx[static_cast<size_t>(i)] = static_cast<int32_t>(i);
+    std::stable_sort(idx.begin(), idx.end(), [&](int32_t a, int32_t b) {
+      int c = cmp_keys(pk[static_cast<size_t>(a)], pk[static_cast<size_t>(b)], nullptr);
+      if (c != 0) return c < 0;
+      return cmp_keys(ok[static_cast<size_t>(a)], ok[static_cast<size_t>(b)], &call.descending) < 0;
+    });
+    std::vector<Scalar> result(static_cast<size_t>(n), Scalar::Null(call.type));
+    const std::string& f = call.function;
+    size_t p0 = 0;
+    while (p0 < idx.size()) {
+      size_t p1 = p0 + 1;
+      while (p1 < idx.size() && cmp_keys(pk[static_cast<size_t>(idx[p0])], pk[static_cast<size_t>(idx[p1])], nullptr) == 0) ++p1;
+      const int64_t len = static_cast<int64_t>(p1 - p0);
+      auto at = [&](int64_t pos) { return idx[p0 + static_cast<size_t>(pos)]; };
+      auto peers_end = [&](int64_t pos) {  // last position with equal order keys
+        int64_t e = pos;
+        while (e + 1 < len && cmp_keys(ok[static_cast<size_t>(at(e + 1))], ok[static_cast<size_t>(at(pos))], nullptr) == 0) ++e;
+        return e;
+      };
+      int64_t rank = 0, dense = 0;
+      for (int64_t i = 0; i < len; ++i) {
+        const int32_t row = at(i);
+        bool new_peer = i == 0 || cmp_keys(ok[static_cast<size_t>(at(i - 1))], ok[static_cast<size_t>(row)], nullptr) != 0;
+        if (new_peer) {
+          rank = i + 1;
+          ++dense;
+        }
+        Scalar& out = result[static_cast<size_t>(row)];
+        if (f == "row_number") { out = Scalar(call.type, int64_t{i + 1}); continue; }
+        if (f == "rank") { out = Scalar(call.type, rank); continue; }
+        if (f == "dense_rank") { out = Scalar(call.type, dense); continue; }
+        if (f == "lag" || f == "lead") {
+          int64_t off = 1;
+          if (args.size() >= 2) {
+            Scalar o = columnar::GetScalar(*args[1], row);
+            if (!o.is_null()) off = static_cast<int64_t>(o.ToDouble());
+          }
+          int64_t j = f == "lag" ? i - off : i + off;
+          if (j >= 0 && j < len) {
+            out = columnar::GetScalar(*args[0], at(j));
+          } else if (args.size() >= 3) {
+            out = columnar::GetScalar(*args[2], row);
+          }
+          continue;
+        }
+        // Frame [lo, hi] in partition positions.
+        int64_t lo = 0, hi = len - 1;
+        if (call.has_frame && !call.range_frame) {
+          lo = call.frame_start == INT64_MIN ? 0 : std::max<int64_t>(0, i + call.frame_start);
+          hi = call.frame_end == INT64_MAX ? len - 1 : std::min<int64_t>(len - 1, i + call.frame_end);
+        } else if (!call.order_by.empty()) {
+          // Default frame with ORDER BY: RANGE UNBOUNDED PRECEDING .. CURRENT ROW (with peers).
+          lo = call.has_frame && call.frame_start != INT64_MIN ? i : 0;
+          hi = call.has_frame && call.frame_end == INT64_MAX ? len - 1 : peers_end(i);
+        }
+        if (lo > hi) continue;
+        if (f == "first_value") { out = columnar::GetScalar(*args[0], at(lo)); continue; }
+        if (f == "last_value") { out = columnar::GetScalar(*args[0], at(hi)); continue; }
+        if (f == "nth_value") {
+          int64_t k = args.size() >= 2 ? static_cast<int64_t>(columnar::GetScalar(*args[1], row).ToDouble()) : 1;
+          if (k >= 1 && lo + k - 1 <= hi) out = columnar::GetScalar(*args[0], at(lo + k - 1));
+          continue;
+        }
+        int64_t count = 0;
+        double dsum = 0;
+        int64_t isum = 0;
+        Scalar best = Scalar::Null(call.type);
+        for (int64_t j = lo; j <= hi; ++j) {
+          if (call.count_star) { ++count; continue; }
+          Scalar v = columnar::GetScalar(*args[0], at(j));
+          if (v.is_null()) continue;
+          ++count;
+          if (f == "sum" || f == "avg") {
+            if (auto* x = std::get_if<int64_t>(&v.storage())) {
+              isum += *x;
+              dsum += static_cast<double>(*x);
+            } else {
+              dsum += v.ToDouble();
+            }
+          } else if (f == "min" || f == "max") {
+            int c = best.is_null() ? 1 : columnar::CompareScalars(v, best);
+            if (best.is_null() || (f == "min" ? c < 0 : c > 0)) best = v;
+          }
+        }
+        if (f == "count") {
+          out = Scalar(call.type, count);
+        } else if (count == 0) {
+          continue;
+        } else if (f == "avg") {
+          out = Scalar(call.type, dsum / static_cast<double>(count));
+        } else if (f == "sum") {
+          out = call.type->is_integer() ? Scalar(call.type, isum) : Scalar(call.type, dsum);
+        } else {
+          out = Scalar(call.type, best.storage());
+        }
+      }
+      p0 = p1;
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto arr, columnar::ArrayFromScalars(call.type, result));
+    cols.push_back(arr);
+  }
+  return std::make_shared<const RecordBatch>(node.schema, n, std::move(cols));
+}
+
 Result<RecordBatchPtr> Run(const sql::PlanPtr& plan, const ScanProvider& scan) {
   switch (plan->kind) {
+    case sql::PlanKind::kWindow: {
+      LAMINAR_ASSIGN_OR_RETURN(auto in, Run(plan->inputs[0], scan));
+      return RunWindow(*plan, in);
+    }
     case sql::PlanKind::kScan: {
       LAMINAR_ASSIGN_OR_RETURN(auto batches, scan(plan->relation));
       return Combine(plan->schema, batches);

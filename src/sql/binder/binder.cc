@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 
 #include "columnar/scalar.h"
 #include "common/string_util.h"
@@ -75,6 +77,8 @@ namespace {
 
 const char* PlanKindName(PlanKind k) {
   switch (k) {
+    case PlanKind::kWindow:
+      return "Window";
     case PlanKind::kScan:
       return "Scan";
     case PlanKind::kValues:
@@ -105,6 +109,9 @@ std::string PlanNode::ToString(int indent) const {
   switch (kind) {
     case PlanKind::kScan:
       out += ": " + relation;
+      break;
+    case PlanKind::kWindow:
+      out += fmt::format(": {} analytic functions", analytics.size());
       break;
     case PlanKind::kFilter:
       out += ": " + predicate->ToString();
@@ -244,6 +251,7 @@ class Binder {
   Result<BExpr> BindColumnRef(const ColumnRefExpr& c, Scope& scope, AggContext* agg);
   Result<BExpr> BindFunction(const FunctionCallExpr& f, Scope& scope, AggContext* agg);
   Result<BExpr> BindAggregateCall(const FunctionCallExpr& f, AggContext* agg);
+  Result<BExpr> BindAnalytic(const FunctionCallExpr& f, Scope& scope, AggContext* agg);
   Result<BExpr> BindLiteral(const LiteralExpr& lit);
   Result<BExpr> BindBinary(const BinaryExpr& b, Scope& scope, AggContext* agg);
   Result<BExpr> MakeCall(const std::string& name, std::vector<BExpr> args, const SourcePos& pos);
@@ -253,6 +261,13 @@ class Binder {
 
   const CatalogView* catalog_;
   bool has_watermark_input_ = false;
+  // The input scope of the most recently bound plain SELECT (no aggregate, no DISTINCT), so
+  // ORDER BY may name input columns that the SELECT list does not output.
+  std::optional<Scope> last_select_input_;
+  // Analytic (OVER) calls collected while binding a SELECT list; their results are columns
+  // appended after the input's columns.
+  std::vector<AnalyticCall>* analytics_ = nullptr;
+  int analytic_base_ = 0;
   struct CteBinding {
     std::string name;
     PlanPtr plan;
@@ -598,15 +613,109 @@ Result<BExpr> Binder::BindAggregateCall(const FunctionCallExpr& f, AggContext* a
                        call.display);
 }
 
+Result<BExpr> Binder::BindAnalytic(const FunctionCallExpr& f, Scope& scope, AggContext* agg) {
+  const std::string& n = f.name.value;
+  if (mode_ == BindMode::kStreaming) {
+    return BindError(ErrorCode::kSqlUnsupported, f.pos,
+                     fmt::format("{}(...) OVER (...) is not supported in a continuous query yet",
+                                 ToUpper(n)),
+                     "use GROUP BY with TUMBLE/HOP/SESSION windows, or run it as an ad-hoc SELECT "
+                     "over a materialized view");
+  }
+  if (analytics_ == nullptr || agg != nullptr) {
+    return BindError(ErrorCode::kPlanningFailed, f.pos,
+                     "window functions are only allowed in the SELECT list of a query without "
+                     "GROUP BY");
+  }
+  static const std::set<std::string> kRanking = {"row_number", "rank", "dense_rank"};
+  static const std::set<std::string> kValue = {"lag", "lead", "first_value", "last_value",
+                                               "nth_value"};
+  static const std::set<std::string> kAgg = {"sum", "avg", "min", "max", "count"};
+  if (!kRanking.count(n) && !kValue.count(n) && !kAgg.count(n)) {
+    return BindError(ErrorCode::kSqlUnsupported, f.pos,
+                     fmt::format("{} is not supported as a window function", ToUpper(n)),
+                     "supported: ROW_NUMBER, RANK, DENSE_RANK, LAG, LEAD, FIRST_VALUE, "
+                     "LAST_VALUE, NTH_VALUE, SUM, AVG, MIN, MAX, COUNT");
+  }
+  AnalyticCall call;
+  call.function = n;
+  call.count_star = f.star;
+  for (const auto& a : f.args) {
+    LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(*a, scope, nullptr));
+    call.args.push_back(e);
+  }
+  for (const auto& p : f.over->partition_by) {
+    LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(*p, scope, nullptr));
+    call.partition_by.push_back(e);
+  }
+  for (const auto& o : f.over->order_by) {
+    LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(*o.expr, scope, nullptr));
+    call.order_by.push_back(e);
+    call.descending.push_back(o.descending);
+  }
+  if (f.over->frame) {
+    const WindowFrame& fr = *f.over->frame;
+    call.has_frame = true;
+    call.range_frame = fr.units == FrameUnits::kRange;
+    auto bound = [&](const FrameBound& b) -> Result<int64_t> {
+      switch (b.kind) {
+        case FrameBoundKind::kUnboundedPreceding:
+          return INT64_MIN;
+        case FrameBoundKind::kUnboundedFollowing:
+          return INT64_MAX;
+        case FrameBoundKind::kCurrentRow:
+          return 0;
+        case FrameBoundKind::kPreceding:
+        case FrameBoundKind::kFollowing: {
+          if (call.range_frame) {
+            return BindError(ErrorCode::kSqlUnsupported, f.pos,
+                             "RANGE frames with offsets are not supported; use ROWS");
+          }
+          LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(*b.offset, scope, nullptr));
+          auto v = fn::EvaluateConstant(e);
+          if (!v.ok() || v->is_null() || !v->type()->is_integer() || v->int_value() < 0) {
+            return BindError(ErrorCode::kPlanningFailed, f.pos,
+                             "frame offsets must be non-negative integer constants");
+          }
+          return b.kind == FrameBoundKind::kPreceding ? -v->int_value() : v->int_value();
+        }
+      }
+      return 0;
+    };
+    LAMINAR_ASSIGN_OR_RETURN(call.frame_start, bound(fr.start));
+    if (fr.end) {
+      LAMINAR_ASSIGN_OR_RETURN(call.frame_end, bound(*fr.end));
+    }
+  }
+  if (kRanking.count(n) || n == "count") {
+    call.type = columnar::int64();
+  } else if (n == "avg") {
+    call.type = columnar::float64();
+  } else {
+    if (call.args.empty()) {
+      return BindError(ErrorCode::kPlanningFailed, f.pos,
+                       fmt::format("{} needs an argument", ToUpper(n)));
+    }
+    call.type = call.args[0]->type;
+    if (n == "sum" && call.type->is_integer()) call.type = columnar::int64();
+    if (n == "sum" && !call.type->is_numeric()) {
+      return BindError(ErrorCode::kTypeMismatch, f.pos, "SUM needs a numeric argument");
+    }
+  }
+  if ((n == "lag" || n == "lead") && call.args.size() >= 3) {
+    LAMINAR_ASSIGN_OR_RETURN(call.args[2], Coerce(call.args[2], call.type));
+  }
+  int idx = analytic_base_ + static_cast<int>(analytics_->size());
+  DataTypePtr t = call.type;
+  analytics_->push_back(std::move(call));
+  return fn::ColumnRef(idx, t, ToSql(f));
+}
+
+
 Result<BExpr> Binder::BindFunction(const FunctionCallExpr& f, Scope& scope, AggContext* agg) {
   const std::string& n = f.name.value;
   auto& reg = fn::FunctionRegistry::Global();
-  if (f.over) {
-    return BindError(
-        ErrorCode::kSqlUnsupported, f.pos,
-        fmt::format("window function {}(...) OVER (...) is not supported yet", ToUpper(n)),
-        "use GROUP BY with TUMBLE/HOP/SESSION windows");
-  }
+  if (f.over) return BindAnalytic(f, scope, agg);
   if (reg.IsAggregate(n) && !reg.IsScalar(n)) return BindAggregateCall(f, agg);
   if (agg != nullptr && agg->windowed) {
     // Window bound helpers: TUMBLE(...) / TUMBLE_START(...) → window_start, *_END → window_end.
@@ -1479,7 +1588,16 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
     info_.windowed = agg.windowed;
     info_.window = agg_node->window.kind;
   }
-  // SELECT list.
+  // SELECT list. Analytic calls become columns appended after the input's columns.
+  std::vector<AnalyticCall> analytics;
+  if (!has_agg) {
+    analytics_ = &analytics;
+    analytic_base_ = static_cast<int>(scope.columns.size());
+  }
+  struct ResetAnalytics {
+    std::vector<AnalyticCall>** p;
+    ~ResetAnalytics() { *p = nullptr; }
+  } reset_analytics{&analytics_};
   std::vector<BExpr> exprs;
   std::vector<std::string> names;
   std::vector<std::string> quals;  // qualifiers kept for ORDER BY t.col over the output
@@ -1542,6 +1660,16 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
       plan = f;
     }
   }
+  analytics_ = nullptr;
+  if (!analytics.empty()) {
+    std::vector<FieldPtr> wfields = plan->schema->fields();
+    for (size_t i = 0; i < analytics.size(); ++i) {
+      wfields.push_back(std::make_shared<Field>(fmt::format("_analytic{}", i), analytics[i].type));
+    }
+    auto w = MakeNode(PlanKind::kWindow, std::make_shared<Schema>(wfields), {plan});
+    w->analytics = std::move(analytics);
+    plan = w;
+  }
   std::vector<FieldPtr> out_fields;
   Scope result_scope;
   for (size_t i = 0; i < exprs.size(); ++i) {
@@ -1560,6 +1688,11 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
     info_.has_aggregate = true;
   }
   (void)q;
+  if (!has_agg && !sel.distinct) {
+    last_select_input_ = scope;
+  } else {
+    last_select_input_.reset();
+  }
   *out_scope = result_scope;
   return plan;
 }
@@ -1660,10 +1793,34 @@ Result<PlanPtr> Binder::BindQueryPlan(const Query& q, Scope* out_scope) {
     size_t n;
     ~CtePop() { v->resize(n); }
   } pop{&ctes_, ctes_before};
+  last_select_input_.reset();
   LAMINAR_ASSIGN_OR_RETURN(auto plan, BindBody(*q.body, out_scope, &q));
+  int visible_columns = -1;  // >= 0: hidden ORDER BY columns are stripped after sort/limit
   if (!q.order_by.empty()) {
+    // ORDER BY may use input columns the SELECT list drops: evaluate them as hidden extra
+    // outputs of the projection, sort, then project them away.
+    const bool can_hide = q.body->kind == QueryBodyKind::kSelect && plan->kind == PlanKind::kProject &&
+                          last_select_input_.has_value();
+    std::vector<BExpr> hidden;
+    std::vector<std::pair<size_t, BExpr>> hidden_keys;  // sort key index → expression
+    const int nout = plan->schema->num_fields();
     auto s = MakeNode(PlanKind::kSort, plan->schema, {plan});
     for (const auto& item : q.order_by) {
+      if (can_hide && !(item.expr->kind == ExprKind::kLiteral &&
+                        item.expr->As<LiteralExpr>().literal_kind == LiteralKind::kInteger)) {
+        auto on_output = Bind(*item.expr, *out_scope, nullptr);
+        if (!on_output.ok() || (*on_output)->kind != fn::ExprKind::kColumnRef) {
+          Scope input = *last_select_input_;
+          LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(*item.expr, input, nullptr));
+          SortKey key;
+          key.descending = item.descending;
+          key.nulls_first = item.nulls_first.value_or(item.descending);
+          key.column = nout + static_cast<int>(hidden.size());
+          hidden.push_back(e);
+          s->sort_keys.push_back(key);
+          continue;
+        }
+      }
       SortKey key;
       key.descending = item.descending;
       key.nulls_first = item.nulls_first.value_or(item.descending);
@@ -1682,6 +1839,18 @@ Result<PlanPtr> Binder::BindQueryPlan(const Query& q, Scope* out_scope) {
       }
       key.column = col;
       s->sort_keys.push_back(key);
+    }
+    if (!hidden.empty()) {
+      auto proj = std::make_shared<PlanNode>(*plan);
+      std::vector<FieldPtr> fields = plan->schema->fields();
+      for (size_t i = 0; i < hidden.size(); ++i) {
+        proj->exprs.push_back(hidden[i]);
+        fields.push_back(std::make_shared<Field>(fmt::format("_order{}", i), hidden[i]->type));
+      }
+      proj->schema = std::make_shared<Schema>(fields);
+      s->inputs = {proj};
+      s->schema = proj->schema;
+      visible_columns = nout;
     }
     plan = s;
   }
@@ -1707,6 +1876,16 @@ Result<PlanPtr> Binder::BindQueryPlan(const Query& q, Scope* out_scope) {
       l->offset = ov.int_value();
     }
     plan = l;
+  }
+  if (visible_columns >= 0) {
+    std::vector<FieldPtr> fields(plan->schema->fields().begin(),
+                                 plan->schema->fields().begin() + visible_columns);
+    auto strip = MakeNode(PlanKind::kProject, std::make_shared<Schema>(fields), {plan});
+    for (int i = 0; i < visible_columns; ++i) {
+      strip->exprs.push_back(fn::ColumnRef(i, fields[static_cast<size_t>(i)]->type,
+                                           fields[static_cast<size_t>(i)]->name));
+    }
+    plan = strip;
   }
   return plan;
 }

@@ -74,7 +74,24 @@ struct JoinSpec {
   std::string ToString() const;
 };
 
+/// An analytic function call: `f(args) OVER (PARTITION BY … ORDER BY … frame)`.
+struct AnalyticCall {
+  std::string function;  // row_number, rank, dense_rank, lag, lead, first_value, last_value,
+                         // nth_value, sum, avg, min, max, count
+  std::vector<BExpr> args;
+  std::vector<BExpr> partition_by;
+  std::vector<BExpr> order_by;
+  std::vector<bool> descending;
+  bool has_frame = false;
+  bool range_frame = false;           // RANGE (peers) vs ROWS
+  int64_t frame_start = INT64_MIN;    // rows relative to the current row; INT64_MIN = unbounded
+  int64_t frame_end = 0;              // INT64_MAX = unbounded following
+  bool count_star = false;
+  DataTypePtr type;
+};
+
 enum class PlanKind : uint8_t {
+  kWindow,  // analytic functions: output = input columns + one column per call
   kScan,
   kValues,
   kFilter,
@@ -120,6 +137,8 @@ struct PlanNode {
   int64_t offset = 0;
   // kUnion
   bool union_all = true;
+  // kWindow
+  std::vector<AnalyticCall> analytics;
   // kJoin: output = left columns + right columns (left only for SEMI/ANTI)
   JoinKind join_kind = JoinKind::kInner;
   BExpr join_condition;  // over concat(left, right); residual check on candidate pairs
