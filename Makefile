@@ -1,4 +1,5 @@
 # Entry points. Every target installs missing dependencies first (idempotent, quiet when present).
+SHELL := /bin/bash
 PRESET ?= debug
 JOBS ?= $(shell nproc)
 BUILD_DIR = build/$(PRESET)
