@@ -88,6 +88,9 @@ class Subscription {
   /// Waits up to `timeout` for the next batch; nullptr on timeout; error once cancelled/closed.
   virtual Result<RecordBatchPtr> Next(std::chrono::milliseconds timeout) = 0;
   virtual void Cancel() = 0;
+  /// True once cancelled, or once its stream/MV was dropped or replaced (CREATE OR REPLACE):
+  /// a closed subscription receives nothing more; subscribe again to follow the new object.
+  virtual bool closed() const { return false; }
 };
 
 /// Ingestion handle of one source.

@@ -25,6 +25,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -36,6 +37,7 @@
 #include "common/string_util.h"
 #include "common/time_util.h"
 #include "connector/source.h"
+#include "db/wal_batch_codec.h"
 #include "execution/batch_executor.h"
 #include "execution/operator.h"
 #include "execution/state_codec.h"
@@ -86,6 +88,9 @@ namespace {
 constexpr uint8_t kLogStatement = 1;
 constexpr uint8_t kLogBatch = 2;
 constexpr uint8_t kLogWatermark = 3;
+// Pushed batch, binary column-wise (db/wal_batch_codec.h). kLogBatch (text cells) is still
+// replayed for logs written before it.
+constexpr uint8_t kLogBatchBinary = 4;
 constexpr const char* kWeightColumn = "__weight";
 
 // ---------------------------------------------------------------------------------------------
@@ -129,6 +134,10 @@ class SubscriptionImpl final : public Subscription {
     std::lock_guard<std::mutex> lock(mu_);
     return cancelled_;
   }
+  bool closed() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return cancelled_;
+  }
 
   void Deliver(const RecordBatchPtr& batch) {
     if (callback_) {
@@ -145,7 +154,7 @@ class SubscriptionImpl final : public Subscription {
   std::string name_;
   SchemaPtr schema_;
   std::function<void(const RecordBatchPtr&)> callback_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<RecordBatchPtr> queue_;
   bool cancelled_ = false;
@@ -178,6 +187,8 @@ struct Node {
   std::vector<std::string> inputs;        // upstream relations (two for a join: left, right)
   std::vector<int64_t> input_watermarks;  // per input, as last passed to a join operator
   bool is_join = false;
+  uint64_t errors = 0;      // batches this stream failed on (see ContainStreamError)
+  std::string last_error;
   uint64_t table_version = 0;  // tables: bumped on every change (lookup join index refresh)
   bool changelog_output = false;
   bool mv_upsert = false;  // updating MV: upsert rows by group key
@@ -266,22 +277,11 @@ bool GetString(std::string_view* in, std::string* out) {
   return true;
 }
 
+// A kLogBatchBinary record: the source name, then the batch's columns (db/wal_batch_codec.h).
 std::string EncodeBatch(const std::string& source, const RecordBatch& batch) {
   std::string out;
   PutString(&out, source);
-  uint64_t rows = static_cast<uint64_t>(batch.num_rows());
-  out.append(reinterpret_cast<const char*>(&rows), 8);
-  for (int64_t r = 0; r < batch.num_rows(); ++r) {
-    for (int c = 0; c < batch.num_columns(); ++c) {
-      const auto& col = *batch.column(c);
-      if (col.IsNull(r)) {
-        out.push_back(0);
-      } else {
-        out.push_back(1);
-        PutString(&out, columnar::GetScalar(col, r).ToString());
-      }
-    }
-  }
+  db::EncodeWalBatch(batch, &out);
   return out;
 }
 
@@ -655,7 +655,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     // Encoding is only worth doing when a WAL will store it (in-memory databases skip it).
     if (log && wal_ && !replaying_) {
       if (wal_ && !replaying_)
-        LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatch, EncodeBatch(n->name, *batch)));
+        LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatchBinary, EncodeBatch(n->name, *batch)));
     }
     if (state_ == PipelineState::kCreated) state_ = PipelineState::kRunning;
     return IngestSource(n, batch);
@@ -780,6 +780,16 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       auto batch = std::make_shared<const RecordBatch>(n->schema, static_cast<int64_t>(rows), cols);
       return PushBatch(n->name, batch, false);
     }
+    if (type == kLogBatchBinary) {
+      std::string source;
+      if (!GetString(&payload, &source)) {
+        return Status::Corruption("bad batch record", ErrorCode::kWalCorruption);
+      }
+      Node* n = Find(source);
+      if (n == nullptr) return Status::NotFound("source '" + source + "' no longer exists");
+      LAMINAR_ASSIGN_OR_RETURN(auto batch, db::DecodeWalBatch(&payload, n->schema));
+      return PushBatch(n->name, batch, false);
+    }
     if (type == kLogWatermark) {
       std::string source;
       if (!GetString(&payload, &source) || payload.size() < 8) {
@@ -871,7 +881,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     if (on_time->num_rows() > 0) {
       Delta d;
       d.batch = on_time;
-      for (Node* down : n->downstream) LAMINAR_RETURN_NOT_OK(ProcessStream(down, d, n));
+      for (Node* down : n->downstream) ContainStreamError(down, ProcessStream(down, d, n));
     }
     return PropagateWatermarks(n);
   }
@@ -970,9 +980,20 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           s->subs.end());
       Delta down;
       down.batch = out;
-      for (Node* next : s->downstream) LAMINAR_RETURN_NOT_OK(ProcessStream(next, down, s));
+      for (Node* next : s->downstream) ContainStreamError(next, ProcessStream(next, down, s));
     }
     return Status::OK();
+  }
+
+  /// A stream that fails on a batch (division by zero, overflow, a bad cast) loses that batch
+  /// only: the error is counted and logged with the stream's name, and the push that caused it
+  /// still succeeds, so sources and other streams are unaffected and replay stays identical.
+  void ContainStreamError(Node* s, const Status& st) {
+    if (st.ok()) return;
+    ++s->errors;
+    ++stream_errors_;
+    s->last_error = st.ToString();
+    Log(LogLevel::kWarn, "stream '{}' dropped a batch: {}", s->name, st.ToString());
   }
 
   SchemaPtr DataSchema(const Node& s) const {
@@ -1007,6 +1028,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         any = true;
       }
       if (!any) wm = INT64_MIN;
+      if (s->is_join && !s->ops.empty()) wm = s->ops[0]->OutputWatermark(wm);
       if (wm <= s->watermark) continue;
       s->watermark = wm;
       s->has_watermark = true;
@@ -1469,7 +1491,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       return r;
     }
     if (wal_ && !replaying_)
-      LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatch, EncodeBatch(n->name, *batch)));
+      LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatchBinary, EncodeBatch(n->name, *batch)));
     if (state_ == PipelineState::kCreated) state_ = PipelineState::kRunning;
     LAMINAR_RETURN_NOT_OK(IngestSource(n, batch));
     return r;
@@ -1692,14 +1714,34 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         window = p->window.ToString();
     }
     rows.push_back({Str("window"), Str(window)});
+    // Joins anywhere in the plan, bottom-up: `join` for the first, `join_step_N` after it.
+    std::vector<const sql::PlanNode*> joins;
+    std::function<void(const sql::PlanNode*)> find_joins = [&](const sql::PlanNode* p) {
+      for (const auto& in : p->inputs) find_joins(in.get());
+      if (p->kind == sql::PlanKind::kJoin) joins.push_back(p);
+    };
+    find_joins(bound.plan.get());
+    for (size_t j = 0; j < joins.size(); ++j) {
+      std::string text = std::string(sql::JoinKindName(joins[j]->join_kind)) + " " + joins[j]->join.ToString();
+      rows.push_back({Str(j == 0 ? "join" : fmt::format("join_step_{}", j)), Str(text)});
+    }
     rows.push_back({Str("emit"), Str(sql::EmitKindName(bound.info.emit))});
     std::string srcs;
     for (auto& s : bound.info.inputs) srcs += (srcs.empty() ? "" : ", ") + s;
     rows.push_back({Str("source"), Str(srcs)});
-    std::string ring = bound.info.has_aggregate ? "Ring 0: filter/project -> Ring 1: aggregate"
-                                                : "Ring 0: filter/project";
+    std::string ring = "Ring 0: filter/project";
+    if (!joins.empty()) ring += " -> Ring 1: join";
+    if (bound.info.has_aggregate) ring += " -> Ring 1: aggregate";
     rows.push_back({Str("execution"), Str(ring)});
-    rows.push_back({Str("logical_plan"), Str(bound.plan->ToString())});
+    // One line per key so the result stays one row per key: plan nodes joined top-down.
+    std::string plan_text = bound.plan->ToString();
+    std::string one_line;
+    for (const auto& line : Split(plan_text, '\n')) {
+      std::string_view t = Trim(line);
+      if (t.empty()) continue;
+      one_line += (one_line.empty() ? "" : " <- ") + std::string(t);
+    }
+    rows.push_back({Str("logical_plan"), Str(one_line)});
     if (st.analyze && inner.kind == sql::StatementKind::kQuery) {
       auto t0 = std::chrono::steady_clock::now();
       auto res = AdHoc(*q);
@@ -2299,6 +2341,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   PipelineState state_ = PipelineState::kCreated;
   std::chrono::steady_clock::time_point start_time_;
   uint64_t ingested_ = 0, emitted_ = 0, dropped_ = 0, cycles_ = 0, batches_ = 0, mv_updates_ = 0;
+  uint64_t stream_errors_ = 0;
   uint64_t checkpoint_id_ = 0;  // newest checkpoint taken or restored (0: none)
   int64_t last_checkpoint_ms_ = 0;
   // Checkpoints (see "checkpoints and recovery" above).

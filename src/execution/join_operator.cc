@@ -33,6 +33,40 @@ struct Row {
   bool matched = false;
 };
 
+/// Appends the binary image of one non-NULL key value: a type tag, then the raw value
+/// (integers widened to 64 bits so INT and BIGINT keys meet; strings length-prefixed so
+/// multi-column keys cannot run together). Floats, decimals, booleans and nested values use
+/// their canonical text, which equates -0.0 with 0.0 as SQL equality does.
+void AppendKey(const columnar::Array& col, int64_t r, std::string* k) {
+  const columnar::TypeId id = col.type_id();
+  auto put = [k](const void* p, size_t n) { k->append(static_cast<const char*>(p), n); };
+  if (col.type()->is_integer()) {
+    int64_t v = 0;
+    columnar::VisitFixedWidth(id, [&]<typename T>() {
+      if constexpr (std::is_integral_v<T>) v = static_cast<int64_t>(col.values<T>()[r]);
+    });
+    k->push_back('i');
+    put(&v, 8);
+  } else if (col.type()->is_temporal()) {
+    const int64_t v = id == columnar::TypeId::kDate32 ? col.values<int32_t>()[r]
+                                                      : col.values<int64_t>()[r];
+    k->push_back(static_cast<char>('a' + static_cast<int>(id)));
+    put(&v, 8);
+  } else if (col.type()->is_binary_like()) {
+    const std::string_view v = col.GetView(r);
+    const auto len = static_cast<uint32_t>(v.size());
+    k->push_back(id == columnar::TypeId::kString ? 's' : 'b');
+    put(&len, 4);
+    put(v.data(), v.size());
+  } else {
+    const std::string text = columnar::GetScalar(col, r).ToString();
+    const auto len = static_cast<uint32_t>(text.size());
+    k->push_back('t');
+    put(&len, 4);
+    put(text.data(), text.size());
+  }
+}
+
 /// Encodes the key of every row; rows with a NULL key get no key (they never match).
 Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& exprs,
                   const RecordBatch& batch, std::vector<std::string>* keys,
@@ -47,9 +81,7 @@ Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& ex
         (*valid)[static_cast<size_t>(r)] = 0;
         continue;
       }
-      auto& k = (*keys)[static_cast<size_t>(r)];
-      k += columnar::GetScalar(*col, r).ToString();
-      k.push_back('\x1f');
+      AppendKey(*col, r, &(*keys)[static_cast<size_t>(r)]);
     }
   }
   return Status::OK();
@@ -678,6 +710,28 @@ Status JoinOperator::Restore(std::string_view in) {
   s.pending = std::move(pending);
   s.table_version = UINT64_MAX;  // rebuild the lookup index from the live table
   return Status::OK();
+}
+
+int64_t JoinOperator::OutputWatermark(int64_t input_watermark) const {
+  const State& s = *state_;
+  if (input_watermark == INT64_MIN) return input_watermark;
+  switch (s.spec.strategy) {
+    case JoinStrategy::kInterval: {
+      // A buffered left row (time t) can still pair with right rows up to t + upper, and a
+      // right row (time u) with left rows from u - upper: output times may trail the inputs'
+      // watermark by the width of the bound.
+      int64_t slack = std::max(std::abs(s.spec.lower), std::abs(s.spec.upper));
+      return input_watermark - slack;
+    }
+    case JoinStrategy::kAsof:
+    case JoinStrategy::kProbe: {
+      int64_t wm = input_watermark;
+      for (const auto& p : s.pending) wm = std::min(wm, p.row.ts - p.offset_ms * 1000);
+      return wm;
+    }
+    default:
+      return input_watermark;
+  }
 }
 
 int64_t JoinOperator::StateBytes() const { return state_->buffered * 64; }

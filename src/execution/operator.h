@@ -74,7 +74,11 @@ class StreamOperator {
                                        std::vector<Delta>* output) {
     return AdvanceWatermark(watermark, output);
   }
-};
+
+  /// The event-time watermark of this operator's output given the minimum of its inputs'
+  /// watermarks. Operators that can still emit rows older than that (joins holding buffered or
+  /// pending rows) return less, so downstream windows do not close too early.
+  virtual int64_t OutputWatermark(int64_t input_watermark) const { return input_watermark; }};
 
 /// Filter or projection (Ring 0). Weights and keys follow the rows.
 class FilterProjectOperator final : public StreamOperator {
@@ -158,6 +162,7 @@ class JoinOperator final : public StreamOperator {
   int num_inputs() const override;
   Status ProcessInput(int input, const Delta& delta, std::vector<Delta>* output) override;
   Status AdvanceInputWatermark(int input, int64_t watermark, std::vector<Delta>* output) override;
+  int64_t OutputWatermark(int64_t input_watermark) const override;
   int64_t StateBytes() const override;
   std::string Describe() const override;
   Status Snapshot(std::string* out) const override;

@@ -189,7 +189,9 @@ class FileRun {
   bool SubscribeNewOutputs(const SltRecord& rec) {
     std::vector<std::string> names = db_->OutputNames();
     for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
-      if (std::find(names.begin(), names.end(), it->first) == names.end()) {
+      // Dropped, or replaced by CREATE OR REPLACE (the old subscription is closed).
+      if (std::find(names.begin(), names.end(), it->first) == names.end() ||
+          it->second->closed()) {
         it->second->Cancel();
         it = subscriptions_.erase(it);
       } else {

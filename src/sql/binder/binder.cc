@@ -1531,6 +1531,11 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
                        "aggregate functions are not allowed in WHERE", "use HAVING");
     }
     LAMINAR_ASSIGN_OR_RETURN(auto pred, Bind(*sel.where, scope, nullptr));
+    if (pred->type->id() != TypeId::kBoolean && pred->type->id() != TypeId::kNull) {
+      return BindError(ErrorCode::kTypeMismatch, sel.where->pos,
+                       fmt::format("WHERE condition must be BOOLEAN, got {}", pred->type->ToString()),
+                       "compare the value, e.g. WHERE price > 0");
+    }
     LAMINAR_ASSIGN_OR_RETURN(pred, Coerce(pred, columnar::boolean()));
     auto f = MakeNode(PlanKind::kFilter, plan->schema, {plan});
     f->predicate = pred;
@@ -1635,6 +1640,10 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
   BExpr having;
   if (sel.having) {
     LAMINAR_ASSIGN_OR_RETURN(having, Bind(*sel.having, scope, &agg));
+    if (having->type->id() != TypeId::kBoolean && having->type->id() != TypeId::kNull) {
+      return BindError(ErrorCode::kTypeMismatch, sel.having->pos,
+                       fmt::format("HAVING condition must be BOOLEAN, got {}", having->type->ToString()));
+    }
     LAMINAR_ASSIGN_OR_RETURN(having, Coerce(having, columnar::boolean()));
   }
   // ORDER BY may reference aggregates too: bind it now against the same context (post-projection
