@@ -4,9 +4,12 @@
 //   db_bench [--benchmark_filter=...]      (data directories go to $TMPDIR, i.e. the real disk)
 //
 // The pipeline is one source and one MV `SELECT k, COUNT(*), SUM(v) FROM ev GROUP BY k`; the
-// argument is the number of distinct groups (one row per group, pushed in 64 Ki-row batches),
-// so 10k groups are ~1 MB of checkpoint state and 1M groups ~100 MB (reported as the
-// `state_bytes` counter). Each benchmark builds its data directory once, outside the timing.
+// arguments are the number of distinct groups and rows per group (pushed in 64 Ki-row
+// batches): 10k groups are ~1 MB of checkpoint state and 1M groups ~100 MB (reported as the
+// `state_bytes` counter). With one row per group the WAL is as small as the state (replay
+// costs about as much as a restore); with 100 rows per group the history is 100x the state,
+// the case checkpoints exist for. Each benchmark builds its data directory once, outside the
+// timing.
 //
 //   BM_Checkpoint/N          Database::Checkpoint() of the loaded engine (snapshot + write +
 //                            fsync + prune)
@@ -47,7 +50,7 @@ Options BenchOptions(const std::string& dir) {
 // Creates the pipeline in `dir` and pushes `groups` rows; checkpoints at the end when asked.
 // Returns the open database (nullptr after an error, reported through `state`).
 std::unique_ptr<Database> Load(benchmark::State& state, const std::string& dir, int64_t groups,
-                               bool checkpoint) {
+                               int64_t rows_per_group, bool checkpoint) {
   auto db = Database::Open(BenchOptions(dir));
   if (!db.ok()) {
     state.SkipWithError(db.status().ToString().c_str());
@@ -68,11 +71,12 @@ std::unique_ptr<Database> Load(benchmark::State& state, const std::string& dir, 
     return nullptr;
   }
   auto schema = (*src)->schema();
-  for (int64_t start = 0; start < groups; start += kBatchRows) {
-    const int64_t n = std::min(kBatchRows, groups - start);
+  const int64_t total = groups * rows_per_group;
+  for (int64_t start = 0; start < total; start += kBatchRows) {
+    const int64_t n = std::min(kBatchRows, total - start);
     std::vector<int64_t> k(static_cast<size_t>(n)), v(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
-      k[static_cast<size_t>(i)] = start + i;
+      k[static_cast<size_t>(i)] = (start + i) % groups;
       v[static_cast<size_t>(i)] = (start + i) * 7 % 1000;
     }
     auto batch = std::make_shared<const columnar::RecordBatch>(
@@ -96,7 +100,7 @@ std::unique_ptr<Database> Load(benchmark::State& state, const std::string& dir, 
 
 void BM_Checkpoint(benchmark::State& state) {
   const std::string dir = BenchDir("checkpoint");
-  auto db = Load(state, dir, state.range(0), /*checkpoint=*/false);
+  auto db = Load(state, dir, state.range(0), state.range(1), /*checkpoint=*/false);
   if (!db) return;
   for (auto _ : state) {
     auto cp = db->Checkpoint();
@@ -114,7 +118,7 @@ void Recover(benchmark::State& state, bool checkpoint) {
   const std::string dir = BenchDir(checkpoint ? "recover_checkpoint" : "recover_replay");
   uint64_t bytes = 0;
   {
-    auto db = Load(state, dir, state.range(0), checkpoint);
+    auto db = Load(state, dir, state.range(0), state.range(1), checkpoint);
     if (!db) return;
     bytes = db->metrics().last_checkpoint_bytes;
     if (!db->Shutdown().ok()) state.SkipWithError("shutdown failed");
@@ -143,20 +147,23 @@ void BM_RecoverCheckpoint(benchmark::State& state) { Recover(state, true); }
 void BM_RecoverFullReplay(benchmark::State& state) { Recover(state, false); }
 
 BENCHMARK(BM_Checkpoint)
-    ->Arg(10000)
-    ->Arg(1000000)
+    ->Args({10000, 1})
+    ->Args({1000000, 1})
+    ->Args({10000, 100})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);
 BENCHMARK(BM_RecoverCheckpoint)
-    ->Arg(10000)
-    ->Arg(1000000)
+    ->Args({10000, 1})
+    ->Args({1000000, 1})
+    ->Args({10000, 100})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);
 BENCHMARK(BM_RecoverFullReplay)
-    ->Arg(10000)
-    ->Arg(1000000)
+    ->Args({10000, 1})
+    ->Args({1000000, 1})
+    ->Args({10000, 100})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);
