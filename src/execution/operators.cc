@@ -143,7 +143,8 @@ struct AggregateOperator::State {
   // EMIT CHANGES: the last row emitted per group (keys + window + aggregates).
   std::vector<std::vector<Scalar>> last_emitted;
   std::vector<uint8_t> has_emitted;
-  std::vector<uint8_t> registered;  // windowed: group is listed in open_windows
+  std::vector<uint8_t> registered;    // windowed: group is listed in open_windows
+  std::vector<uint8_t> seen_scratch;  // Process(): per-group "already listed" marks, all zero
 
   int64_t watermark = INT64_MIN;
   uint64_t late_dropped = 0;
@@ -563,14 +564,17 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
   }
   if (s.options.emit == EmitMode::kOnClose) return Status::OK();
   // Changed groups in order of first touch.
+  // `seen` is kept across batches (all zero between calls) so this is O(rows), not O(groups).
   std::vector<uint32_t> changed;
-  std::vector<uint8_t> seen(s.num_groups, 0);
+  std::vector<uint8_t>& seen = s.seen_scratch;
+  if (seen.size() < s.num_groups) seen.resize(s.num_groups, 0);
   for (uint32_t g : key_only ? appeared : group_ids) {
     if (!seen[g]) {
       seen[g] = 1;
       changed.push_back(g);
     }
   }
+  for (uint32_t g : changed) seen[g] = 0;
   LAMINAR_RETURN_NOT_OK(s.EmitGroups(changed, output));
   if (!s.windowed()) {
     for (uint32_t g : changed) {

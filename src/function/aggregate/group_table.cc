@@ -1,5 +1,6 @@
 #include "function/aggregate/group_table.h"
 
+#include <absl/strings/string_view.h>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -149,6 +150,39 @@ void GroupTable::EncodeRow(std::span<const ArrayPtr> keys, int64_t row, std::str
   }
 }
 
+bool GroupTable::EncodeFixedRows(std::span<const ArrayPtr> keys, int64_t num_rows) {
+  if (num_rows <= 0) return false;
+  size_t stride = 0;
+  for (const auto& col : keys) {
+    const TypeId id = col->type_id();
+    if (!IsFixedKey(id) || (col->null_count() != 0 && col->validity() != nullptr)) return false;
+    stride += 1 + (col->type()->is_floating() ? 8 : static_cast<size_t>(col->type()->byte_width()));
+  }
+  batch_keys_.resize(stride * static_cast<size_t>(num_rows));
+  char* base = batch_keys_.data();
+  size_t at = 0;
+  for (const auto& col : keys) {
+    const Array& a = *col;
+    columnar::VisitFixedWidth(a.type_id(), [&]<typename T>() {
+      if constexpr (std::is_arithmetic_v<T>) {
+        const T* v = a.values<T>();
+        char* p = base + at;
+        for (int64_t i = 0; i < num_rows; ++i, p += stride) {
+          p[0] = 1;
+          if constexpr (std::is_floating_point_v<T>) {
+            const uint64_t bits = KeyBits(v[i]);
+            std::memcpy(p + 1, &bits, 8);
+          } else {
+            std::memcpy(p + 1, &v[i], sizeof(T));
+          }
+        }
+        at += 1 + (std::is_floating_point_v<T> ? 8 : sizeof(T));
+      }
+    });
+  }
+  return true;
+}
+
 Status GroupTable::FindOrInsert(std::span<const ArrayPtr> keys, int64_t num_rows,
                                 std::vector<uint32_t>* group_ids,
                                 std::vector<uint32_t>* new_groups) {
@@ -171,6 +205,26 @@ Status GroupTable::FindOrInsert(std::span<const ArrayPtr> keys, int64_t num_rows
       break;
   }
   uint32_t* out = group_ids->data();
+  if (EncodeFixedRows(keys, num_rows)) {
+    // Every key column fixed width without NULLs: all rows were encoded column by column into
+    // equal-stride slots (the same bytes EncodeRow writes), looked up without copying.
+    const size_t stride = batch_keys_.size() / static_cast<size_t>(num_rows);
+    for (int64_t i = 0; i < num_rows; ++i) {
+      // absl::string_view (not std:: in this Abseil build) for the map's transparent lookup.
+      absl::string_view key(batch_keys_.data() + static_cast<size_t>(i) * stride, stride);
+      auto it = general_map_.find(key);
+      if (it == general_map_.end()) {
+        uint32_t id = NewId();
+        general_keys_[id] = std::string(key);
+        general_map_.emplace(general_keys_[id], id);
+        if (new_groups) new_groups->push_back(id);
+        out[i] = id;
+      } else {
+        out[i] = it->second;
+      }
+    }
+    return Status::OK();
+  }
   for (int64_t i = 0; i < num_rows; ++i) {
     EncodeRow(keys, i, &scratch_);
     auto it = general_map_.find(scratch_);

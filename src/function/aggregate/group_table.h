@@ -67,6 +67,9 @@ class GroupTable {
 
   uint32_t NewId();
   void EncodeRow(std::span<const columnar::ArrayPtr> keys, int64_t row, std::string* out) const;
+  /// General mode fast path: when every key column is fixed width with no NULLs, encodes all
+  /// rows (as EncodeRow would) into batch_keys_ at a fixed stride and returns true.
+  bool EncodeFixedRows(std::span<const columnar::ArrayPtr> keys, int64_t num_rows);
   Status FindOrInsertFixed(const columnar::Array& key, int64_t num_rows,
                            std::vector<uint32_t>* group_ids, std::vector<uint32_t>* new_groups);
 
@@ -82,6 +85,7 @@ class GroupTable {
   std::vector<uint8_t> live_;              // per id: 1 = holds a key
   std::vector<uint32_t> free_;             // erased ids, reused LIFO
   std::string scratch_;
+  std::string batch_keys_;  // EncodeFixedRows output, reused across batches
 };
 
 }  // namespace laminar::function
