@@ -65,8 +65,9 @@ void EncodeColumn(const Array& a, int64_t n, std::string* out) {
         return;
       }
       Put<uint64_t>(out, static_cast<uint64_t>(len));
-      if (len > 0) out->append(reinterpret_cast<const char*>(a.buffers()[2]->data()) + base,
-                               static_cast<size_t>(len));
+      if (len > 0)
+        out->append(reinterpret_cast<const char*>(a.buffers()[2]->data()) + base,
+                    static_cast<size_t>(len));
       return;
     }
     case TypeId::kStruct:
@@ -158,7 +159,8 @@ Result<ArrayPtr> DecodeColumn(Reader& r, const DataTypePtr& type, int64_t n) {
       }
       uint64_t data_len = 0;
       if (!r.Get(&data_len)) return Bad("truncated data length", type);
-      if (data_len != static_cast<uint64_t>(len)) return Bad("data length differs from offsets", type);
+      if (data_len != static_cast<uint64_t>(len))
+        return Bad("data length differs from offsets", type);
       auto data = r.Take(len);
       if (!data) return Bad("truncated string data", type);
       buffers.push_back(std::move(data));

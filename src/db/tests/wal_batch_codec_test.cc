@@ -19,11 +19,12 @@ constexpr const char* kSchema =
     "amt DECIMAL(12,2), tags LIST<BIGINT>, blob VARBINARY";
 
 RecordBatchPtr Sample() {
-  auto b = BatchFromLiteral(kSchema,
-                            "1, 'a', true, 1.5, 2024-01-01 00:00:01, 2024-01-01, 7, 1.25, [1, 2], x\n"
-                            "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL\n"
-                            "3, 'ccc', false, -2, 2024-01-01 00:00:03, 2024-02-01, -1, 3.00, [], yy\n"
-                            "4, '', true, 0, 2024-01-01 00:00:04, 2024-03-01, 0, 0.01, [5], z");
+  auto b =
+      BatchFromLiteral(kSchema,
+                       "1, 'a', true, 1.5, 2024-01-01 00:00:01, 2024-01-01, 7, 1.25, [1, 2], x\n"
+                       "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL\n"
+                       "3, 'ccc', false, -2, 2024-01-01 00:00:03, 2024-02-01, -1, 3.00, [], yy\n"
+                       "4, '', true, 0, 2024-01-01 00:00:04, 2024-03-01, 0, 0.01, [5], z");
   EXPECT_TRUE(b.ok()) << b.status().ToString();
   return *b;
 }
