@@ -190,6 +190,8 @@ struct Node {
   uint64_t errors = 0;      // batches this stream failed on (see ContainStreamError)
   std::string last_error;
   uint64_t table_version = 0;  // tables: bumped on every change (lookup join index refresh)
+  RecordBatchPtr table_snapshot;  // cached contents for lookup joins (see TableSnapshotOf)
+  uint64_t table_snapshot_version = 0;
   bool changelog_output = false;
   bool mv_upsert = false;  // updating MV: upsert rows by group key
 
@@ -1528,10 +1530,15 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     Node* n = Find(table);
     if (n == nullptr)
       return Status::NotFound("table '" + table + "' not found", ErrorCode::kTableNotFound);
-    LAMINAR_ASSIGN_OR_RETURN(auto batches, ScanRelation(table));
+    // Materialising the table is O(rows): do it only when the table changed since last time.
+    if (!n->table_snapshot || n->table_snapshot_version != n->table_version) {
+      LAMINAR_ASSIGN_OR_RETURN(auto batches, ScanRelation(table));
+      n->table_snapshot = batches.empty() ? RecordBatch::MakeEmpty(n->schema) : batches[0];
+      n->table_snapshot_version = n->table_version;
+    }
     execution::TableSnapshot snap;
     snap.version = n->table_version;
-    snap.rows = batches.empty() ? RecordBatch::MakeEmpty(n->schema) : batches[0];
+    snap.rows = n->table_snapshot;
     return snap;
   }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
@@ -168,6 +169,23 @@ struct JoinOperator::State {
   // Buffered rows per side and key (interval / unbounded / ASOF right side).
   absl::flat_hash_map<std::string, std::deque<Row>> rows[2];
   int64_t watermark[2] = {INT64_MIN, INT64_MIN};
+  // Interval joins: (time after which a buffered row can no longer match, its key), so
+  // eviction visits only keys with expired rows instead of every key on every watermark.
+  std::multimap<int64_t, std::string> expiry[2];
+  int64_t Reach(int side) const { return side == 0 ? spec.upper : -spec.lower; }
+  void IndexRow(int side, const std::string& key, int64_t ts, bool null_key) {
+    if (spec.strategy != JoinStrategy::kInterval) return;
+    expiry[side].emplace(null_key ? INT64_MIN : ts + Reach(side), key);
+  }
+  void RebuildIndex() {
+    for (int side = 0; side < 2; ++side) {
+      expiry[side].clear();
+      for (const auto& [key, list] : rows[side]) {
+        const bool null_key = key.size() == 5 && key[0] == '\x00';
+        for (const Row& r : list) IndexRow(side, key, r.ts, null_key);
+      }
+    }
+  }
   int64_t buffered = 0;
 
   // ASOF: left rows waiting for the right watermark, in arrival order.
@@ -285,6 +303,7 @@ struct JoinOperator::State {
             r.ts = in.batch->column(tcol)->values<int64_t>()[i];
           r.weight = in.has_weights() ? in.weights[static_cast<size_t>(i)] : 1;
           rows[side][std::string("\x00null", 5)].push_back(r);
+          IndexRow(side, std::string("\x00null", 5), r.ts, true);
           ++buffered;
         }
         continue;
@@ -298,6 +317,7 @@ struct JoinOperator::State {
       r.weight = in.has_weights() ? in.weights[static_cast<size_t>(i)] : 1;
       auto& mine = rows[side][k[static_cast<size_t>(i)]];
       mine.push_back(r);
+      IndexRow(side, k[static_cast<size_t>(i)], r.ts, false);
       ++buffered;
       Row* stored = &mine.back();
       auto it = rows[other].find(k[static_cast<size_t>(i)]);
@@ -337,8 +357,15 @@ struct JoinOperator::State {
       if (other_wm == INT64_MIN) continue;
       // A left row (ts t) can still meet right rows with ts <= t + upper; a right row (ts u)
       // left rows with ts <= u - lower. Future rows of the other side have ts >= its watermark.
-      const int64_t reach = side == 0 ? spec.upper : -spec.lower;
-      for (auto it = rows[side].begin(); it != rows[side].end();) {
+      const int64_t reach = Reach(side);
+      std::vector<std::string> due;
+      while (!expiry[side].empty() && expiry[side].begin()->first < other_wm) {
+        due.push_back(std::move(expiry[side].begin()->second));
+        expiry[side].erase(expiry[side].begin());
+      }
+      for (const auto& key : due) {
+        auto it = rows[side].find(key);
+        if (it == rows[side].end()) continue;
         auto& list = it->second;
         const bool null_key = it->first.size() == 5 && it->first[0] == '\x00';
         while (!list.empty() && (null_key || list.front().ts + reach < other_wm)) {
@@ -352,11 +379,9 @@ struct JoinOperator::State {
           --buffered;
           if (null_key && list.empty()) break;
         }
-        if (list.empty()) {
-          rows[side].erase(it++);
-        } else {
-          ++it;
-        }
+        // Keep an emptied list while the key set is small: recreating a deque per key on every
+        // match cycle costs more than the memory (bounded by the number of distinct keys).
+        if (list.empty() && rows[side].size() > 4096) rows[side].erase(it);
       }
     }
     out.Flush(weighted, output);
@@ -474,6 +499,8 @@ struct JoinOperator::State {
   void PruneAsofRight() {
     // Future left rows have ts >= the left watermark and pending rows keep their own times:
     // per key, right rows older than the newest one at or below that threshold are useless.
+    // Pruning walks every key: only worth it once keys hold several rows on average.
+    if (buffered < 2 * static_cast<int64_t>(rows[1].size()) + 1024) return;
     int64_t threshold = watermark[0];
     for (const auto& p : pending) threshold = std::min(threshold, p.row.ts);
     if (threshold == INT64_MIN) return;
@@ -709,6 +736,7 @@ Status JoinOperator::Restore(std::string_view in) {
   s.buffered = buffered;
   s.pending = std::move(pending);
   s.table_version = UINT64_MAX;  // rebuild the lookup index from the live table
+  s.RebuildIndex();
   return Status::OK();
 }
 
