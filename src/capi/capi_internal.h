@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "common/string_util.h"
 
 namespace laminar::capi {
 
@@ -15,8 +16,6 @@ enum class ApiContext { kQuery, kIngestion, kSubscription, kInternal };
 /// then the calling context. Exposed for the unit tests.
 int32_t StatusToCode(const Status& st, ApiContext context);
 
-/// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past
-/// U+10FFFF). Every string crossing the C API is checked with it.
-bool IsValidUtf8(std::string_view s);
+using laminar::IsValidUtf8;  // common/string_util.h
 
 }  // namespace laminar::capi

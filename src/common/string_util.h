@@ -18,6 +18,9 @@ size_t EditDistance(std::string_view a, std::string_view b);
 /// (distance > max(2, len/3)).
 std::string ClosestMatch(std::string_view name, const std::vector<std::string>& candidates);
 
+/// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
 /// Splits on a single character; empty pieces are kept.
 std::vector<std::string> Split(std::string_view s, char sep);
 

@@ -1199,24 +1199,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     if (skip) return Ddl(stmt_type, name);
     LAMINAR_ASSIGN_OR_RETURN(
         auto bound, sql::BindQuery(*st.query, *this, sql::BindMode::kStreaming, st.source_text));
-    execution::AggregateOptions opts;
-    switch (bound.info.emit) {
-      case sql::EmitKind::kOnWindowClose:
-      case sql::EmitKind::kFinal:
-      case sql::EmitKind::kAfterWatermark:
-      case sql::EmitKind::kOnWatermark:
-        opts.emit = execution::EmitMode::kOnClose;
-        break;
-      case sql::EmitKind::kChanges:
-        opts.emit = execution::EmitMode::kChanges;
-        break;
-      default:
-        opts.emit = execution::EmitMode::kOnUpdate;
-        break;
-    }
+    execution::AggregateOptions opts = execution::AggregateOptionsFor(bound.info);
     opts.emit_keys = is_mv;
-    opts.allowed_lateness =
-        bound.info.emit == sql::EmitKind::kFinal ? 0 : bound.info.allowed_lateness;
     auto node = std::make_unique<Node>();
     node->name = name;
     node->kind =

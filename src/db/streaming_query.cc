@@ -933,23 +933,7 @@ Result<std::unique_ptr<StreamingQuery>> StreamingQuery::Compile(
     p->metadata.fallback_pipeline_count = 1;
     p->metadata.fallback_reason = "JIT disabled";
   }
-  execution::AggregateOptions opts;
-  switch (bound.info.emit) {
-    case sql::EmitKind::kOnWindowClose:
-    case sql::EmitKind::kFinal:
-    case sql::EmitKind::kAfterWatermark:
-    case sql::EmitKind::kOnWatermark:
-      opts.emit = execution::EmitMode::kOnClose;
-      break;
-    case sql::EmitKind::kChanges:
-      opts.emit = execution::EmitMode::kChanges;
-      break;
-    default:
-      opts.emit = execution::EmitMode::kOnUpdate;
-      break;
-  }
-  opts.allowed_lateness =
-      bound.info.emit == sql::EmitKind::kFinal ? 0 : bound.info.allowed_lateness;
+  execution::AggregateOptions opts = execution::AggregateOptionsFor(bound.info);
   for (size_t i = split; i < chain.size(); ++i) {
     const sql::PlanNode* n = chain[i];
     switch (n->kind) {

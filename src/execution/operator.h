@@ -78,7 +78,8 @@ class StreamOperator {
   /// The event-time watermark of this operator's output given the minimum of its inputs'
   /// watermarks. Operators that can still emit rows older than that (joins holding buffered or
   /// pending rows) return less, so downstream windows do not close too early.
-  virtual int64_t OutputWatermark(int64_t input_watermark) const { return input_watermark; }};
+  virtual int64_t OutputWatermark(int64_t input_watermark) const { return input_watermark; }
+};
 
 /// Filter or projection (Ring 0). Weights and keys follow the rows.
 class FilterProjectOperator final : public StreamOperator {
@@ -115,6 +116,11 @@ struct AggregateOptions {
   /// Attach an upsert key to every ON UPDATE row (materialized views store rows by it).
   bool emit_keys = false;
 };
+
+/// The aggregation options a query's streaming clauses ask for: EMIT mode (ON WINDOW CLOSE /
+/// FINAL / AFTER WATERMARK close windows; CHANGES is a changelog; everything else updates) and
+/// ALLOW LATENESS (forced to 0 for EMIT FINAL).
+AggregateOptions AggregateOptionsFor(const sql::StreamingInfo& info);
 
 /// Grouped aggregation with optional time windows (TUMBLE, HOP, CUMULATE, SESSION).
 /// Output rows: [group keys..., window_start, window_end (if windowed), aggregates...].

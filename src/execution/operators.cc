@@ -301,6 +301,26 @@ struct AggregateOperator::State {
 
 AggregateOperator::~AggregateOperator() = default;
 
+AggregateOptions AggregateOptionsFor(const sql::StreamingInfo& info) {
+  AggregateOptions opts;
+  switch (info.emit) {
+    case sql::EmitKind::kOnWindowClose:
+    case sql::EmitKind::kFinal:
+    case sql::EmitKind::kAfterWatermark:
+    case sql::EmitKind::kOnWatermark:
+      opts.emit = EmitMode::kOnClose;
+      break;
+    case sql::EmitKind::kChanges:
+      opts.emit = EmitMode::kChanges;
+      break;
+    default:
+      opts.emit = EmitMode::kOnUpdate;
+      break;
+  }
+  opts.allowed_lateness = info.emit == sql::EmitKind::kFinal ? 0 : info.allowed_lateness;
+  return opts;
+}
+
 Result<std::unique_ptr<AggregateOperator>> AggregateOperator::Make(const sql::PlanNode& node,
                                                                    AggregateOptions options) {
   auto op = std::unique_ptr<AggregateOperator>(new AggregateOperator());
@@ -913,7 +933,6 @@ Status UnionOperator::ProcessInput(int input, const Delta& delta, std::vector<De
   if (input < 0 || input >= num_inputs()) return Status::OK();
   return RunBranch(input, 0, {delta}, output);
 }
-
 
 Status UnionOperator::AdvanceInputWatermark(int input, int64_t watermark,
                                             std::vector<Delta>* output) {

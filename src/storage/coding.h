@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/string_util.h"
 
 namespace laminar::storage {
 
@@ -44,8 +45,5 @@ inline void PutFixed(std::vector<Byte>* out, T v) {
 std::string Base64Encode(std::string_view bytes);
 /// Decodes standard base64; rejects bad characters, bad padding and non-zero trailing bits.
 Result<std::string> Base64Decode(std::string_view text);
-
-/// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF).
-bool IsValidUtf8(std::string_view s);
 
 }  // namespace laminar::storage
