@@ -203,6 +203,38 @@ class UnionOperator final : public StreamOperator {
   std::vector<std::vector<std::unique_ptr<StreamOperator>>> branches_;
 };
 
+/// A chain of joins, `(a JOIN b) JOIN c`: the inner join's output is the outer join's left
+/// input. Inputs: the inner join's inputs, then the outer join's right side. The outer join sees
+/// the inner join's output watermark (min of its streaming inputs, minus the inner join's slack).
+class JoinChainOperator final : public StreamOperator {
+ public:
+  JoinChainOperator(std::unique_ptr<StreamOperator> inner, std::vector<bool> inner_is_table,
+                    std::unique_ptr<StreamOperator> outer)
+      : inner_(std::move(inner)),
+        inner_is_table_(std::move(inner_is_table)),
+        outer_(std::move(outer)),
+        inner_watermarks_(inner_is_table_.size(), INT64_MIN) {}
+  Status Process(const Delta& input, std::vector<Delta>* output) override {
+    return ProcessInput(0, input, output);
+  }
+  int num_inputs() const override { return static_cast<int>(inner_is_table_.size()) + 1; }
+  Status ProcessInput(int input, const Delta& delta, std::vector<Delta>* output) override;
+  Status AdvanceInputWatermark(int input, int64_t watermark, std::vector<Delta>* output) override;
+  int64_t OutputWatermark(int64_t input_watermark) const override;
+  Status Snapshot(std::string* out) const override;
+  Status Restore(std::string_view in) override;
+  std::string Describe() const override {
+    return "Join chain: (" + inner_->Describe() + ") then " + outer_->Describe();
+  }
+
+ private:
+  Status FeedOuter(std::vector<Delta> mid, std::vector<Delta>* output);
+  std::unique_ptr<StreamOperator> inner_;
+  std::vector<bool> inner_is_table_;
+  std::unique_ptr<StreamOperator> outer_;
+  std::vector<int64_t> inner_watermarks_;
+};
+
 /// Compiles a plan into operators, bottom-up: Filter/Project/Aggregate over one Scan, or over a
 /// Join of two Scans (then the join is the first operator). Returns the scanned relation names
 /// in `*inputs` (one, or two for a join: left, right).

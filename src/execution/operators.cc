@@ -946,12 +946,97 @@ Status UnionOperator::AdvanceInputWatermark(int input, int64_t watermark,
   return Status::OK();
 }
 
+Status JoinChainOperator::FeedOuter(std::vector<Delta> mid, std::vector<Delta>* output) {
+  for (const auto& d : mid) LAMINAR_RETURN_NOT_OK(outer_->ProcessInput(0, d, output));
+  return Status::OK();
+}
+
+Status JoinChainOperator::ProcessInput(int input, const Delta& delta, std::vector<Delta>* output) {
+  const int k = static_cast<int>(inner_is_table_.size());
+  if (input < k) {
+    std::vector<Delta> mid;
+    LAMINAR_RETURN_NOT_OK(inner_->ProcessInput(input, delta, &mid));
+    return FeedOuter(std::move(mid), output);
+  }
+  return outer_->ProcessInput(1, delta, output);
+}
+
+Status JoinChainOperator::AdvanceInputWatermark(int input, int64_t watermark,
+                                                std::vector<Delta>* output) {
+  const int k = static_cast<int>(inner_is_table_.size());
+  if (input >= k) return outer_->AdvanceInputWatermark(1, watermark, output);
+  std::vector<Delta> mid;
+  LAMINAR_RETURN_NOT_OK(inner_->AdvanceInputWatermark(input, watermark, &mid));
+  LAMINAR_RETURN_NOT_OK(FeedOuter(std::move(mid), output));
+  inner_watermarks_[static_cast<size_t>(input)] = watermark;
+  int64_t wm = INT64_MAX;
+  for (int i = 0; i < k; ++i) {
+    if (!inner_is_table_[static_cast<size_t>(i)])
+      wm = std::min(wm, inner_watermarks_[static_cast<size_t>(i)]);
+  }
+  if (wm == INT64_MAX || wm == INT64_MIN) return Status::OK();
+  return outer_->AdvanceInputWatermark(0, inner_->OutputWatermark(wm), output);
+}
+
+int64_t JoinChainOperator::OutputWatermark(int64_t input_watermark) const {
+  return outer_->OutputWatermark(inner_->OutputWatermark(input_watermark));
+}
+
+Status JoinChainOperator::Snapshot(std::string* out) const {
+  StateWriter w(out);
+  size_t at = w.BeginLength();
+  LAMINAR_RETURN_NOT_OK(inner_->Snapshot(out));
+  w.FinishLength(at);
+  at = w.BeginLength();
+  LAMINAR_RETURN_NOT_OK(outer_->Snapshot(out));
+  w.FinishLength(at);
+  for (int64_t wm : inner_watermarks_) w.Put(wm);
+  return Status::OK();
+}
+
+Status JoinChainOperator::Restore(std::string_view in) {
+  StateReader r(in);
+  std::string_view a, b;
+  if (!r.GetView(&a) || !r.GetView(&b)) {
+    return Status::Corruption("join chain state: truncated", ErrorCode::kStateCorruption);
+  }
+  std::vector<int64_t> wms(inner_watermarks_.size());
+  for (auto& wm : wms) {
+    if (!r.Get(&wm))
+      return Status::Corruption("join chain state: truncated", ErrorCode::kStateCorruption);
+  }
+  if (!r.empty())
+    return Status::Corruption("join chain state: trailing bytes", ErrorCode::kStateCorruption);
+  LAMINAR_RETURN_NOT_OK(inner_->Restore(a));
+  LAMINAR_RETURN_NOT_OK(outer_->Restore(b));
+  inner_watermarks_ = std::move(wms);
+  return Status::OK();
+}
+
 Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
     const sql::PlanPtr& plan, const AggregateOptions& options, std::vector<std::string>* inputs,
     const TableProvider& tables) {
   std::vector<std::unique_ptr<StreamOperator>> ops;
   if (plan->kind == sql::PlanKind::kScan) {
     inputs->push_back(plan->relation);
+    return ops;
+  }
+  if (plan->kind == sql::PlanKind::kJoin && plan->inputs[0]->kind == sql::PlanKind::kJoin &&
+      plan->inputs[1]->kind == sql::PlanKind::kScan) {
+    // A chain: compile the inner join (recursively), then join its output with the right side.
+    std::vector<std::string> inner_inputs;
+    LAMINAR_ASSIGN_OR_RETURN(auto inner_ops,
+                             CompilePipeline(plan->inputs[0], options, &inner_inputs, tables));
+    if (inner_ops.size() != 1) return Status::Internal("unexpected inner join pipeline");
+    std::vector<bool> inner_is_table(inner_inputs.size(), false);
+    if (plan->inputs[0]->join.strategy == sql::JoinStrategy::kLookup && inner_inputs.size() == 2) {
+      inner_is_table[1] = true;
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto outer, JoinOperator::Make(*plan, tables));
+    for (auto& n : inner_inputs) inputs->push_back(n);
+    inputs->push_back(plan->inputs[1]->relation);
+    ops.push_back(std::make_unique<JoinChainOperator>(std::move(inner_ops[0]),
+                                                      std::move(inner_is_table), std::move(outer)));
     return ops;
   }
   if (plan->kind == sql::PlanKind::kJoin) {

@@ -381,10 +381,10 @@ Result<BExpr> Binder::Compare(const std::string& op, BExpr l, BExpr r, const Sou
                    ? fmt::format("'{}' ({})", e->name, e->type->ToString())
                    : e->type->ToString();
       };
-      return BindError(ErrorCode::kTypeMismatch, pos,
-                       fmt::format("type mismatch: cannot compare {} with {}", operand(l),
-                                   operand(r)),
-                       "add an explicit CAST");
+      return BindError(
+          ErrorCode::kTypeMismatch, pos,
+          fmt::format("type mismatch: cannot compare {} with {}", operand(l), operand(r)),
+          "add an explicit CAST");
     }
     LAMINAR_ASSIGN_OR_RETURN(l, Coerce(l, *common));
     LAMINAR_ASSIGN_OR_RETURN(r, Coerce(r, *common));
@@ -616,11 +616,11 @@ Result<BExpr> Binder::BindAggregateCall(const FunctionCallExpr& f, AggContext* a
 Result<BExpr> Binder::BindAnalytic(const FunctionCallExpr& f, Scope& scope, AggContext* agg) {
   const std::string& n = f.name.value;
   if (mode_ == BindMode::kStreaming) {
-    return BindError(ErrorCode::kSqlUnsupported, f.pos,
-                     fmt::format("{}(...) OVER (...) is not supported in a continuous query yet",
-                                 ToUpper(n)),
-                     "use GROUP BY with TUMBLE/HOP/SESSION windows, or run it as an ad-hoc SELECT "
-                     "over a materialized view");
+    return BindError(
+        ErrorCode::kSqlUnsupported, f.pos,
+        fmt::format("{}(...) OVER (...) is not supported in a continuous query yet", ToUpper(n)),
+        "use GROUP BY with TUMBLE/HOP/SESSION windows, or run it as an ad-hoc SELECT "
+        "over a materialized view");
   }
   if (analytics_ == nullptr || agg != nullptr) {
     return BindError(ErrorCode::kPlanningFailed, f.pos,
@@ -710,7 +710,6 @@ Result<BExpr> Binder::BindAnalytic(const FunctionCallExpr& f, Scope& scope, AggC
   analytics_->push_back(std::move(call));
   return fn::ColumnRef(idx, t, ToSql(f));
 }
-
 
 Result<BExpr> Binder::BindFunction(const FunctionCallExpr& f, Scope& scope, AggContext* agg) {
   const std::string& n = f.name.value;
@@ -1377,8 +1376,8 @@ Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
       const ScopeColumn& col = both.columns[static_cast<size_t>(c)];
       if (col.type->id() != TypeId::kTimestamp) {
         return BindError(ErrorCode::kTypeMismatch, ref.match_condition->pos,
-                         fmt::format("MATCH_CONDITION column '{}' is {}, not a TIMESTAMP",
-                                     col.name, col.type->ToString()));
+                         fmt::format("MATCH_CONDITION column '{}' is {}, not a TIMESTAMP", col.name,
+                                     col.type->ToString()));
       }
     }
     // The residual ON condition is only the key equality; the time match is the operator's job.
@@ -1447,7 +1446,9 @@ Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
         ErrorCode::kJoinTypeUnsupported, ref.pos,
         fmt::format("{} JOIN is only supported for interval joins", JoinKindName(ref.join_kind)));
   }
-  if (mode_ == BindMode::kStreaming && (l->kind != PlanKind::kScan || r->kind != PlanKind::kScan)) {
+  // Chains are allowed on the left: (a JOIN b) JOIN c runs as one multi-input operator.
+  if (mode_ == BindMode::kStreaming &&
+      ((l->kind != PlanKind::kScan && l->kind != PlanKind::kJoin) || r->kind != PlanKind::kScan)) {
     return BindError(ErrorCode::kJoinTypeUnsupported, ref.pos,
                      "a continuous join must read two named sources, streams or tables directly",
                      "create a STREAM for the subquery or for the inner join and join that");
@@ -1532,9 +1533,10 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
     }
     LAMINAR_ASSIGN_OR_RETURN(auto pred, Bind(*sel.where, scope, nullptr));
     if (pred->type->id() != TypeId::kBoolean && pred->type->id() != TypeId::kNull) {
-      return BindError(ErrorCode::kTypeMismatch, sel.where->pos,
-                       fmt::format("WHERE condition must be BOOLEAN, got {}", pred->type->ToString()),
-                       "compare the value, e.g. WHERE price > 0");
+      return BindError(
+          ErrorCode::kTypeMismatch, sel.where->pos,
+          fmt::format("WHERE condition must be BOOLEAN, got {}", pred->type->ToString()),
+          "compare the value, e.g. WHERE price > 0");
     }
     LAMINAR_ASSIGN_OR_RETURN(pred, Coerce(pred, columnar::boolean()));
     auto f = MakeNode(PlanKind::kFilter, plan->schema, {plan});
@@ -1641,8 +1643,9 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
   if (sel.having) {
     LAMINAR_ASSIGN_OR_RETURN(having, Bind(*sel.having, scope, &agg));
     if (having->type->id() != TypeId::kBoolean && having->type->id() != TypeId::kNull) {
-      return BindError(ErrorCode::kTypeMismatch, sel.having->pos,
-                       fmt::format("HAVING condition must be BOOLEAN, got {}", having->type->ToString()));
+      return BindError(
+          ErrorCode::kTypeMismatch, sel.having->pos,
+          fmt::format("HAVING condition must be BOOLEAN, got {}", having->type->ToString()));
     }
     LAMINAR_ASSIGN_OR_RETURN(having, Coerce(having, columnar::boolean()));
   }
@@ -1808,8 +1811,8 @@ Result<PlanPtr> Binder::BindQueryPlan(const Query& q, Scope* out_scope) {
   if (!q.order_by.empty()) {
     // ORDER BY may use input columns the SELECT list drops: evaluate them as hidden extra
     // outputs of the projection, sort, then project them away.
-    const bool can_hide = q.body->kind == QueryBodyKind::kSelect && plan->kind == PlanKind::kProject &&
-                          last_select_input_.has_value();
+    const bool can_hide = q.body->kind == QueryBodyKind::kSelect &&
+                          plan->kind == PlanKind::kProject && last_select_input_.has_value();
     std::vector<BExpr> hidden;
     std::vector<std::pair<size_t, BExpr>> hidden_keys;  // sort key index → expression
     const int nout = plan->schema->num_fields();
