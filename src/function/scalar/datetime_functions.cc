@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <type_traits>
 
 #include "common/string_util.h"
 #include "function/scalar/kernel_util.h"
@@ -213,63 +214,242 @@ Result<std::string> NormalizeUnit(std::string_view unit) {
                          ErrorCode::kQueryExecutionFailed);
 }
 
-Result<int64_t> DateTrunc(std::string_view unit_text, int64_t ts) {
+/// A resolved date/time unit: the unit text is parsed once (per batch for a literal unit, per
+/// row only when the unit is a column) and the per-row work is a switch on this enum.
+enum class TimeUnit : uint8_t {
+  kMicrosecond,
+  kMillisecond,
+  kSecond,
+  kMinute,
+  kHour,
+  kDay,
+  kWeek,
+  kMonth,
+  kQuarter,
+  kYear,
+  kDecade,
+  kCentury,
+  kMillennium,
+  kEpoch,
+  kDow,
+  kIsoDow,
+  kDoy,
+};
+
+Result<TimeUnit> ParseTimeUnit(std::string_view unit_text) {
   LAMINAR_ASSIGN_OR_RETURN(auto unit, NormalizeUnit(unit_text));
-  Civil c = ToCivil(ts);
-  int64_t day_start = ts - c.micros_of_day;
-  if (unit == "microsecond") return ts;
-  if (unit == "millisecond") return FloorDiv(ts, 1000) * 1000;
-  if (unit == "second") return FloorDiv(ts, kMicrosPerSecond) * kMicrosPerSecond;
-  if (unit == "minute") return FloorDiv(ts, kMicrosPerMinute) * kMicrosPerMinute;
-  if (unit == "hour") return FloorDiv(ts, kMicrosPerHour) * kMicrosPerHour;
-  if (unit == "day") return day_start;
-  if (unit == "week") {
-    int64_t days = FloorDiv(ts, kMicrosPerDay);
-    int64_t dow_monday0 = FloorMod(days + 3, 7);  // 1970-01-01 was a Thursday
-    return (days - dow_monday0) * kMicrosPerDay;
+  static const std::pair<std::string_view, TimeUnit> kUnits[] = {
+      {"microsecond", TimeUnit::kMicrosecond},
+      {"millisecond", TimeUnit::kMillisecond},
+      {"second", TimeUnit::kSecond},
+      {"minute", TimeUnit::kMinute},
+      {"hour", TimeUnit::kHour},
+      {"day", TimeUnit::kDay},
+      {"week", TimeUnit::kWeek},
+      {"month", TimeUnit::kMonth},
+      {"quarter", TimeUnit::kQuarter},
+      {"year", TimeUnit::kYear},
+      {"decade", TimeUnit::kDecade},
+      {"century", TimeUnit::kCentury},
+      {"millennium", TimeUnit::kMillennium},
+      {"epoch", TimeUnit::kEpoch},
+      {"dow", TimeUnit::kDow},
+      {"isodow", TimeUnit::kIsoDow},
+      {"doy", TimeUnit::kDoy}};
+  for (const auto& [name, u] : kUnits) {
+    if (unit == name) return u;
   }
-  unsigned month = c.month;
-  int64_t year = c.year;
-  if (unit == "month") return DaysFromCivil(year, month, 1) * kMicrosPerDay;
-  if (unit == "quarter") return DaysFromCivil(year, (month - 1) / 3 * 3 + 1, 1) * kMicrosPerDay;
-  if (unit == "year") return DaysFromCivil(year, 1, 1) * kMicrosPerDay;
-  if (unit == "decade") return DaysFromCivil(year - FloorMod(year, 10), 1, 1) * kMicrosPerDay;
-  return Status::Invalid(fmt::format("date_trunc does not support unit '{}'", unit_text),
+  return Status::Invalid(fmt::format("unknown date/time unit '{}'", unit_text),
                          ErrorCode::kQueryExecutionFailed);
 }
 
-Result<double> DatePart(std::string_view unit_text, int64_t ts) {
-  LAMINAR_ASSIGN_OR_RETURN(auto unit, NormalizeUnit(unit_text));
-  Civil c = ToCivil(ts);
-  int64_t days = FloorDiv(ts, kMicrosPerDay);
-  if (unit == "year") return static_cast<double>(c.year);
-  if (unit == "quarter") return static_cast<double>((c.month - 1) / 3 + 1);
-  if (unit == "month") return c.month;
-  if (unit == "day") return c.day;
-  if (unit == "hour") return static_cast<double>(c.micros_of_day / kMicrosPerHour);
-  if (unit == "minute") return static_cast<double>(c.micros_of_day / kMicrosPerMinute % 60);
-  if (unit == "second") return static_cast<double>(c.micros_of_day % kMicrosPerMinute) / 1e6;
-  if (unit == "millisecond") return static_cast<double>(c.micros_of_day % kMicrosPerMinute) / 1e3;
-  if (unit == "microsecond") return static_cast<double>(c.micros_of_day % kMicrosPerMinute);
-  if (unit == "epoch") return static_cast<double>(ts) / 1e6;
-  if (unit == "dow") return static_cast<double>(FloorMod(days + 4, 7));  // Sunday = 0
-  if (unit == "isodow") return static_cast<double>(FloorMod(days + 3, 7) + 1);
-  if (unit == "doy") return static_cast<double>(days - DaysFromCivil(c.year, 1, 1) + 1);
-  if (unit == "week") {
-    // ISO week number.
-    int64_t thursday = days - FloorMod(days + 3, 7) + 3;
-    int64_t ty;
-    unsigned tm, td;
-    CivilFromDays(thursday, &ty, &tm, &td);
-    return static_cast<double>((thursday - DaysFromCivil(ty, 1, 1)) / 7 + 1);
+/// True when date_trunc accepts the unit.
+bool TruncSupported(TimeUnit unit) { return unit <= TimeUnit::kDecade; }
+
+/// date_trunc for a unit that passed TruncSupported().
+inline int64_t TruncTo(TimeUnit unit, int64_t ts) {
+  switch (unit) {
+    case TimeUnit::kMicrosecond:
+      return ts;
+    case TimeUnit::kMillisecond:
+      return FloorDiv(ts, 1000) * 1000;
+    case TimeUnit::kSecond:
+      return FloorDiv(ts, kMicrosPerSecond) * kMicrosPerSecond;
+    case TimeUnit::kMinute:
+      return FloorDiv(ts, kMicrosPerMinute) * kMicrosPerMinute;
+    case TimeUnit::kHour:
+      return FloorDiv(ts, kMicrosPerHour) * kMicrosPerHour;
+    case TimeUnit::kDay:
+      return FloorDiv(ts, kMicrosPerDay) * kMicrosPerDay;
+    case TimeUnit::kWeek: {
+      int64_t days = FloorDiv(ts, kMicrosPerDay);
+      int64_t dow_monday0 = FloorMod(days + 3, 7);  // 1970-01-01 was a Thursday
+      return (days - dow_monday0) * kMicrosPerDay;
+    }
+    default:
+      break;
   }
-  if (unit == "decade") return static_cast<double>(FloorDiv(c.year, 10));
-  if (unit == "century")
-    return static_cast<double>(c.year > 0 ? (c.year + 99) / 100 : -((99 - c.year) / 100));
-  if (unit == "millennium")
-    return static_cast<double>(c.year > 0 ? (c.year + 999) / 1000 : -((999 - c.year) / 1000));
-  return Status::Invalid(fmt::format("date_part does not support unit '{}'", unit_text),
-                         ErrorCode::kQueryExecutionFailed);
+  Civil c = ToCivil(ts);
+  switch (unit) {
+    case TimeUnit::kMonth:
+      return DaysFromCivil(c.year, c.month, 1) * kMicrosPerDay;
+    case TimeUnit::kQuarter:
+      return DaysFromCivil(c.year, (c.month - 1) / 3 * 3 + 1, 1) * kMicrosPerDay;
+    case TimeUnit::kYear:
+      return DaysFromCivil(c.year, 1, 1) * kMicrosPerDay;
+    default:  // kDecade
+      return DaysFromCivil(c.year - FloorMod(c.year, 10), 1, 1) * kMicrosPerDay;
+  }
+}
+
+/// date_part (EXTRACT) for any unit.
+inline double PartOf(TimeUnit unit, int64_t ts) {
+  const int64_t days = FloorDiv(ts, kMicrosPerDay);
+  const int64_t micros_of_day = ts - days * kMicrosPerDay;
+  switch (unit) {
+    case TimeUnit::kHour:
+      return static_cast<double>(micros_of_day / kMicrosPerHour);
+    case TimeUnit::kMinute:
+      return static_cast<double>(micros_of_day / kMicrosPerMinute % 60);
+    case TimeUnit::kSecond:
+      return static_cast<double>(micros_of_day % kMicrosPerMinute) / 1e6;
+    case TimeUnit::kMillisecond:
+      return static_cast<double>(micros_of_day % kMicrosPerMinute) / 1e3;
+    case TimeUnit::kMicrosecond:
+      return static_cast<double>(micros_of_day % kMicrosPerMinute);
+    case TimeUnit::kEpoch:
+      return static_cast<double>(ts) / 1e6;
+    case TimeUnit::kDow:
+      return static_cast<double>(FloorMod(days + 4, 7));  // Sunday = 0
+    case TimeUnit::kIsoDow:
+      return static_cast<double>(FloorMod(days + 3, 7) + 1);
+    case TimeUnit::kWeek: {
+      // ISO week number.
+      int64_t thursday = days - FloorMod(days + 3, 7) + 3;
+      int64_t ty;
+      unsigned tm, td;
+      CivilFromDays(thursday, &ty, &tm, &td);
+      return static_cast<double>((thursday - DaysFromCivil(ty, 1, 1)) / 7 + 1);
+    }
+    default:
+      break;
+  }
+  Civil c = ToCivil(ts);
+  switch (unit) {
+    case TimeUnit::kYear:
+      return static_cast<double>(c.year);
+    case TimeUnit::kQuarter:
+      return static_cast<double>((c.month - 1) / 3 + 1);
+    case TimeUnit::kMonth:
+      return c.month;
+    case TimeUnit::kDay:
+      return c.day;
+    case TimeUnit::kDoy:
+      return static_cast<double>(days - DaysFromCivil(c.year, 1, 1) + 1);
+    case TimeUnit::kDecade:
+      return static_cast<double>(FloorDiv(c.year, 10));
+    case TimeUnit::kCentury:
+      return static_cast<double>(c.year > 0 ? (c.year + 99) / 100 : -((99 - c.year) / 100));
+    default:  // kMillennium
+      return static_cast<double>(c.year > 0 ? (c.year + 999) / 1000 : -((999 - c.year) / 1000));
+  }
+}
+
+/// Applies `f(ts) -> Out` to every valid row of a TIMESTAMP column; the loop is instantiated per
+/// unit so the compiler sees a straight-line body. NULL rows keep the input validity.
+template <typename Out, typename F>
+ArrayPtr MapTimestamps(const KernelContext& ctx, const Array& ts, int64_t n, F f) {
+  int64_t null_count = 0;
+  BufferPtr validity = AlignedValidity(ts, &null_count);
+  BufferPtr values = AllocateValues<Out>(n);
+  Out* out = reinterpret_cast<Out*>(values->mutable_data());
+  const int64_t* in = ts.values<int64_t>();
+  if (null_count == 0) {
+    for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
+  } else {
+    const uint8_t* bits = validity->data();
+    for (int64_t i = 0; i < n; ++i) {
+      out[i] = columnar::bit_util::GetBit(bits, i) ? f(in[i]) : Out{};
+    }
+  }
+  return MakeFixedArray(ctx.out_type, n, std::move(validity), std::move(values), null_count);
+}
+
+/// True when some row of the datum is not NULL (errors are only raised for such rows).
+bool AnyValid(const Datum& d, int64_t n) {
+  if (d.is_scalar()) return n > 0 && !d.scalar->is_null();
+  return d.array->null_count() < n;
+}
+
+/// date_trunc(unit, ts) / date_part(unit, ts) kernel. With a literal unit the unit is resolved
+/// once per batch and the rows run through a loop specialised for that unit; a unit column is
+/// parsed per row.
+template <bool kTrunc>
+Result<ArrayPtr> DateUnitKernel(const KernelContext& ctx, Args args, int64_t n) {
+  using Out = std::conditional_t<kTrunc, int64_t, double>;
+  const char* fn_name = kTrunc ? "date_trunc" : "date_part";
+  if (args[0].is_scalar() && !args[1].is_scalar()) {
+    if (args[0].scalar->is_null() || !AnyValid(args[1], n)) {
+      return columnar::MakeNullArray(ctx.out_type, n);
+    }
+    std::string_view unit_text = args[0].scalar->string_value();
+    LAMINAR_ASSIGN_OR_RETURN(TimeUnit unit, ParseTimeUnit(unit_text));
+    const Array& ts = *args[1].array;
+    if constexpr (kTrunc) {
+      if (!TruncSupported(unit)) {
+        return Status::Invalid(fmt::format("{} does not support unit '{}'", fn_name, unit_text),
+                               ErrorCode::kQueryExecutionFailed);
+      }
+    }
+    auto run = [&](auto unit_constant) {
+      constexpr TimeUnit u = decltype(unit_constant)::value;
+      if constexpr (kTrunc) {
+        return MapTimestamps<Out>(ctx, ts, n, [](int64_t t) { return TruncTo(u, t); });
+      } else {
+        return MapTimestamps<Out>(ctx, ts, n, [](int64_t t) { return PartOf(u, t); });
+      }
+    };
+    switch (unit) {
+      case TimeUnit::kHour:
+        return run(std::integral_constant<TimeUnit, TimeUnit::kHour>{});
+      case TimeUnit::kMinute:
+        return run(std::integral_constant<TimeUnit, TimeUnit::kMinute>{});
+      case TimeUnit::kSecond:
+        return run(std::integral_constant<TimeUnit, TimeUnit::kSecond>{});
+      case TimeUnit::kDay:
+        return run(std::integral_constant<TimeUnit, TimeUnit::kDay>{});
+      default:
+        if constexpr (kTrunc) {
+          return MapTimestamps<Out>(ctx, ts, n, [unit](int64_t t) { return TruncTo(unit, t); });
+        } else {
+          return MapTimestamps<Out>(ctx, ts, n, [unit](int64_t t) { return PartOf(unit, t); });
+        }
+    }
+  }
+  // Unit column (or both literal, which folding normally removes): parse per row, reusing the
+  // previous row's unit when the text repeats.
+  using Builder = columnar::FixedWidthBuilder<Out>;
+  std::string last_text;
+  TimeUnit last_unit = TimeUnit::kMicrosecond;
+  bool have_last = false;
+  return MapRows<Builder>(ctx, args, n, [&](int64_t i, Builder* b) -> Status {
+    std::string_view text = SV(args, 0, i);
+    if (!have_last || text != last_text) {
+      LAMINAR_ASSIGN_OR_RETURN(last_unit, ParseTimeUnit(text));
+      last_text.assign(text);
+      have_last = true;
+    }
+    if constexpr (kTrunc) {
+      if (!TruncSupported(last_unit)) {
+        return Status::Invalid(fmt::format("{} does not support unit '{}'", fn_name, text),
+                               ErrorCode::kQueryExecutionFailed);
+      }
+      b->Append(TruncTo(last_unit, TsV(args, 1, i)));
+    } else {
+      b->Append(PartOf(last_unit, TsV(args, 1, i)));
+    }
+    return Status::OK();
+  });
 }
 
 /// Parses text with a strftime-like format: %Y %m %d %H %M %S %f (fraction) %% and literals.
@@ -386,21 +566,9 @@ void RegisterDatetimeFunctions(FunctionRegistry* r) {
   const TypeMatcher kS = E(TypeId::kString), kTs = E(TypeId::kTimestamp), kI = E(TypeId::kInt64),
                     kD = E(TypeId::kFloat64);
   Simple(r, "date_trunc", {"datetrunc"},
-         {MakeSig({kS, kTs}, Returns(timestamp()),
-                  K<Int64Builder>([](Args a, int64_t i, Int64Builder* b) -> Status {
-                    LAMINAR_ASSIGN_OR_RETURN(auto v, DateTrunc(SV(a, 0, i), TsV(a, 1, i)));
-                    b->Append(v);
-                    return Status::OK();
-                  }),
-                  true)});
+         {MakeSig({kS, kTs}, Returns(timestamp()), DateUnitKernel<true>, true)});
   Simple(r, "date_part", {"datepart", "extract"},
-         {MakeSig({kS, kTs}, Returns(columnar::float64()),
-                  K<DoubleBuilder>([](Args a, int64_t i, DoubleBuilder* b) -> Status {
-                    LAMINAR_ASSIGN_OR_RETURN(auto v, DatePart(SV(a, 0, i), TsV(a, 1, i)));
-                    b->Append(v);
-                    return Status::OK();
-                  }),
-                  true)});
+         {MakeSig({kS, kTs}, Returns(columnar::float64()), DateUnitKernel<false>, true)});
   auto from_seconds = K<Int64Builder>([](Args a, int64_t i, Int64Builder* b) -> Status {
     double s = DblV(a, 0, i);
     if (!std::isfinite(s) || std::fabs(s) > 9.2e12) return ExecError("timestamp out of range");

@@ -385,6 +385,75 @@ ScalarKernel RegexKernel(RegexOp op) {
       };
 }
 
+/// Start of the field after skipping `skip` delimiters from `pos`, or npos when `s` has fewer.
+size_t SkipFields(std::string_view s, std::string_view d, int64_t skip) {
+  size_t pos = 0;
+  for (int64_t j = 0; j < skip; ++j) {
+    size_t f = d.size() == 1 ? s.find(d[0], pos) : s.find(d, pos);
+    if (f == std::string_view::npos) return std::string_view::npos;
+    pos = f + d.size();
+  }
+  return pos;
+}
+
+/// SPLIT_PART(s, d, k) as a view into `s` (no allocation): field k (1-based; negative counts
+/// from the end) of `s` split on `d`; "" when there is no such field. `k` must not be 0.
+std::string_view SplitPartView(std::string_view s, std::string_view d, int64_t k) {
+  if (d.empty()) return (k == 1 || k == -1) ? s : std::string_view();
+  if (k < 0) {
+    // Field count = delimiters + 1 (non-overlapping, left to right, as for positive k).
+    int64_t fields = 1;
+    for (size_t pos = 0;;) {
+      size_t f = d.size() == 1 ? s.find(d[0], pos) : s.find(d, pos);
+      if (f == std::string_view::npos) break;
+      ++fields;
+      pos = f + d.size();
+    }
+    k = fields + k + 1;
+    if (k <= 0) return {};
+  }
+  size_t pos = SkipFields(s, d, k - 1);
+  if (pos == std::string_view::npos) return {};
+  size_t e = d.size() == 1 ? s.find(d[0], pos) : s.find(d, pos);
+  return e == std::string_view::npos ? s.substr(pos) : s.substr(pos, e - pos);
+}
+
+/// split_part kernel. The common shape — a string column with a literal delimiter and index —
+/// resolves both once per batch and appends views of the input straight into the output builder.
+Result<ArrayPtr> SplitPartKernel(const KernelContext& ctx, std::span<const Datum> args, int64_t n) {
+  if (!args[0].is_scalar() && args[1].is_scalar() && args[2].is_scalar()) {
+    const Array& col = *args[0].array;
+    if (args[1].scalar->is_null() || args[2].scalar->is_null() || col.null_count() == n) {
+      return columnar::MakeNullArray(ctx.out_type, n);
+    }
+    const std::string_view d = args[1].scalar->string_value();
+    const int64_t k = args[2].scalar->int_value();
+    if (k == 0) return ExecError("split_part: field position must not be zero");
+    columnar::BinaryBuilder b(ctx.out_type);
+    b.Reserve(n);
+    if (n > 0) b.ReserveData(col.raw_offsets()[n] - col.raw_offsets()[0]);
+    if (col.null_count() == 0) {
+      for (int64_t i = 0; i < n; ++i) b.Append(SplitPartView(col.GetView(i), d, k));
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        if (col.IsNull(i)) {
+          b.AppendNull();
+        } else {
+          b.Append(SplitPartView(col.GetView(i), d, k));
+        }
+      }
+    }
+    return b.Finish();
+  }
+  StringReader s(args[0]), d(args[1]);
+  FixedReader<int64_t> k(args[2]);
+  return MapRows<StringBuilder>(ctx, args, n, [&](int64_t i, StringBuilder* b) -> Status {
+    if (k[i] == 0) return ExecError("split_part: field position must not be zero");
+    b->Append(SplitPartView(s[i], d[i], k[i]));
+    return Status::OK();
+  });
+}
+
 template <typename Builder, typename F>
 ScalarKernel K(F f) {
   return [f](const KernelContext& ctx, std::span<const Datum> args, int64_t n) -> Result<ArrayPtr> {
@@ -520,35 +589,7 @@ void RegisterStringFunctions(FunctionRegistry* r) {
     ws.null_propagating = false;
     Simple(r, "concat_ws", {}, {ws});
   }
-  Simple(
-      r, "split_part", {},
-      {MakeSig({kStr, kStr, kInt}, Str(), K<StringBuilder>([](Args a, int64_t i, StringBuilder* b) {
-                 std::string_view s = SV(a, 0, i), d = SV(a, 1, i);
-                 int64_t k = IV(a, 2, i);
-                 std::vector<std::string_view> parts;
-                 if (d.empty()) {
-                   parts.push_back(s);
-                 } else {
-                   size_t pos = 0;
-                   while (true) {
-                     size_t f = s.find(d, pos);
-                     if (f == std::string_view::npos) {
-                       parts.push_back(s.substr(pos));
-                       break;
-                     }
-                     parts.push_back(s.substr(pos, f - pos));
-                     pos = f + d.size();
-                   }
-                 }
-                 if (k == 0) return ExecError("split_part: field position must not be zero");
-                 int64_t idx = k > 0 ? k - 1 : static_cast<int64_t>(parts.size()) + k;
-                 if (idx < 0 || idx >= static_cast<int64_t>(parts.size()))
-                   b->Append("");
-                 else
-                   b->Append(parts[static_cast<size_t>(idx)]);
-                 return Status::OK();
-               }),
-               true)});
+  Simple(r, "split_part", {}, {MakeSig({kStr, kStr, kInt}, Str(), SplitPartKernel, true)});
   Simple(r, "strpos", {"position", "instr"},
          {MakeSig({kStr, kStr}, I64(), K<Int64Builder>([](Args a, int64_t i, Int64Builder* b) {
                     std::string_view s = SV(a, 0, i);

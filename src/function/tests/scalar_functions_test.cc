@@ -95,6 +95,56 @@ TEST(DatetimeFunctions, Basics) {
   EXPECT_THAT(Const(C("date_trunc", {S("fortnight"), ts})), HasSubstr("unknown date/time unit"));
 }
 
+// Literal unit/delimiter over a column takes the per-batch fast path; a unit column is parsed per
+// row. Both must agree, keep NULL rows NULL and report bad units only when a row is valid.
+TEST(DatetimeFunctions, LiteralUnitOverColumn) {
+  auto b = Batch("ts TIMESTAMP, u VARCHAR",
+                 "'2024-03-15 13:45:30.25', 'HOUR'; NULL, 'hour'; '1969-12-31 23:59:59', 'hours'");
+  auto ts = Col(b, "ts");
+  EXPECT_EQ(*EvalStrings(C("date_part", {S("Hour"), ts}), *b), (Strings{"13", "NULL", "23"}));
+  EXPECT_EQ(*EvalStrings(C("date_part", {Col(b, "u"), ts}), *b), (Strings{"13", "NULL", "23"}));
+  EXPECT_EQ(*EvalStrings(C("date_part", {S("minute"), ts}), *b), (Strings{"45", "NULL", "59"}));
+  EXPECT_EQ(*EvalStrings(C("date_part", {S("year"), ts}), *b), (Strings{"2024", "NULL", "1969"}));
+  EXPECT_EQ(*EvalStrings(C("date_trunc", {S("minute"), ts}), *b),
+            (Strings{"2024-03-15 13:45:00", "NULL", "1969-12-31 23:59:00"}));
+  EXPECT_EQ(*EvalStrings(C("date_trunc", {S("month"), ts}), *b),
+            (Strings{"2024-03-01 00:00:00", "NULL", "1969-12-01 00:00:00"}));
+  EXPECT_EQ(*EvalStrings(C("date_trunc", {Col(b, "u"), ts}), *b),
+            (Strings{"2024-03-15 13:00:00", "NULL", "1969-12-31 23:00:00"}));
+  EXPECT_EQ(*EvalStrings(C("date_trunc", {Null(columnar::utf8()), ts}), *b),
+            (Strings{"NULL", "NULL", "NULL"}));
+  auto bad = EvalStrings(C("date_part", {S("fortnight"), ts}), *b);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().ToString(), HasSubstr("unknown date/time unit"));
+  auto bad_trunc = EvalStrings(C("date_trunc", {S("century"), ts}), *b);
+  ASSERT_FALSE(bad_trunc.ok());
+  EXPECT_THAT(bad_trunc.status().ToString(), HasSubstr("does not support unit 'century'"));
+  auto nulls = Batch("ts TIMESTAMP", "NULL; NULL");
+  EXPECT_EQ(*EvalStrings(C("date_part", {S("fortnight"), Col(nulls, "ts")}), *nulls),
+            (Strings{"NULL", "NULL"}));
+}
+
+TEST(StringFunctions, SplitPartOverColumn) {
+  auto b = Batch("s VARCHAR, d VARCHAR",
+                 "'https://x.com/a/b', '/'; NULL, '/'; 'a::b::c', '::'; 'abc', '/'; '', '/'");
+  auto s = Col(b, "s");
+  EXPECT_EQ(*EvalStrings(C("split_part", {s, S("/"), I(4)}), *b),
+            (Strings{"a", "NULL", "", "", ""}));
+  EXPECT_EQ(*EvalStrings(C("split_part", {s, S("/"), I(-1)}), *b),
+            (Strings{"b", "NULL", "a::b::c", "abc", ""}));
+  EXPECT_EQ(*EvalStrings(C("split_part", {s, S("::"), I(2)}), *b),
+            (Strings{"", "NULL", "b", "", ""}));
+  EXPECT_EQ(*EvalStrings(C("split_part", {s, S("::"), I(-3)}), *b),
+            (Strings{"", "NULL", "a", "", ""}));
+  EXPECT_EQ(*EvalStrings(C("split_part", {s, Col(b, "d"), I(-2)}), *b),
+            (Strings{"a", "NULL", "b", "", ""}));
+  EXPECT_EQ(*EvalStrings(C("split_part", {s, S(""), I(1)}), *b),
+            (Strings{"https://x.com/a/b", "NULL", "a::b::c", "abc", ""}));
+  auto zero = EvalStrings(C("split_part", {s, S("/"), I(0)}), *b);
+  ASSERT_FALSE(zero.ok());
+  EXPECT_THAT(zero.status().ToString(), HasSubstr("must not be zero"));
+}
+
 TEST(JsonFunctions, Basics) {
   auto j = S(R"({"a": {"b": [10, "x", null]}, "s": "hi", "n": 1.5})");
   EXPECT_EQ(Const(C("json_get", {j, S("a")})), R"({"b":[10,"x",null]})");
