@@ -267,7 +267,7 @@ void BinaryBuilder::ReserveData(int64_t additional_bytes) {
 void BinaryBuilder::Append(std::string_view v) {
   if (length_ + 1 > capacity_) Reserve(1);
   ReserveData(static_cast<int64_t>(v.size()));
-  std::memcpy(data_->mutable_data() + data_length_, v.data(), v.size());
+  if (!v.empty()) std::memcpy(data_->mutable_data() + data_length_, v.data(), v.size());
   data_length_ += static_cast<int64_t>(v.size());
   LAMINAR_CHECK(data_length_ <= INT32_MAX);
   reinterpret_cast<int32_t*>(offsets_->mutable_data())[length_ + 1] =
@@ -299,8 +299,10 @@ void BinaryBuilder::AppendArraySlice(const Array& array, int64_t start, int64_t 
   const int32_t* src = array.raw_offsets() + start;
   int64_t bytes = src[count] - src[0];
   ReserveData(bytes);
-  std::memcpy(data_->mutable_data() + data_length_, array.buffers()[2]->data() + src[0],
-              static_cast<size_t>(bytes));
+  if (bytes > 0) {
+    std::memcpy(data_->mutable_data() + data_length_, array.buffers()[2]->data() + src[0],
+                static_cast<size_t>(bytes));
+  }
   int32_t* dst = reinterpret_cast<int32_t*>(offsets_->mutable_data()) + length_;
   const int64_t shift = data_length_ - src[0];
   for (int64_t i = 1; i <= count; ++i) dst[i] = static_cast<int32_t>(src[i] + shift);
