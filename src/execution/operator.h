@@ -115,6 +115,9 @@ struct AggregateOptions {
   int64_t allowed_lateness = 0;  // µs
   /// Attach an upsert key to every ON UPDATE row (materialized views store rows by it).
   bool emit_keys = false;
+  /// EMIT EVERY / PERIODICALLY: changed groups are published at most once per this many µs of
+  /// processing time (0 = after every batch).
+  int64_t emit_interval = 0;
 };
 
 /// The aggregation options a query's streaming clauses ask for: EMIT mode (ON WINDOW CLOSE /

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "columnar/builder.h"
@@ -143,6 +144,10 @@ struct AggregateOperator::State {
   // EMIT CHANGES: the last row emitted per group (keys + window + aggregates).
   std::vector<std::vector<Scalar>> last_emitted;
   std::vector<uint8_t> has_emitted;
+  // EMIT EVERY: groups changed since the last publication, in order of first change.
+  std::vector<uint32_t> throttled;
+  std::vector<uint8_t> throttled_mark;
+  int64_t last_publish_us = INT64_MIN;
   std::vector<uint8_t> registered;    // windowed: group is listed in open_windows
   std::vector<uint8_t> seen_scratch;  // Process(): per-group "already listed" marks, all zero
 
@@ -318,6 +323,9 @@ AggregateOptions AggregateOptionsFor(const sql::StreamingInfo& info) {
       break;
   }
   opts.allowed_lateness = info.emit == sql::EmitKind::kFinal ? 0 : info.allowed_lateness;
+  if (info.emit == sql::EmitKind::kEvery || info.emit == sql::EmitKind::kPeriodically) {
+    opts.emit_interval = info.emit_interval;
+  }
   return opts;
 }
 
@@ -595,10 +603,31 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     }
   }
   for (uint32_t g : changed) seen[g] = 0;
+  if (s.options.emit_interval > 0) {
+    // EMIT EVERY: collect, publish at most once per processing-time period.
+    if (s.throttled_mark.size() < s.num_groups) s.throttled_mark.resize(s.num_groups, 0);
+    for (uint32_t g : changed) {
+      if (!s.throttled_mark[g]) {
+        s.throttled_mark[g] = 1;
+        s.throttled.push_back(g);
+      }
+    }
+    const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    if (s.last_publish_us != INT64_MIN && now - s.last_publish_us < s.options.emit_interval) {
+      return Status::OK();
+    }
+    s.last_publish_us = now;
+    changed.swap(s.throttled);
+    s.throttled.clear();
+    for (uint32_t g : changed) s.throttled_mark[g] = 0;
+  }
   LAMINAR_RETURN_NOT_OK(s.EmitGroups(changed, output));
   if (!s.windowed()) {
     for (uint32_t g : changed) {
-      if (s.group_rows[g] <= 0 && !s.has_emitted[g]) s.FreeGroup(g);
+      const bool pending = g < s.throttled_mark.size() && s.throttled_mark[g];
+      if (s.group_rows[g] <= 0 && !s.has_emitted[g] && !pending) s.FreeGroup(g);
     }
   }
   return Status::OK();
@@ -639,6 +668,22 @@ Status AggregateOperator::AdvanceWatermark(int64_t watermark, std::vector<Delta>
     }
   }
   if (closing.empty()) return Status::OK();
+  if (!s.throttled.empty()) {
+    // Closing windows publish their pending EMIT EVERY updates before their state goes.
+    std::vector<uint32_t> pending, keep;
+    std::vector<uint8_t> is_closing(s.num_groups, 0);
+    for (uint32_t g : closing) is_closing[g] = 1;
+    for (uint32_t g : s.throttled) {
+      if (is_closing[g]) {
+        s.throttled_mark[g] = 0;
+        pending.push_back(g);
+      } else {
+        keep.push_back(g);
+      }
+    }
+    s.throttled.swap(keep);
+    LAMINAR_RETURN_NOT_OK(s.EmitGroups(pending, output));
+  }
   if (s.options.emit == EmitMode::kOnClose) {
     std::vector<uint32_t> live;
     for (uint32_t g : closing) {
