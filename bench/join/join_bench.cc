@@ -1,9 +1,8 @@
 // Stream join throughput through the Database push path (events/s/core), each with a
 // hand-written baseline computing the same answer in the same binary.
 
-#include <benchmark/benchmark.h>
-
 #include <absl/container/flat_hash_map.h>
+#include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <map>
@@ -20,7 +19,8 @@ constexpr int64_t kBatch = 1024;
 constexpr int64_t kBase = 1704067200000000;  // 2024-01-01
 
 // Trades/quotes with `keys` symbols: quotes every 1 ms per batch slot, trades interleaved.
-RecordBatchPtr MakeSideBatch(const SchemaPtr& schema, int64_t first_ts, int64_t keys, uint32_t seed) {
+RecordBatchPtr MakeSideBatch(const SchemaPtr& schema, int64_t first_ts, int64_t keys,
+                             uint32_t seed) {
   std::mt19937 rng(seed);
   columnar::FixedWidthBuilder<int64_t> k(columnar::int64()), ts(columnar::timestamp());
   columnar::FixedWidthBuilder<double> v(columnar::float64());
@@ -29,8 +29,8 @@ RecordBatchPtr MakeSideBatch(const SchemaPtr& schema, int64_t first_ts, int64_t 
     v.Append(static_cast<double>(rng() % 1000));
     ts.Append(first_ts + i * 1000);
   }
-  return std::make_shared<const RecordBatch>(schema, kBatch,
-                                             std::vector<columnar::ArrayPtr>{k.Finish(), v.Finish(), ts.Finish()});
+  return std::make_shared<const RecordBatch>(
+      schema, kBatch, std::vector<columnar::ArrayPtr>{k.Finish(), v.Finish(), ts.Finish()});
 }
 
 void RunJoin(benchmark::State& state, const std::string& stream_sql) {
@@ -44,13 +44,16 @@ void RunJoin(benchmark::State& state, const std::string& stream_sql) {
     return;
   }
   int64_t out_rows = 0;
-  auto sub = db->Subscribe("j", [&](const RecordBatchPtr& b) { out_rows += b->num_rows(); }).ValueOrDie();
+  auto sub =
+      db->Subscribe("j", [&](const RecordBatchPtr& b) { out_rows += b->num_rows(); }).ValueOrDie();
   auto l = db->Source("l").ValueOrDie();
   auto r = db->Source("r").ValueOrDie();
   std::vector<RecordBatchPtr> lb, rb;
   for (int i = 0; i < 64; ++i) {
-    lb.push_back(MakeSideBatch(l->schema(), kBase + i * kBatch * 1000, keys, static_cast<uint32_t>(i)));
-    rb.push_back(MakeSideBatch(r->schema(), kBase + i * kBatch * 1000, keys, static_cast<uint32_t>(1000 + i)));
+    lb.push_back(
+        MakeSideBatch(l->schema(), kBase + i * kBatch * 1000, keys, static_cast<uint32_t>(i)));
+    rb.push_back(MakeSideBatch(r->schema(), kBase + i * kBatch * 1000, keys,
+                               static_cast<uint32_t>(1000 + i)));
   }
   int64_t events = 0;
   size_t i = 0;
@@ -64,7 +67,9 @@ void RunJoin(benchmark::State& state, const std::string& stream_sql) {
         for (auto& b : *v) {
           auto cols = b->columns();
           columnar::FixedWidthBuilder<int64_t> ts(columnar::timestamp());
-          for (int64_t j = 0; j < b->num_rows(); ++j) ts.Append(cols[2]->values<int64_t>()[j] + static_cast<int64_t>(lb.size()) * kBatch * 1000);
+          for (int64_t j = 0; j < b->num_rows(); ++j)
+            ts.Append(cols[2]->values<int64_t>()[j] +
+                      static_cast<int64_t>(lb.size()) * kBatch * 1000);
           cols[2] = ts.Finish();
           b = std::make_shared<const RecordBatch>(b->schema(), b->num_rows(), cols);
         }
@@ -81,25 +86,29 @@ void RunJoin(benchmark::State& state, const std::string& stream_sql) {
 }
 
 void BM_AsofJoin(benchmark::State& state) {
-  RunJoin(state, "CREATE STREAM j AS SELECT l.k, l.v, r.v AS rv FROM l ASOF JOIN r "
-                 "MATCH_CONDITION(l.ts >= r.ts) ON l.k = r.k");
+  RunJoin(state,
+          "CREATE STREAM j AS SELECT l.k, l.v, r.v AS rv FROM l ASOF JOIN r "
+          "MATCH_CONDITION(l.ts >= r.ts) ON l.k = r.k");
 }
 BENCHMARK(BM_AsofJoin)->Arg(1000)->Arg(100000);
 
 void BM_IntervalJoin(benchmark::State& state) {
-  RunJoin(state, "CREATE STREAM j AS SELECT l.k, l.v, r.v AS rv FROM l JOIN r ON l.k = r.k "
-                 "AND r.ts BETWEEN l.ts - INTERVAL '10' MILLISECOND AND l.ts + INTERVAL '10' MILLISECOND");
+  RunJoin(state,
+          "CREATE STREAM j AS SELECT l.k, l.v, r.v AS rv FROM l JOIN r ON l.k = r.k "
+          "AND r.ts BETWEEN l.ts - INTERVAL '10' MILLISECOND AND l.ts + INTERVAL '10' MILLISECOND");
 }
 BENCHMARK(BM_IntervalJoin)->Arg(1000)->Arg(100000);
 
 // Baseline: ASOF backward by hand — per key the latest right value, probing left rows.
 void BM_AsofHandWritten(benchmark::State& state) {
   const int64_t keys = state.range(0);
-  auto schema = columnar::MakeSchema({{"k", columnar::int64()}, {"v", columnar::float64()}, {"ts", columnar::timestamp()}});
+  auto schema = columnar::MakeSchema(
+      {{"k", columnar::int64()}, {"v", columnar::float64()}, {"ts", columnar::timestamp()}});
   std::vector<RecordBatchPtr> lb, rb;
   for (int i = 0; i < 64; ++i) {
     lb.push_back(MakeSideBatch(schema, kBase + i * kBatch * 1000, keys, static_cast<uint32_t>(i)));
-    rb.push_back(MakeSideBatch(schema, kBase + i * kBatch * 1000, keys, static_cast<uint32_t>(1000 + i)));
+    rb.push_back(
+        MakeSideBatch(schema, kBase + i * kBatch * 1000, keys, static_cast<uint32_t>(1000 + i)));
   }
   absl::flat_hash_map<int64_t, double> latest;
   double sink = 0;
@@ -141,10 +150,12 @@ void BM_LookupJoin1M(benchmark::State& state) {
   }
   (void)db->Execute("CREATE STREAM j AS SELECT l.k, dim.name FROM l JOIN dim ON l.k = dim.k");
   int64_t out_rows = 0;
-  auto sub = db->Subscribe("j", [&](const RecordBatchPtr& b) { out_rows += b->num_rows(); }).ValueOrDie();
+  auto sub =
+      db->Subscribe("j", [&](const RecordBatchPtr& b) { out_rows += b->num_rows(); }).ValueOrDie();
   auto l = db->Source("l").ValueOrDie();
   std::vector<RecordBatchPtr> lb;
-  for (int i = 0; i < 16; ++i) lb.push_back(MakeSideBatch(l->schema(), kBase, 1000000, static_cast<uint32_t>(i)));
+  for (int i = 0; i < 16; ++i)
+    lb.push_back(MakeSideBatch(l->schema(), kBase, 1000000, static_cast<uint32_t>(i)));
   (void)l->Push(lb[0]);  // warm-up: builds the lookup index over the table once
   int64_t events = 0;
   size_t i = 0;

@@ -247,7 +247,7 @@ void laminar_subscription_free(laminar_subscription* sub);
  * ========================================================================================== */
 
 #ifdef __cplusplus
-}  /* extern "C" */
+} /* extern "C" */
 #endif
 
 #endif /* LAMINAR_LAMINAR_H_ */

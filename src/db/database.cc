@@ -187,9 +187,9 @@ struct Node {
   std::vector<std::string> inputs;        // upstream relations (two for a join: left, right)
   std::vector<int64_t> input_watermarks;  // per input, as last passed to a join operator
   bool is_join = false;
-  uint64_t errors = 0;      // batches this stream failed on (see ContainStreamError)
+  uint64_t errors = 0;  // batches this stream failed on (see ContainStreamError)
   std::string last_error;
-  uint64_t table_version = 0;  // tables: bumped on every change (lookup join index refresh)
+  uint64_t table_version = 0;     // tables: bumped on every change (lookup join index refresh)
   RecordBatchPtr table_snapshot;  // cached contents for lookup joins (see TableSnapshotOf)
   uint64_t table_snapshot_version = 0;
   bool changelog_output = false;
@@ -1713,7 +1713,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     };
     find_joins(bound.plan.get());
     for (size_t j = 0; j < joins.size(); ++j) {
-      std::string text = std::string(sql::JoinKindName(joins[j]->join_kind)) + " " + joins[j]->join.ToString();
+      std::string text =
+          std::string(sql::JoinKindName(joins[j]->join_kind)) + " " + joins[j]->join.ToString();
       rows.push_back({Str(j == 0 ? "join" : fmt::format("join_step_{}", j)), Str(text)});
     }
     rows.push_back({Str("emit"), Str(sql::EmitKindName(bound.info.emit))});

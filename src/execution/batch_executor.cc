@@ -30,7 +30,8 @@ Result<RecordBatchPtr> Combine(const columnar::SchemaPtr& schema,
 Result<RecordBatchPtr> RunWindow(const sql::PlanNode& node, const RecordBatchPtr& in) {
   const int64_t n = in->num_rows();
   std::vector<columnar::ArrayPtr> cols = in->columns();
-  auto eval_all = [&](const std::vector<sql::BExpr>& exprs) -> Result<std::vector<columnar::ArrayPtr>> {
+  auto eval_all =
+      [&](const std::vector<sql::BExpr>& exprs) -> Result<std::vector<columnar::ArrayPtr>> {
     std::vector<columnar::ArrayPtr> out;
     for (const auto& e : exprs) {
       LAMINAR_ASSIGN_OR_RETURN(auto c, function::CompiledExpression::Compile(e));
@@ -73,26 +74,40 @@ Result<RecordBatchPtr> RunWindow(const sql::PlanNode& node, const RecordBatchPtr
     size_t p0 = 0;
     while (p0 < idx.size()) {
       size_t p1 = p0 + 1;
-      while (p1 < idx.size() && cmp_keys(pk[static_cast<size_t>(idx[p0])], pk[static_cast<size_t>(idx[p1])], nullptr) == 0) ++p1;
+      while (p1 < idx.size() && cmp_keys(pk[static_cast<size_t>(idx[p0])],
+                                         pk[static_cast<size_t>(idx[p1])], nullptr) == 0)
+        ++p1;
       const int64_t len = static_cast<int64_t>(p1 - p0);
       auto at = [&](int64_t pos) { return idx[p0 + static_cast<size_t>(pos)]; };
       auto peers_end = [&](int64_t pos) {  // last position with equal order keys
         int64_t e = pos;
-        while (e + 1 < len && cmp_keys(ok[static_cast<size_t>(at(e + 1))], ok[static_cast<size_t>(at(pos))], nullptr) == 0) ++e;
+        while (e + 1 < len && cmp_keys(ok[static_cast<size_t>(at(e + 1))],
+                                       ok[static_cast<size_t>(at(pos))], nullptr) == 0)
+          ++e;
         return e;
       };
       int64_t rank = 0, dense = 0;
       for (int64_t i = 0; i < len; ++i) {
         const int32_t row = at(i);
-        bool new_peer = i == 0 || cmp_keys(ok[static_cast<size_t>(at(i - 1))], ok[static_cast<size_t>(row)], nullptr) != 0;
+        bool new_peer = i == 0 || cmp_keys(ok[static_cast<size_t>(at(i - 1))],
+                                           ok[static_cast<size_t>(row)], nullptr) != 0;
         if (new_peer) {
           rank = i + 1;
           ++dense;
         }
         Scalar& out = result[static_cast<size_t>(row)];
-        if (f == "row_number") { out = Scalar(call.type, int64_t{i + 1}); continue; }
-        if (f == "rank") { out = Scalar(call.type, rank); continue; }
-        if (f == "dense_rank") { out = Scalar(call.type, dense); continue; }
+        if (f == "row_number") {
+          out = Scalar(call.type, int64_t{i + 1});
+          continue;
+        }
+        if (f == "rank") {
+          out = Scalar(call.type, rank);
+          continue;
+        }
+        if (f == "dense_rank") {
+          out = Scalar(call.type, dense);
+          continue;
+        }
         if (f == "lag" || f == "lead") {
           int64_t off = 1;
           if (args.size() >= 2) {
@@ -111,17 +126,26 @@ Result<RecordBatchPtr> RunWindow(const sql::PlanNode& node, const RecordBatchPtr
         int64_t lo = 0, hi = len - 1;
         if (call.has_frame && !call.range_frame) {
           lo = call.frame_start == INT64_MIN ? 0 : std::max<int64_t>(0, i + call.frame_start);
-          hi = call.frame_end == INT64_MAX ? len - 1 : std::min<int64_t>(len - 1, i + call.frame_end);
+          hi = call.frame_end == INT64_MAX ? len - 1
+                                           : std::min<int64_t>(len - 1, i + call.frame_end);
         } else if (!call.order_by.empty()) {
           // Default frame with ORDER BY: RANGE UNBOUNDED PRECEDING .. CURRENT ROW (with peers).
           lo = call.has_frame && call.frame_start != INT64_MIN ? i : 0;
           hi = call.has_frame && call.frame_end == INT64_MAX ? len - 1 : peers_end(i);
         }
         if (lo > hi) continue;
-        if (f == "first_value") { out = columnar::GetScalar(*args[0], at(lo)); continue; }
-        if (f == "last_value") { out = columnar::GetScalar(*args[0], at(hi)); continue; }
+        if (f == "first_value") {
+          out = columnar::GetScalar(*args[0], at(lo));
+          continue;
+        }
+        if (f == "last_value") {
+          out = columnar::GetScalar(*args[0], at(hi));
+          continue;
+        }
         if (f == "nth_value") {
-          int64_t k = args.size() >= 2 ? static_cast<int64_t>(columnar::GetScalar(*args[1], row).ToDouble()) : 1;
+          int64_t k = args.size() >= 2
+                          ? static_cast<int64_t>(columnar::GetScalar(*args[1], row).ToDouble())
+                          : 1;
           if (k >= 1 && lo + k - 1 <= hi) out = columnar::GetScalar(*args[0], at(lo + k - 1));
           continue;
         }
@@ -130,7 +154,10 @@ Result<RecordBatchPtr> RunWindow(const sql::PlanNode& node, const RecordBatchPtr
         int64_t isum = 0;
         Scalar best = Scalar::Null(call.type);
         for (int64_t j = lo; j <= hi; ++j) {
-          if (call.count_star) { ++count; continue; }
+          if (call.count_star) {
+            ++count;
+            continue;
+          }
           Scalar v = columnar::GetScalar(*args[0], at(j));
           if (v.is_null()) continue;
           ++count;

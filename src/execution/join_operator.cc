@@ -49,8 +49,8 @@ void AppendKey(const columnar::Array& col, int64_t r, std::string* k) {
     k->push_back('i');
     put(&v, 8);
   } else if (col.type()->is_temporal()) {
-    const int64_t v = id == columnar::TypeId::kDate32 ? col.values<int32_t>()[r]
-                                                      : col.values<int64_t>()[r];
+    const int64_t v =
+        id == columnar::TypeId::kDate32 ? col.values<int32_t>()[r] : col.values<int64_t>()[r];
     k->push_back(static_cast<char>('a' + static_cast<int>(id)));
     put(&v, 8);
   } else if (col.type()->is_binary_like()) {

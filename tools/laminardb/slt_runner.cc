@@ -190,8 +190,7 @@ class FileRun {
     std::vector<std::string> names = db_->OutputNames();
     for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
       // Dropped, or replaced by CREATE OR REPLACE (the old subscription is closed).
-      if (std::find(names.begin(), names.end(), it->first) == names.end() ||
-          it->second->closed()) {
+      if (std::find(names.begin(), names.end(), it->first) == names.end() || it->second->closed()) {
         it->second->Cancel();
         it = subscriptions_.erase(it);
       } else {

@@ -55,9 +55,13 @@ TEST_P(JoinDifferentialTest, IntervalAndLookupJoinsMatchBatchJoins) {
   }
   const std::string on =
       "a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL '2' SECOND AND a.ts + INTERVAL '3' SECOND";
-  ASSERT_TRUE(db->Execute("CREATE STREAM inner_j AS SELECT a.k, a.x, b.y FROM a JOIN b ON " + on).ok());
-  ASSERT_TRUE(db->Execute("CREATE STREAM left_j AS SELECT a.k, a.x, b.y FROM a LEFT JOIN b ON " + on).ok());
-  ASSERT_TRUE(db->Execute("CREATE STREAM look AS SELECT a.x, dim.name FROM a LEFT JOIN dim ON a.k = dim.k").ok());
+  ASSERT_TRUE(
+      db->Execute("CREATE STREAM inner_j AS SELECT a.k, a.x, b.y FROM a JOIN b ON " + on).ok());
+  ASSERT_TRUE(
+      db->Execute("CREATE STREAM left_j AS SELECT a.k, a.x, b.y FROM a LEFT JOIN b ON " + on).ok());
+  ASSERT_TRUE(
+      db->Execute("CREATE STREAM look AS SELECT a.x, dim.name FROM a LEFT JOIN dim ON a.k = dim.k")
+          .ok());
   auto inner_sub = db->Subscribe("inner_j").ValueOrDie();
   auto left_sub = db->Subscribe("left_j").ValueOrDie();
   auto look_sub = db->Subscribe("look").ValueOrDie();
@@ -85,7 +89,8 @@ TEST_P(JoinDifferentialTest, IntervalAndLookupJoinsMatchBatchJoins) {
 
   auto batch_inner = db->Execute("SELECT a.k, a.x, b.y FROM a JOIN b ON " + on).ValueOrDie();
   auto batch_left = db->Execute("SELECT a.k, a.x, b.y FROM a LEFT JOIN b ON " + on).ValueOrDie();
-  auto batch_look = db->Execute("SELECT a.x, dim.name FROM a LEFT JOIN dim ON a.k = dim.k").ValueOrDie();
+  auto batch_look =
+      db->Execute("SELECT a.x, dim.name FROM a LEFT JOIN dim ON a.k = dim.k").ValueOrDie();
   auto streamed_inner = Rows(inner_sub->Poll());
   EXPECT_GT(streamed_inner.size(), 0u);
   EXPECT_EQ(streamed_inner, Rows(batch_inner.batches));

@@ -67,8 +67,8 @@ struct JoinSpec {
   int64_t lower = 0;  // right.ts - left.ts >= lower
   int64_t upper = 0;  // right.ts - left.ts <= upper
   AsofDirection direction = AsofDirection::kBackward;
-  int64_t tolerance = -1;  // ASOF: max |Δ| in µs, -1 = none
-  bool right_watermarked = false;  // the right input declares a watermark (ASOF waits for it)
+  int64_t tolerance = -1;              // ASOF: max |Δ| in µs, -1 = none
+  bool right_watermarked = false;      // the right input declares a watermark (ASOF waits for it)
   std::vector<int64_t> probe_offsets;  // TEMPORAL PROBE offsets in µs (output adds offset_ms)
   std::string left_relation, right_relation;
   std::string ToString() const;
@@ -83,9 +83,9 @@ struct AnalyticCall {
   std::vector<BExpr> order_by;
   std::vector<bool> descending;
   bool has_frame = false;
-  bool range_frame = false;           // RANGE (peers) vs ROWS
-  int64_t frame_start = INT64_MIN;    // rows relative to the current row; INT64_MIN = unbounded
-  int64_t frame_end = 0;              // INT64_MAX = unbounded following
+  bool range_frame = false;         // RANGE (peers) vs ROWS
+  int64_t frame_start = INT64_MIN;  // rows relative to the current row; INT64_MIN = unbounded
+  int64_t frame_end = 0;            // INT64_MAX = unbounded following
   bool count_star = false;
   DataTypePtr type;
 };
