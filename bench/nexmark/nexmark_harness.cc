@@ -60,32 +60,7 @@ double Percentile(std::vector<double>& v, double p) {
   return v[k];
 }
 
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string JsonString(std::string_view s) { return "\"" + JsonEscape(s) + "\""; }
 
 std::string CpuModel() {
   std::ifstream in("/proc/cpuinfo");

@@ -41,20 +41,24 @@ struct ExportedSchema {
   std::vector<ArrowSchema*> child_pointers;
 };
 
-void ReleaseExportedSchema(ArrowSchema* schema) {
-  if (schema == nullptr || schema->release == nullptr) return;
-  for (int64_t i = 0; i < schema->n_children; ++i) {
-    ArrowSchema* child = schema->children[i];
-    // A consumer may have moved the child out (and marked this copy released).
+// Releases one exported node (ArrowSchema or ArrowArray): its children and dictionary unless
+// a consumer moved them out (their release is then NULL), then its private data `Owned`.
+template <typename Owned, typename Node>
+void ReleaseExportedNode(Node* node) {
+  if (node == nullptr || node->release == nullptr) return;
+  for (int64_t i = 0; i < node->n_children; ++i) {
+    Node* child = node->children[i];
     if (child->release != nullptr) child->release(child);
   }
-  if (schema->dictionary != nullptr && schema->dictionary->release != nullptr) {
-    schema->dictionary->release(schema->dictionary);
+  if (node->dictionary != nullptr && node->dictionary->release != nullptr) {
+    node->dictionary->release(node->dictionary);
   }
-  std::unique_ptr<ExportedSchema> owned(static_cast<ExportedSchema*>(schema->private_data));
-  schema->private_data = nullptr;
-  schema->release = nullptr;
+  std::unique_ptr<Owned> owned(static_cast<Owned*>(node->private_data));
+  node->private_data = nullptr;
+  node->release = nullptr;
 }
+
+void ReleaseExportedSchema(ArrowSchema* schema) { ReleaseExportedNode<ExportedSchema>(schema); }
 
 Result<std::string> FormatOf(const DataType& type) {
   switch (type.id()) {
@@ -146,19 +150,7 @@ struct ExportedArray {
   std::vector<ArrowArray*> child_pointers;
 };
 
-void ReleaseExportedArray(ArrowArray* array) {
-  if (array == nullptr || array->release == nullptr) return;
-  for (int64_t i = 0; i < array->n_children; ++i) {
-    ArrowArray* child = array->children[i];
-    if (child->release != nullptr) child->release(child);
-  }
-  if (array->dictionary != nullptr && array->dictionary->release != nullptr) {
-    array->dictionary->release(array->dictionary);
-  }
-  std::unique_ptr<ExportedArray> owned(static_cast<ExportedArray*>(array->private_data));
-  array->private_data = nullptr;
-  array->release = nullptr;
-}
+void ReleaseExportedArray(ArrowArray* array) { ReleaseExportedNode<ExportedArray>(array); }
 
 /// Number of buffers the Arrow layout of `id` has (validity included).
 int BufferCount(TypeId id) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "columnar/scalar.h"
+#include "common/string_util.h"
 
 namespace laminar::columnar {
 namespace {
@@ -13,37 +14,6 @@ size_t DisplayWidth(std::string_view s) {
     if ((c & 0xC0) != 0x80) ++w;  // count UTF-8 code points
   }
   return w;
-}
-
-std::string JsonEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 std::string CsvEscape(std::string_view s) {

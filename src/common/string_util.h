@@ -18,6 +18,10 @@ size_t EditDistance(std::string_view a, std::string_view b);
 /// (distance > max(2, len/3)).
 std::string ClosestMatch(std::string_view name, const std::vector<std::string>& candidates);
 
+/// The contents of a JSON string literal for `s` (quotes, backslashes and control characters
+/// escaped; no surrounding quotes).
+std::string JsonEscape(std::string_view s);
+
 /// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 
