@@ -197,6 +197,7 @@ struct Node {
 
   // Tables.
   std::vector<int> pk_columns;
+  int version_column = -1;  // versioned table (WATERMARK FOR v): rows are versions keyed (pk, v)
   std::map<std::string, std::vector<columnar::Scalar>> table_rows;
   std::vector<std::string> table_order;
 
@@ -433,7 +434,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     info.name = n.name;
     info.kind = n.kind;
     info.schema = n.schema;
-    info.watermark_column = n.wm_column;
+    info.watermark_column =
+        n.kind == sql::RelationInfo::Kind::kTable ? n.version_column : n.wm_column;
     info.has_watermark = n.has_watermark;
     info.changelog = n.changelog_output;
     return &info;
@@ -1286,6 +1288,30 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       return Status::Invalid(fmt::format("lookup table '{}' needs a PRIMARY KEY", name),
                              ErrorCode::kTemporalJoinNoPk);
     }
+    if (st.watermark) {
+      // A versioned table: every row is the version of its key valid from `v` on.
+      const std::string& col = st.watermark->column.value;
+      int idx = node->schema->GetFieldIndex(col);
+      if (idx < 0) {
+        return Status::NotFound(
+            fmt::format("WATERMARK column '{}' not found in table '{}'", col, name),
+            ErrorCode::kColumnNotFound);
+      }
+      if (node->schema->field(idx)->type->id() != columnar::TypeId::kTimestamp) {
+        return Status::Invalid(
+            fmt::format("WATERMARK column '{}' of table '{}' is {}, not a TIMESTAMP", col, name,
+                        node->schema->field(idx)->type->ToString()),
+            ErrorCode::kTypeMismatch);
+      }
+      if (node->pk_columns.empty()) {
+        return Status::Invalid(
+            fmt::format("versioned table '{}' needs a PRIMARY KEY (the key whose versions "
+                        "WATERMARK FOR '{}' orders)",
+                        name, col),
+            ErrorCode::kTemporalJoinNoPk);
+      }
+      node->version_column = idx;
+    }
     AddNode(std::move(node));
     LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
     return Ddl(st.lookup ? "CREATE LOOKUP TABLE" : "CREATE TABLE", name);
@@ -1459,6 +1485,11 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     r.kind = ExecuteResult::Kind::kRowsAffected;
     r.rows_affected = static_cast<uint64_t>(rows);
     if (n->kind == sql::RelationInfo::Kind::kTable) {
+      if (n->version_column >= 0 && batch->column(n->version_column)->null_count() > 0) {
+        return Status::Invalid(fmt::format("INSERT: version column '{}' of table '{}' is NULL",
+                                           n->schema->field(n->version_column)->name, n->name),
+                               ErrorCode::kConnectorWrite);
+      }
       LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
       for (int64_t i = 0; i < rows; ++i) {
         std::string key;
@@ -1469,6 +1500,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           key = std::to_string(n->table_order.size());
         } else {
           for (int c : n->pk_columns) key += row[static_cast<size_t>(c)].ToString() + "\x1f";
+        }
+        if (n->version_column >= 0) {
+          // One row per (key, version).
+          key += "\x1e" + row[static_cast<size_t>(n->version_column)].ToString();
         }
         if (!n->table_rows.count(key)) n->table_order.push_back(key);
         n->table_rows[key] = std::move(row);
@@ -1483,7 +1518,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     return r;
   }
 
-  Result<std::vector<RecordBatchPtr>> ScanRelation(const std::string& relation) {
+  /// Current rows of a relation for ad-hoc SELECT. A versioned table shows the newest version
+  /// of each key unless `all_versions` (what temporal joins read).
+  Result<std::vector<RecordBatchPtr>> ScanRelation(const std::string& relation,
+                                                   bool all_versions = false) {
     Node* n = Find(relation);
     if (n == nullptr)
       return Status::NotFound("relation '" + relation + "' not found", ErrorCode::kTableNotFound);
@@ -1493,10 +1531,30 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       for (const auto& f : n->schema->fields()) builders.push_back(columnar::MakeBuilder(f->type));
       auto& rows = n->kind == sql::RelationInfo::Kind::kTable ? n->table_rows : n->upserts;
       auto& order = n->kind == sql::RelationInfo::Kind::kTable ? n->table_order : n->upsert_order;
+      // Versioned table: the row key is "<pk>\x1e<version>"; keep the newest version per pk.
+      absl::flat_hash_map<std::string_view, std::pair<int64_t, const std::string*>> newest;
+      const bool latest_only =
+          n->kind == sql::RelationInfo::Kind::kTable && n->version_column >= 0 && !all_versions;
+      if (latest_only) {
+        for (const auto& key : order) {
+          auto it = rows.find(key);
+          if (it == rows.end()) continue;
+          std::string_view pk(key);
+          pk = pk.substr(0, pk.rfind('\x1e'));
+          int64_t v = it->second[static_cast<size_t>(n->version_column)].int_value();
+          auto [slot, fresh] = newest.try_emplace(pk, v, &key);
+          if (!fresh && v >= slot->second.first) slot->second = {v, &key};
+        }
+      }
       int64_t count = 0;
       for (const auto& key : order) {
         auto it = rows.find(key);
         if (it == rows.end()) continue;
+        if (latest_only) {
+          std::string_view pk(key);
+          pk = pk.substr(0, pk.rfind('\x1e'));
+          if (newest[pk].second != &key) continue;
+        }
         for (size_t c = 0; c < it->second.size(); ++c)
           LAMINAR_RETURN_NOT_OK(builders[c]->AppendScalar(it->second[c]));
         ++count;
@@ -1516,13 +1574,14 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       return Status::NotFound("table '" + table + "' not found", ErrorCode::kTableNotFound);
     // Materialising the table is O(rows): do it only when the table changed since last time.
     if (!n->table_snapshot || n->table_snapshot_version != n->table_version) {
-      LAMINAR_ASSIGN_OR_RETURN(auto batches, ScanRelation(table));
+      LAMINAR_ASSIGN_OR_RETURN(auto batches, ScanRelation(table, /*all_versions=*/true));
       n->table_snapshot = batches.empty() ? RecordBatch::MakeEmpty(n->schema) : batches[0];
       n->table_snapshot_version = n->table_version;
     }
     execution::TableSnapshot snap;
     snap.version = n->table_version;
     snap.rows = n->table_snapshot;
+    snap.version_column = n->version_column;
     return snap;
   }
 

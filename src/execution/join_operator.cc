@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <span>
 
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
@@ -202,6 +203,7 @@ struct JoinOperator::State {
   uint64_t table_version = UINT64_MAX;
   RecordBatchPtr table_rows;
   absl::flat_hash_map<std::string, std::vector<int32_t>> table_index;
+  int table_version_column = -1;  // versioned table: each key's rows sorted by version
 
   bool semi() const { return kind == JoinKind::kLeftSemi || kind == JoinKind::kLeftAnti; }
   bool keep_left_unmatched() const { return kind == JoinKind::kLeft || kind == JoinKind::kFull; }
@@ -236,7 +238,31 @@ struct JoinOperator::State {
     for (size_t i = 0; i < k.size(); ++i) {
       if (valid[i]) table_index[k[i]].push_back(static_cast<int32_t>(i));
     }
+    table_version_column = snap.version_column;
+    if (table_version_column >= 0) {
+      const int64_t* v = table_rows->column(table_version_column)->values<int64_t>();
+      for (auto& [key, list] : table_index) {
+        std::stable_sort(list.begin(), list.end(),
+                         [v](int32_t a, int32_t b) { return v[a] < v[b]; });
+      }
+    }
     return Status::OK();
+  }
+
+  // Versioned table: the candidate rows of a key reduced to the version valid at the left
+  // row's time (temporal join) or the newest one (plain lookup). Empty when none is valid yet.
+  std::span<const int32_t> VersionAt(const std::vector<int32_t>& list, const RecordBatch& left,
+                                     int64_t i) const {
+    if (table_version_column < 0 || list.empty()) return list;
+    if (spec.left_time < 0) return {&list.back(), 1};
+    const auto& tc = *left.column(spec.left_time);
+    if (tc.IsNull(i)) return {};
+    const int64_t t = tc.values<int64_t>()[i];
+    const int64_t* v = table_rows->column(table_version_column)->values<int64_t>();
+    auto it = std::upper_bound(list.begin(), list.end(), t,
+                               [v](int64_t x, int32_t row) { return x < v[row]; });
+    if (it == list.begin()) return {};
+    return {&*(it - 1), 1};
   }
 
   Status Lookup(const Delta& in, std::vector<Delta>* output) {
@@ -258,7 +284,7 @@ struct JoinOperator::State {
       if (!valid[static_cast<size_t>(i)]) continue;
       auto it = table_index.find(k[static_cast<size_t>(i)]);
       if (it == table_index.end()) continue;
-      for (int32_t ri : it->second) {
+      for (int32_t ri : VersionAt(it->second, *in.batch, i)) {
         rstore.push_back(Row{table_rows, ri, 0, 1, false});
         pairs.push_back({&l, &rstore.back()});
         pair_left.push_back(i);
@@ -488,6 +514,11 @@ struct JoinOperator::State {
         waiting.push_back(std::move(p));
         continue;
       }
+      // A changelog retraction on the right (weight < 0) ends its key's version: no match.
+      if (m != nullptr && m->weight < 0) m = nullptr;
+      // `JOIN … FOR SYSTEM_TIME AS OF` (inner temporal join) drops rows without a version;
+      // ASOF JOIN and LEFT JOIN keep them with NULLs.
+      if (m == nullptr && kind == JoinKind::kInner && !p.probe) continue;
       out.Add(&p.row, m, p.row.weight, p.probe ? &p.offset_ms : nullptr);
     }
     pending.swap(waiting);
@@ -525,7 +556,8 @@ struct JoinOperator::State {
     const auto& tc = *in.batch->column(spec.right_time);
     for (int64_t i = 0; i < in.num_rows(); ++i) {
       if (!valid[static_cast<size_t>(i)] || tc.IsNull(i)) continue;
-      Row r{in.batch, static_cast<int32_t>(i), tc.values<int64_t>()[i], 1, false};
+      Row r{in.batch, static_cast<int32_t>(i), tc.values<int64_t>()[i],
+            in.has_weights() && in.weights[static_cast<size_t>(i)] < 0 ? -1 : 1, false};
       auto& list = rows[1][k[static_cast<size_t>(i)]];
       auto pos = std::upper_bound(list.begin(), list.end(), r.ts,
                                   [](int64_t t, const Row& x) { return t < x.ts; });

@@ -152,6 +152,10 @@ class AggregateOperator final : public StreamOperator {
 struct TableSnapshot {
   RecordBatchPtr rows;
   uint64_t version = 0;
+  /// Versioned tables (`WATERMARK FOR v`): `rows` holds every version and this is the column
+  /// of `v`; a temporal join picks, per key, the newest version at or before the left row's
+  /// time, a plain lookup the newest overall. -1: one row per key.
+  int version_column = -1;
 };
 using TableProvider = std::function<Result<TableSnapshot>(const std::string& table)>;
 

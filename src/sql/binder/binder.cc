@@ -247,6 +247,8 @@ class Binder {
   Result<PlanPtr> BindBody(const QueryBody& body, Scope* out_scope, const Query* q);
   Result<PlanPtr> BindSelect(const Select& sel, const Query* q, Scope* out_scope);
   Result<PlanPtr> BindFrom(const TableRef& ref, Scope* scope);
+  /// The right input of the join being bound: the only place FOR SYSTEM_TIME AS OF may appear.
+  const TableRef* temporal_join_right_ = nullptr;
   Result<PlanPtr> BindJoin(const TableRef& ref, Scope* scope);
   Result<BExpr> BindColumnRef(const ColumnRefExpr& c, Scope& scope, AggContext* agg);
   Result<BExpr> BindFunction(const FunctionCallExpr& f, Scope& scope, AggContext* agg);
@@ -1060,7 +1062,7 @@ Result<PlanPtr> Binder::BindFrom(const TableRef& ref, Scope* scope) {
                          best.empty() ? "SHOW SOURCES and SHOW STREAMS list what exists"
                                       : fmt::format("did you mean '{}'?", best));
       }
-      if (ref.system_time) {
+      if (ref.system_time && &ref != temporal_join_right_) {
         return BindError(ErrorCode::kJoinTypeUnsupported, ref.pos,
                          "FOR SYSTEM_TIME AS OF is only supported in a temporal join");
       }
@@ -1153,9 +1155,10 @@ Result<int64_t> ProbeOffset(const Expr& e) {
 Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
   Scope ls, rs;
   LAMINAR_ASSIGN_OR_RETURN(auto l, BindFrom(*ref.left, &ls));
-  const size_t inputs_before_right = info_.inputs.size();
-  LAMINAR_ASSIGN_OR_RETURN(auto r, BindFrom(*ref.right, &rs));
-  (void)inputs_before_right;
+  temporal_join_right_ = ref.right.get();
+  auto bound_right = BindFrom(*ref.right, &rs);
+  temporal_join_right_ = nullptr;
+  LAMINAR_ASSIGN_OR_RETURN(auto r, std::move(bound_right));
   const int nleft = static_cast<int>(ls.columns.size());
   Scope both = ls;
   for (const auto& c : rs.columns) both.columns.push_back(c);
@@ -1391,7 +1394,19 @@ Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
           fmt::format("{} JOIN against a table is not supported; use JOIN or LEFT JOIN",
                       JoinKindName(ref.join_kind)));
     }
-    if (ref.right->system_time && !right_is_table) {
+    if (ref.right->system_time && right_is_table) {
+      // Versioned table (`WATERMARK FOR v` in CREATE TABLE): the version valid at the left
+      // row's time. A plain table has one version per key: the current one.
+      LAMINAR_ASSIGN_OR_RETURN(auto st, Bind(*ref.right->system_time, ls, nullptr));
+      if (st->kind != fn::ExprKind::kColumnRef || st->type->id() != TypeId::kTimestamp) {
+        return BindError(ErrorCode::kJoinTimeBoundMissing, ref.right->system_time->pos,
+                         "FOR SYSTEM_TIME AS OF needs a TIMESTAMP column of the left side");
+      }
+      if (rrel != nullptr && rrel->watermark_column >= 0) {
+        js.left_time = st->column_index;
+        js.right_time = rrel->watermark_column;
+      }
+    } else if (ref.right->system_time && !right_is_table) {
       // Event-time versioned join against a stream: the latest right row at the left row's time.
       js.strategy = JoinStrategy::kAsof;
       js.direction = AsofDirection::kBackward;

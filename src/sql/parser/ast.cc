@@ -347,6 +347,11 @@ bool Equals(const Statement& a, const Statement& b) {
     case StatementKind::kCreateTable: {
       const auto& x = a.As<CreateTableStmt>();
       const auto& y = b.As<CreateTableStmt>();
+      if (x.watermark.has_value() != y.watermark.has_value()) return false;
+      if (x.watermark && (!Eq(x.watermark->column, y.watermark->column) ||
+                          !Eq(x.watermark->expr, y.watermark->expr))) {
+        return false;
+      }
       return x.lookup == y.lookup && x.or_replace == y.or_replace &&
              x.if_not_exists == y.if_not_exists && Eq(x.name, y.name) && Eq(x.columns, y.columns) &&
              Eq(x.primary_key, y.primary_key) && Eq(x.options, y.options);

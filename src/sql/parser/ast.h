@@ -646,6 +646,9 @@ struct CreateTableStmt : Statement {
   Identifier name;
   std::vector<ColumnDef> columns;
   std::vector<Identifier> primary_key;
+  /// `WATERMARK FOR ts`: a versioned table whose rows are versions valid from `ts` on (temporal
+  /// joins `FOR SYSTEM_TIME AS OF` pick the version current at the probing row's time).
+  std::optional<WatermarkDef> watermark;
   std::vector<SqlOption> options;
 };
 

@@ -393,7 +393,6 @@ class Parser {
     if (Accept(TokenKind::kRParen)) return Status::OK();
     do {
       if (At("watermark", "for")) {
-        if (!is_source) return Error("WATERMARK is only allowed in CREATE SOURCE");
         if (watermark->has_value()) return Error("duplicate WATERMARK definition");
         WatermarkDef wm;
         wm.pos = Cur().pos;
@@ -611,11 +610,15 @@ class Parser {
     stmt->or_replace = or_replace;
     stmt->if_not_exists = AcceptIfNotExists();
     LAMINAR_ASSIGN_OR_RETURN(stmt->name, ParseIdentifier("a table name"));
-    std::optional<WatermarkDef> wm;
     bool wildcard = false;
     std::string prefix;
-    LAMINAR_RETURN_NOT_OK(ParseTableElements(&stmt->columns, &stmt->primary_key, &wm, &wildcard,
-                                             &prefix, /*is_source=*/false));
+    LAMINAR_RETURN_NOT_OK(ParseTableElements(&stmt->columns, &stmt->primary_key, &stmt->watermark,
+                                             &wildcard, &prefix, /*is_source=*/false));
+    if (stmt->watermark && lookup) {
+      return ErrorAt(stmt->watermark->pos,
+                     "WATERMARK is not allowed in CREATE LOOKUP TABLE (a lookup table has no "
+                     "versions)");
+    }
     if (At("with")) {
       Advance();
       LAMINAR_ASSIGN_OR_RETURN(stmt->options, ParseOptions());

@@ -223,7 +223,13 @@ class Unparser {
         }
         if (!c.primary_key.empty()) {
           if (!first) out += ", ";
+          first = false;
           out += "PRIMARY KEY " + IdentList(c.primary_key);
+        }
+        if (c.watermark) {
+          if (!first) out += ", ";
+          out += "WATERMARK FOR " + Ident(c.watermark->column);
+          if (c.watermark->expr) out += " AS " + E(*c.watermark->expr);
         }
         out += ")";
         if (!c.options.empty() || c.lookup) out += " WITH " + Options(c.options);

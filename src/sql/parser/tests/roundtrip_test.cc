@@ -55,6 +55,7 @@ const std::vector<std::string>& Corpus() {
       "CREATE SINK out FROM vwap WITH ('connector' = 'stdout')",
       // CREATE TABLE / LOOKUP TABLE
       "CREATE TABLE products (id INT PRIMARY KEY, name VARCHAR, price DOUBLE)",
+      "CREATE TABLE rates (c VARCHAR, r DOUBLE, v TIMESTAMP, PRIMARY KEY (c), WATERMARK FOR v)",
       "CREATE TABLE t (a INT, b INT, c TEXT, PRIMARY KEY (a, b)) WITH ('connector' = "
       "'postgres', 'cache_mode' = 'partial', cache_max_entries = 1000)",
       "CREATE OR REPLACE LOOKUP TABLE IF NOT EXISTS cust (id BIGINT, name TEXT, PRIMARY KEY "
