@@ -276,8 +276,8 @@ bool Equals(const Expr& a, const Expr& b) {
       const auto& x = a.As<FunctionCallExpr>();
       const auto& y = b.As<FunctionCallExpr>();
       return Eq(x.name, y.name) && x.distinct == y.distinct && x.star == y.star &&
-             x.has_parens == y.has_parens && Eq(x.args, y.args) && Eq(x.order_by, y.order_by) &&
-             Eq(x.filter, y.filter) && Eq(x.over, y.over);
+             x.has_parens == y.has_parens && x.syntax == y.syntax && Eq(x.args, y.args) &&
+             Eq(x.order_by, y.order_by) && Eq(x.filter, y.filter) && Eq(x.over, y.over);
     }
     case ExprKind::kArray:
       return Eq(a.As<ArrayExpr>().elements, b.As<ArrayExpr>().elements);

@@ -297,6 +297,14 @@ struct WindowSpec {
   std::optional<WindowFrame> frame;
 };
 
+/// How a function call was spelled, so the unparser can print the standard SQL special forms
+/// back. The arguments are always stored in the order of the plain call they map to:
+///  - kPositionIn: `POSITION(needle IN haystack)` → `position(haystack, needle)` (= strpos)
+///  - kSubstringFrom: `SUBSTRING(s FROM i [FOR n])` → `substring(s, i[, n])`;
+///    `SUBSTRING(s FOR n)` → `substring(s, 1, n)`
+///  - kTrimFrom: `TRIM([BOTH|LEADING|TRAILING] [chars] FROM s)` → `trim|ltrim|rtrim(s[, chars])`
+enum class FunctionSyntax : uint8_t { kCall, kPositionIn, kSubstringFrom, kTrimFrom };
+
 /// A function call. Window TVFs in GROUP BY (`TUMBLE(ts, INTERVAL '1' MINUTE)`) are ordinary
 /// calls. `has_parens` is false only for the SQL niladic forms (`CURRENT_TIMESTAMP`).
 struct FunctionCallExpr : Expr {
@@ -307,6 +315,7 @@ struct FunctionCallExpr : Expr {
   bool distinct = false;  // f(DISTINCT x)
   bool star = false;      // COUNT(*): args empty
   bool has_parens = true;
+  FunctionSyntax syntax = FunctionSyntax::kCall;
   std::vector<OrderByItem> order_by;  // STRING_AGG(x, ',' ORDER BY y)
   ExprPtr filter;                     // FILTER (WHERE ...), may be null
   std::unique_ptr<WindowSpec> over;   // OVER (...), may be null

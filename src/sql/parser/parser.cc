@@ -1677,7 +1677,7 @@ class Parser {
       ex->pos = p;
       Advance();
       Advance();
-      if (Cur().kind == TokenKind::kWord || Cur().kind == TokenKind::kString) {
+      if ((Cur().kind == TokenKind::kWord && !At("from")) || Cur().kind == TokenKind::kString) {
         ex->field = ToLower(Cur().text);
         Advance();
       } else {
@@ -1724,6 +1724,11 @@ class Parser {
       LAMINAR_RETURN_NOT_OK(Expect(TokenKind::kRBracket, "',' or ']'"));
       return ExprPtr(std::move(arr));
     }
+    if ((w == "position" || w == "substring" || w == "trim") && next.kind == TokenKind::kLParen) {
+      LAMINAR_ASSIGN_OR_RETURN(ExprPtr special, ParseSpecialCall());
+      if (special) return special;
+      // Not the special form: an ordinary call such as position(s, 'x').
+    }
     if (IsBareFunction(w) && next.kind != TokenKind::kLParen) {
       auto fn = std::make_unique<FunctionCallExpr>();
       fn->pos = p;
@@ -1740,6 +1745,96 @@ class Parser {
       return ErrorExpected("an expression", hint);
     }
     return ParseNameOrCall();
+  }
+
+  // The standard SQL call forms with keywords between the arguments: POSITION(a IN b),
+  // SUBSTRING(s FROM i [FOR n]) and TRIM([BOTH|LEADING|TRAILING] [chars] FROM s). They map to
+  // the plain calls position(b, a), substring(s, i[, n]) and trim|ltrim|rtrim(s[, chars]).
+  // Returns null (and rewinds) when the call turns out to be an ordinary comma-separated one.
+  Result<ExprPtr> ParseSpecialCall() {
+    const size_t start = pos_;
+    const Token& name_tok = Cur();
+    auto fn = std::make_unique<FunctionCallExpr>();
+    fn->pos = name_tok.pos;
+    fn->name = MakeIdent(name_tok);
+    const std::string w = name_tok.text;
+    Advance();  // name
+    Advance();  // (
+    if (w == "position") {
+      if (At(TokenKind::kRParen)) {
+        pos_ = start;
+        return ExprPtr();
+      }
+      // The needle binds tighter than IN, so `POSITION(a IN b)` is not an IN-list test.
+      LAMINAR_ASSIGN_OR_RETURN(ExprPtr needle, ParseExpr(kPrecOther));
+      if (!At("in")) {
+        pos_ = start;
+        return ExprPtr();
+      }
+      Advance();
+      LAMINAR_ASSIGN_OR_RETURN(ExprPtr haystack, ParseExpr());
+      LAMINAR_RETURN_NOT_OK(Expect(TokenKind::kRParen, "')'"));
+      fn->syntax = FunctionSyntax::kPositionIn;
+      fn->args.push_back(std::move(haystack));
+      fn->args.push_back(std::move(needle));
+      return ExprPtr(std::move(fn));
+    }
+    if (w == "substring") {
+      if (At(TokenKind::kRParen)) {
+        pos_ = start;
+        return ExprPtr();
+      }
+      LAMINAR_ASSIGN_OR_RETURN(ExprPtr str, ParseExpr());
+      if (!At("from") && !At("for")) {
+        pos_ = start;
+        return ExprPtr();
+      }
+      fn->syntax = FunctionSyntax::kSubstringFrom;
+      fn->args.push_back(std::move(str));
+      if (Accept("from")) {
+        LAMINAR_ASSIGN_OR_RETURN(ExprPtr from, ParseExpr());
+        fn->args.push_back(std::move(from));
+      } else {
+        fn->args.push_back(MakeLiteral(LiteralKind::kInteger, "1", Cur().pos));
+      }
+      if (Accept("for")) {
+        LAMINAR_ASSIGN_OR_RETURN(ExprPtr len, ParseExpr());
+        fn->args.push_back(std::move(len));
+      }
+      LAMINAR_RETURN_NOT_OK(Expect(TokenKind::kRParen, "FOR or ')'"));
+      return ExprPtr(std::move(fn));
+    }
+    // TRIM.
+    bool has_mode = false;
+    if ((At("both") || At("leading") || At("trailing")) && Ahead(1).kind != TokenKind::kRParen &&
+        Ahead(1).kind != TokenKind::kComma) {
+      has_mode = true;
+      if (At("leading")) fn->name.value = "ltrim";
+      if (At("trailing")) fn->name.value = "rtrim";
+      Advance();
+    }
+    ExprPtr chars;
+    if (!At("from")) {
+      if (!has_mode && At(TokenKind::kRParen)) {
+        pos_ = start;
+        return ExprPtr();
+      }
+      LAMINAR_ASSIGN_OR_RETURN(chars, ParseExpr());
+      if (!At("from")) {
+        if (!has_mode) {
+          pos_ = start;
+          return ExprPtr();
+        }
+        return ErrorExpected("FROM", "write TRIM(LEADING 'x' FROM s)");
+      }
+    }
+    Advance();  // FROM
+    LAMINAR_ASSIGN_OR_RETURN(ExprPtr str, ParseExpr());
+    LAMINAR_RETURN_NOT_OK(Expect(TokenKind::kRParen, "')'"));
+    fn->syntax = FunctionSyntax::kTrimFrom;
+    fn->args.push_back(std::move(str));
+    if (chars) fn->args.push_back(std::move(chars));
+    return ExprPtr(std::move(fn));
   }
 
   Result<ExprPtr> ParseInterval() {

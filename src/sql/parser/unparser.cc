@@ -588,6 +588,32 @@ class Unparser {
 
   std::string Function(const FunctionCallExpr& f) {
     if (!f.has_parens) return ToUpper(f.name.value);
+    switch (f.syntax) {
+      case FunctionSyntax::kCall:
+        break;
+      case FunctionSyntax::kPositionIn:
+        if (f.args.size() == 2) {
+          return "POSITION(" + E(*f.args[1], kPrecOther) + " IN " + E(*f.args[0]) + ")";
+        }
+        break;
+      case FunctionSyntax::kSubstringFrom:
+        if (f.args.size() == 2 || f.args.size() == 3) {
+          std::string out = "SUBSTRING(" + E(*f.args[0]) + " FROM " + E(*f.args[1]);
+          if (f.args.size() == 3) out += " FOR " + E(*f.args[2]);
+          return out + ")";
+        }
+        break;
+      case FunctionSyntax::kTrimFrom:
+        if (f.args.size() == 1 || f.args.size() == 2) {
+          const std::string& n = f.name.value;
+          std::string out = n == "ltrim"   ? "TRIM(LEADING "
+                            : n == "rtrim" ? "TRIM(TRAILING "
+                                           : "TRIM(BOTH ";
+          if (f.args.size() == 2) out += E(*f.args[1]) + " ";
+          return out + "FROM " + E(*f.args[0]) + ")";
+        }
+        break;
+    }
     std::string out = FunctionName(f.name) + "(";
     if (f.star) {
       out += "*";

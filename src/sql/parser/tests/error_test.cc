@@ -94,7 +94,15 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"SELECT CASE WHEN a THEN 1 FROM t", 1, 27, "expected 'END' but found 'FROM'", ""},
         ErrorCase{"SELECT * FROM t WHERE x IN ()", 1, 29, "expected an expression but found ')'",
                   ""},
-        ErrorCase{"SELECT\tx\t FROM WHERE", 1, 16, "expected a table name or '('", ""}));
+        ErrorCase{"SELECT\tx\t FROM WHERE", 1, 16, "expected a table name or '('", ""},
+        ErrorCase{"SELECT POSITION('a' IN s FROM t", 1, 26, "expected ')' but found 'FROM'", ""},
+        ErrorCase{"SELECT SUBSTRING(s FROM 2 FOR) FROM t", 1, 30,
+                  "expected an expression but found ')'", ""},
+        ErrorCase{"SELECT SUBSTRING(s FROM 2 3) FROM t", 1, 27, "expected FOR or ')' but found '3'",
+                  ""},
+        ErrorCase{"SELECT TRIM(LEADING 'x' s) FROM t", 1, 25, "expected FROM but found 's'",
+                  "TRIM(LEADING 'x' FROM s)"},
+        ErrorCase{"SELECT EXTRACT(FROM ts) FROM t", 1, 16, "expected a date/time field", ""}));
 
 TEST(ParseErrorTest, CaretKeepsTabsAligned) {
   auto r = Parse("\tSELECT (");
