@@ -438,6 +438,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         n.kind == sql::RelationInfo::Kind::kTable ? n.version_column : n.wm_column;
     info.has_watermark = n.has_watermark;
     info.changelog = n.changelog_output;
+    info.time_lags = n.bound.info.time_lags;  // streams: event-time columns (window joins)
     return &info;
   }
   std::vector<std::string> RelationNames() const override {
@@ -1239,7 +1240,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       }
     }
     node->changelog_output = bound.info.changelog_output;
-    node->mv_upsert = bound.info.has_aggregate && !bound.info.append_only;
+    node->mv_upsert = (bound.info.has_aggregate || bound.info.top_n) && !bound.info.append_only;
     std::vector<FieldPtr> fields = bound.plan->schema->fields();
     if (node->changelog_output)
       fields.push_back(std::make_shared<Field>(kWeightColumn, columnar::int64(), false));

@@ -630,7 +630,14 @@ Status JoinOperator::ProcessInput(int input, const Delta& delta, std::vector<Del
 Status JoinOperator::AdvanceInputWatermark(int input, int64_t watermark,
                                            std::vector<Delta>* output) {
   State& s = *state_;
-  if (input < 0 || input > 1 || watermark <= s.watermark[input]) return Status::OK();
+  if (input < 0 || input > 1) return Status::OK();
+  // A side whose time column trails its watermark (a window stream's window_start) can still
+  // deliver rows that old: evict against the watermark minus that lag.
+  const int64_t lag = input == 0 ? s.spec.left_time_lag : s.spec.right_time_lag;
+  if (s.spec.strategy == JoinStrategy::kInterval && lag > 0 && watermark != INT64_MIN) {
+    watermark = watermark > INT64_MIN + lag ? watermark - lag : INT64_MIN;
+  }
+  if (watermark <= s.watermark[input]) return Status::OK();
   s.watermark[input] = watermark;
   if (s.spec.strategy == JoinStrategy::kAsof || s.spec.strategy == JoinStrategy::kProbe) {
     return s.ResolvePending(output);
@@ -780,7 +787,8 @@ int64_t JoinOperator::OutputWatermark(int64_t input_watermark) const {
       // A buffered left row (time t) can still pair with right rows up to t + upper, and a
       // right row (time u) with left rows from u - upper: output times may trail the inputs'
       // watermark by the width of the bound.
-      int64_t slack = std::max(std::abs(s.spec.lower), std::abs(s.spec.upper));
+      int64_t slack = std::max(std::abs(s.spec.lower), std::abs(s.spec.upper)) +
+                      std::max(s.spec.left_time_lag, s.spec.right_time_lag);
       return input_watermark - slack;
     }
     case JoinStrategy::kAsof:

@@ -8,6 +8,7 @@
 #include "columnar/scalar.h"
 #include "execution/operator.h"
 #include "execution/state_codec.h"
+#include "execution/topn_operator.h"
 #include "function/aggregate/accumulator.h"
 #include "function/aggregate/group_table.h"
 #include "function/registry.h"
@@ -1130,6 +1131,15 @@ Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
     }
     case sql::PlanKind::kAggregate: {
       LAMINAR_ASSIGN_OR_RETURN(auto op, AggregateOperator::Make(*plan, options));
+      ops.push_back(std::move(op));
+      break;
+    }
+    case sql::PlanKind::kWindow: {
+      // Ranking functions with a rank filter (sql/binder/topn_analysis.h).
+      if (plan->top_n < 1) {
+        return Status::NotImplemented("window functions in a continuous query need a rank filter");
+      }
+      LAMINAR_ASSIGN_OR_RETURN(auto op, TopNOperator::Make(*plan, options));
       ops.push_back(std::move(op));
       break;
     }

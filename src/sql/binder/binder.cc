@@ -12,6 +12,8 @@
 #include "common/time_util.h"
 #include "function/evaluator.h"
 #include "function/registry.h"
+#include "sql/binder/topn_analysis.h"
+#include "sql/binder/window_join_analysis.h"
 #include "sql/parser/parser.h"
 
 namespace laminar::sql {
@@ -112,6 +114,7 @@ std::string PlanNode::ToString(int indent) const {
       break;
     case PlanKind::kWindow:
       out += fmt::format(": {} analytic functions", analytics.size());
+      if (top_n >= 0) out += fmt::format(", top {} per partition", top_n);
       break;
     case PlanKind::kFilter:
       out += ": " + predicate->ToString();
@@ -617,7 +620,8 @@ Result<BExpr> Binder::BindAggregateCall(const FunctionCallExpr& f, AggContext* a
 
 Result<BExpr> Binder::BindAnalytic(const FunctionCallExpr& f, Scope& scope, AggContext* agg) {
   const std::string& n = f.name.value;
-  if (mode_ == BindMode::kStreaming) {
+  // Ranking functions in a continuous query become a streaming top-N (topn_analysis.h).
+  if (mode_ == BindMode::kStreaming && n != "row_number" && n != "rank" && n != "dense_rank") {
     return BindError(
         ErrorCode::kSqlUnsupported, f.pos,
         fmt::format("{}(...) OVER (...) is not supported in a continuous query yet", ToUpper(n)),
@@ -1433,7 +1437,8 @@ Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
   } else if (ref.join_kind == JoinKind::kCross) {
     return BindError(ErrorCode::kJoinTypeUnsupported, ref.pos,
                      "CROSS JOIN between streams is unbounded; add a join key and a time bound");
-  } else if (has_lower && has_upper) {
+  } else if (CompleteJoinTimeBound(*catalog_, l, r, conj, has_lower && has_upper, &js)) {
+    // An interval join, or equal event times / window bounds (a zero-width interval join).
     js.strategy = JoinStrategy::kInterval;
     if (js.lower > js.upper) {
       return BindError(ErrorCode::kJoinTimeBoundMissing, ref.pos,
@@ -1963,6 +1968,10 @@ Result<BoundQuery> Binder::BindTopQuery(const Query& q) {
   }
   info_.changelog_output = info_.emit == EmitKind::kChanges;
   info_.append_only = !info_.has_aggregate || closing;
+  if (mode_ == BindMode::kStreaming) {
+    LAMINAR_ASSIGN_OR_RETURN(out.plan, PlanStreamingTopN(out.plan, *catalog_, &info_));
+    info_.time_lags = OutputTimeLags(out.plan, *catalog_, info_);
+  }
   out.info = info_;
   return out;
 }

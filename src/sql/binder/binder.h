@@ -24,6 +24,9 @@ struct RelationInfo {
   /// Rows carry a trailing `__weight` column (EMIT CHANGES output).
   bool changelog = false;
   std::vector<std::string> primary_key;
+  /// Streams: per column, how far its values may trail the stream's watermark (µs; -1 = not an
+  /// event-time column). Sources: empty (the watermark column has lag 0).
+  std::vector<int64_t> time_lags;
 };
 
 /// The binder's view of the catalog.

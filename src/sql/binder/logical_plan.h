@@ -70,6 +70,10 @@ struct JoinSpec {
   int64_t tolerance = -1;              // ASOF: max |Δ| in µs, -1 = none
   bool right_watermarked = false;      // the right input declares a watermark (ASOF waits for it)
   std::vector<int64_t> probe_offsets;  // TEMPORAL PROBE offsets in µs (output adds offset_ms)
+  // How far each side's time column may trail that side's watermark (µs): a windowed stream's
+  // window_start lags by the window size. Eviction uses watermark - lag (window joins).
+  int64_t left_time_lag = 0;
+  int64_t right_time_lag = 0;
   std::string left_relation, right_relation;
   std::string ToString() const;
 };
@@ -139,6 +143,10 @@ struct PlanNode {
   bool union_all = true;
   // kWindow
   std::vector<AnalyticCall> analytics;
+  // kWindow in a continuous query (see topn_analysis.h): streaming top-N over analytics[0] (a
+  // ranking function) keeping the rows ranked <= top_n per partition; -1 = plain window.
+  int64_t top_n = -1;
+  bool top_n_rank_output = true;  // the rank column reaches the query's output
   // kJoin: output = left columns + right columns (left only for SEMI/ANTI)
   JoinKind join_kind = JoinKind::kInner;
   BExpr join_condition;  // over concat(left, right); residual check on candidate pairs
@@ -160,6 +168,10 @@ struct StreamingInfo {
   bool append_only = true;          // output never updates earlier rows
   bool changelog_output = false;    // EMIT CHANGES: trailing __weight column
   std::vector<std::string> inputs;  // relations read
+  bool top_n = false;               // a streaming top-N (ROW_NUMBER ... WHERE rn <= N)
+  /// Per output column: how far its values may trail the stream's watermark (µs), or -1 when
+  /// the column is not an event-time column (see window_join_analysis.h).
+  std::vector<int64_t> time_lags;
 };
 
 struct BoundQuery {

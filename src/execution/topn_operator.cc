@@ -1,0 +1,526 @@
+// Streaming top-N. See TopNOperator in topn_operator.h for the contract.
+
+#include "execution/topn_operator.h"
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "columnar/builder.h"
+#include "common/string_util.h"
+#include "execution/state_codec.h"
+#include "function/evaluator.h"
+
+namespace laminar::execution {
+
+using columnar::ArrayPtr;
+using columnar::RecordBatch;
+namespace fn = laminar::function;
+
+namespace {
+
+enum class RankKind : uint8_t { kRowNumber, kRank, kDenseRank };
+
+void PutBigEndian(uint64_t v, std::string* k) {
+  char b[8];
+  for (int i = 7; i >= 0; --i) {
+    b[i] = static_cast<char>(v & 0xFF);
+    v >>= 8;
+  }
+  k->append(b, 8);
+}
+
+bool OrderableType(const columnar::DataType& t) {
+  return t.is_integer() || t.is_floating() || t.is_temporal() || t.is_binary_like() ||
+         t.id() == columnar::TypeId::kBoolean || t.id() == columnar::TypeId::kDecimal128;
+}
+
+/// Appends a memcomparable image of one value: byte-wise comparison of two images orders them
+/// like CompareScalars (NULL largest); `descending` inverts the component. Strings escape 0x00
+/// and end in 0x00 0x00, so images are prefix-free and multi-column keys cannot run together.
+void AppendOrderKey(const columnar::Array& col, int64_t r, bool descending, std::string* k) {
+  const size_t begin = k->size();
+  if (col.IsNull(r)) {
+    k->push_back('\x02');
+  } else {
+    k->push_back('\x01');
+    const columnar::DataType& t = *col.type();
+    const columnar::TypeId id = t.id();
+    if (t.is_integer() || t.is_temporal()) {
+      int64_t v = 0;
+      columnar::VisitFixedWidth(id, [&]<typename T>() {
+        if constexpr (std::is_integral_v<T>) v = static_cast<int64_t>(col.values<T>()[r]);
+      });
+      PutBigEndian(static_cast<uint64_t>(v) ^ (uint64_t{1} << 63), k);
+    } else if (t.is_floating()) {
+      double d =
+          id == columnar::TypeId::kFloat32 ? col.values<float>()[r] : col.values<double>()[r];
+      if (d == 0) d = 0;  // -0.0 == 0.0
+      uint64_t bits;
+      std::memcpy(&bits, &d, 8);
+      bits = (bits >> 63) != 0 ? ~bits : bits ^ (uint64_t{1} << 63);
+      PutBigEndian(bits, k);
+    } else if (id == columnar::TypeId::kBoolean) {
+      k->push_back(col.GetBool(r) ? '\x01' : '\x00');
+    } else if (id == columnar::TypeId::kDecimal128) {
+      const columnar::int128_t v = col.values<columnar::int128_t>()[r];
+      const auto u = static_cast<unsigned __int128>(v);
+      PutBigEndian(static_cast<uint64_t>(u >> 64) ^ (uint64_t{1} << 63), k);
+      PutBigEndian(static_cast<uint64_t>(u), k);
+    } else {
+      for (char c : col.GetView(r)) {
+        k->push_back(c);
+        if (c == '\x00') k->push_back('\xFF');
+      }
+      k->push_back('\x00');
+      k->push_back('\x00');
+    }
+  }
+  if (descending) {
+    for (size_t i = begin; i < k->size(); ++i) (*k)[i] = static_cast<char>(~(*k)[i]);
+  }
+}
+
+}  // namespace
+
+struct TopNOperator::State {
+  /// One kept row: its order key, arrival number and a reference into its input batch.
+  struct Entry {
+    std::string order;
+    uint64_t seq = 0;
+    columnar::RecordBatchPtr batch;
+    int32_t row = 0;
+  };
+  using List = std::vector<Entry>;  // sorted by (order, seq)
+
+  RankKind rank_kind = RankKind::kRowNumber;
+  int64_t limit = 1;
+  bool rank_output = true;
+  AggregateOptions options;
+  columnar::SchemaPtr input_schema;
+  columnar::SchemaPtr output_schema;
+  std::vector<std::unique_ptr<fn::CompiledExpression>> partition_exprs;
+  std::vector<std::unique_ptr<fn::CompiledExpression>> order_exprs;
+  std::vector<bool> descending;
+  std::string description;
+
+  absl::flat_hash_map<std::string, List> partitions;
+  uint64_t next_seq = 0;
+  int64_t live = 0;  // kept rows
+  // Input batches referenced by kept rows, and their total size: compaction copies the kept
+  // rows out once the referenced batches hold many more rows than are kept.
+  absl::flat_hash_map<const RecordBatch*, int64_t> batch_refs;
+  int64_t retained_rows = 0;
+
+  void Ref(const Entry& e) {
+    if (++batch_refs[e.batch.get()] == 1) retained_rows += e.batch->num_rows();
+    ++live;
+  }
+  void Unref(const Entry& e) {
+    auto it = batch_refs.find(e.batch.get());
+    if (it != batch_refs.end() && --it->second == 0) {
+      retained_rows -= e.batch->num_rows();
+      batch_refs.erase(it);
+    }
+    --live;
+  }
+
+  /// The rank of every position of a sorted list.
+  std::vector<int64_t> Ranks(const List& list) const {
+    std::vector<int64_t> r(list.size());
+    for (size_t i = 0; i < list.size(); ++i) {
+      const bool peer = i > 0 && list[i].order == list[i - 1].order;
+      switch (rank_kind) {
+        case RankKind::kRowNumber:
+          r[i] = static_cast<int64_t>(i) + 1;
+          break;
+        case RankKind::kRank:
+          r[i] = peer ? r[i - 1] : static_cast<int64_t>(i) + 1;
+          break;
+        case RankKind::kDenseRank:
+          r[i] = i == 0 ? 1 : (peer ? r[i - 1] : r[i - 1] + 1);
+          break;
+      }
+    }
+    return r;
+  }
+
+  /// True when a row with order key `order` arriving now cannot rank <= limit.
+  bool Rejects(const List& list, const std::string& order) const {
+    if (static_cast<int64_t>(list.size()) < limit) return false;
+    switch (rank_kind) {
+      case RankKind::kRowNumber:  // ties lose to the earlier row
+        return !(order < list[static_cast<size_t>(limit - 1)].order);
+      case RankKind::kRank:
+        return order > list[static_cast<size_t>(limit - 1)].order;
+      case RankKind::kDenseRank:
+        return Ranks(list).back() >= limit && order > list.back().order;
+    }
+    return false;
+  }
+
+  /// Drops the rows ranked beyond the limit.
+  void Trim(List* list) {
+    size_t keep = list->size();
+    if (rank_kind == RankKind::kRowNumber) {
+      keep = std::min(keep, static_cast<size_t>(limit));
+    } else {
+      const auto r = Ranks(*list);
+      keep = 0;
+      while (keep < r.size() && r[keep] <= limit) ++keep;
+    }
+    for (size_t i = keep; i < list->size(); ++i) Unref((*list)[i]);
+    list->resize(keep);
+  }
+
+  /// Copies every kept row into one batch (in partition-key order) and repoints the entries.
+  void Compact() {
+    std::vector<std::string> keys;
+    for (const auto& [k, list] : partitions) keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
+    for (const auto& f : input_schema->fields()) builders.push_back(columnar::MakeBuilder(f->type));
+    int64_t n = 0;
+    for (const auto& k : keys) {
+      for (const Entry& e : partitions[k]) {
+        for (int c = 0; c < input_schema->num_fields(); ++c) {
+          builders[static_cast<size_t>(c)]->AppendArraySlice(*e.batch->column(c), e.row, 1);
+        }
+        ++n;
+      }
+    }
+    std::vector<ArrayPtr> cols;
+    for (auto& b : builders) cols.push_back(b->Finish());
+    auto batch = std::make_shared<const RecordBatch>(input_schema, n, std::move(cols));
+    int32_t i = 0;
+    for (const auto& k : keys) {
+      for (Entry& e : partitions[k]) {
+        e.batch = batch;
+        e.row = i++;
+      }
+    }
+    batch_refs.clear();
+    retained_rows = 0;
+    if (n > 0) {
+      batch_refs[batch.get()] = n;
+      retained_rows = n;
+    }
+  }
+};
+
+namespace {
+
+/// Builds output rows: the input row's columns, then its rank.
+class TopNOutput {
+ public:
+  explicit TopNOutput(const columnar::SchemaPtr& schema) : schema_(schema) {
+    for (int c = 0; c + 1 < schema->num_fields(); ++c) {
+      builders_.push_back(columnar::MakeBuilder(schema->field(c)->type));
+    }
+  }
+  void Add(const TopNOperator::State::Entry& e, int64_t rank, int64_t weight,
+           const std::string* key) {
+    for (size_t c = 0; c < builders_.size(); ++c) {
+      builders_[c]->AppendArraySlice(*e.batch->column(static_cast<int>(c)), e.row, 1);
+    }
+    ranks_.push_back(rank);
+    weights_.push_back(weight);
+    if (key != nullptr) {
+      std::string k = *key;
+      k.append(reinterpret_cast<const char*>(&rank), sizeof(rank));
+      keys_.push_back(std::move(k));
+    }
+  }
+  void Flush(bool weighted, std::vector<Delta>* output) {
+    if (ranks_.empty()) return;
+    std::vector<ArrayPtr> cols;
+    for (auto& b : builders_) cols.push_back(b->Finish());
+    cols.push_back(columnar::MakeInt64Array(ranks_));
+    Delta d;
+    d.batch = std::make_shared<const RecordBatch>(schema_, static_cast<int64_t>(ranks_.size()),
+                                                  std::move(cols));
+    if (weighted) d.weights = std::move(weights_);
+    d.keys = std::move(keys_);
+    output->push_back(std::move(d));
+  }
+
+ private:
+  columnar::SchemaPtr schema_;
+  std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders_;
+  std::vector<int64_t> ranks_;
+  std::vector<int64_t> weights_;
+  std::vector<std::string> keys_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TopNOperator>> TopNOperator::Make(const sql::PlanNode& node,
+                                                         const AggregateOptions& options) {
+  if (node.kind != sql::PlanKind::kWindow || node.top_n < 1 || node.analytics.size() != 1 ||
+      node.inputs.size() != 1) {
+    return Status::Internal("TopNOperator needs a top-N window node");
+  }
+  const sql::AnalyticCall& call = node.analytics[0];
+  auto op = std::unique_ptr<TopNOperator>(new TopNOperator());
+  op->state_ = std::make_unique<State>();
+  State& s = *op->state_;
+  if (call.function == "row_number") {
+    s.rank_kind = RankKind::kRowNumber;
+  } else if (call.function == "rank") {
+    s.rank_kind = RankKind::kRank;
+  } else if (call.function == "dense_rank") {
+    s.rank_kind = RankKind::kDenseRank;
+  } else {
+    return Status::NotImplemented(call.function + " is not a ranking function");
+  }
+  if (s.rank_kind != RankKind::kRowNumber && options.emit != EmitMode::kChanges) {
+    return Status::NotImplemented("a RANK/DENSE_RANK top-N needs EMIT CHANGES");
+  }
+  s.limit = node.top_n;
+  s.rank_output = node.top_n_rank_output;
+  s.options = options;
+  s.input_schema = node.inputs[0]->schema;
+  s.output_schema = node.schema;
+  std::string parts, orders;
+  for (const auto& e : call.partition_by) {
+    LAMINAR_ASSIGN_OR_RETURN(auto c, fn::CompiledExpression::Compile(e));
+    s.partition_exprs.push_back(std::move(c));
+    parts += (parts.empty() ? "" : ", ") + e->ToString();
+  }
+  for (size_t i = 0; i < call.order_by.size(); ++i) {
+    const auto& e = call.order_by[i];
+    if (!OrderableType(*e->type)) {
+      return Status::NotImplemented(
+          fmt::format("a top-N cannot order by {} (type {})", e->ToString(), e->type->ToString()),
+          ErrorCode::kSqlUnsupported);
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto c, fn::CompiledExpression::Compile(e));
+    s.order_exprs.push_back(std::move(c));
+    s.descending.push_back(call.descending[i]);
+    orders += (orders.empty() ? "" : ", ") + e->ToString() + (call.descending[i] ? " DESC" : "");
+  }
+  for (const auto& e : call.partition_by) {
+    if (!OrderableType(*e->type)) {
+      return Status::NotImplemented(fmt::format("a top-N cannot partition by {} (type {})",
+                                                e->ToString(), e->type->ToString()),
+                                    ErrorCode::kSqlUnsupported);
+    }
+  }
+  s.description =
+      fmt::format("TopN: {} <= {} per partition ({}) ORDER BY {}{}", ToUpper(call.function),
+                  s.limit, parts, orders, options.emit == EmitMode::kChanges ? " (changelog)" : "");
+  return op;
+}
+
+TopNOperator::~TopNOperator() = default;
+
+Status TopNOperator::Process(const Delta& input, std::vector<Delta>* output) {
+  State& s = *state_;
+  const int64_t n = input.num_rows();
+  if (n == 0) return Status::OK();
+  for (int64_t w : input.weights) {
+    if (w <= 0) {
+      return Status::NotImplemented("a top-N cannot consume retractions (changelog input)",
+                                    ErrorCode::kSqlUnsupported);
+    }
+  }
+  const RecordBatch& batch = *input.batch;
+  std::vector<std::string> pkeys(static_cast<size_t>(n)), okeys(static_cast<size_t>(n));
+  for (const auto& e : s.partition_exprs) {
+    LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(batch));
+    for (int64_t r = 0; r < n; ++r) AppendOrderKey(*col, r, false, &pkeys[static_cast<size_t>(r)]);
+  }
+  for (size_t i = 0; i < s.order_exprs.size(); ++i) {
+    LAMINAR_ASSIGN_OR_RETURN(auto col, s.order_exprs[i]->Evaluate(batch));
+    for (int64_t r = 0; r < n; ++r) {
+      AppendOrderKey(*col, r, s.descending[i], &okeys[static_cast<size_t>(r)]);
+    }
+  }
+  // The rows need the batch as a shared pointer; `input.batch` is one.
+  std::vector<std::string> touched;  // partitions changed by this batch, first-touch order
+  absl::flat_hash_map<std::string, State::List> before;
+  for (int64_t r = 0; r < n; ++r) {
+    const std::string& pk = pkeys[static_cast<size_t>(r)];
+    std::string& ok = okeys[static_cast<size_t>(r)];
+    auto it = s.partitions.find(pk);
+    if (it == s.partitions.end()) it = s.partitions.emplace(pk, State::List()).first;
+    State::List& list = it->second;
+    const uint64_t seq = s.next_seq++;
+    if (s.Rejects(list, ok)) continue;
+    if (before.find(pk) == before.end()) {
+      before.emplace(pk, list);
+      touched.push_back(pk);
+    }
+    auto pos =
+        std::upper_bound(list.begin(), list.end(), ok,
+                         [](const std::string& o, const State::Entry& e) { return o < e.order; });
+    State::Entry e{std::move(ok), seq, input.batch, static_cast<int32_t>(r)};
+    s.Ref(e);
+    list.insert(pos, std::move(e));
+    s.Trim(&list);
+  }
+  // Emit the differences of the touched partitions.
+  const bool changes = s.options.emit == EmitMode::kChanges;
+  TopNOutput out(s.output_schema);
+  for (const std::string& pk : touched) {
+    const State::List& b = before[pk];
+    const State::List& a = s.partitions[pk];
+    const auto rb = s.Ranks(b);
+    const auto ra = s.Ranks(a);
+    const std::string* key = s.options.emit_keys && !changes ? &pk : nullptr;
+    if (!changes) {
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (i < b.size() && b[i].seq == a[i].seq && rb[i] == ra[i]) continue;
+        out.Add(a[i], ra[i], 1, key);
+      }
+      continue;
+    }
+    if (s.rank_output) {
+      const size_t m = std::max(a.size(), b.size());
+      std::vector<size_t> moved;
+      for (size_t i = 0; i < m; ++i) {
+        if (i < b.size() && i < a.size() && b[i].seq == a[i].seq && rb[i] == ra[i]) continue;
+        if (i < b.size()) out.Add(b[i], rb[i], -1, nullptr);
+        moved.push_back(i);
+      }
+      for (size_t i : moved) {
+        if (i < a.size()) out.Add(a[i], ra[i], 1, nullptr);
+      }
+    } else {
+      absl::flat_hash_set<uint64_t> now, was;
+      for (const auto& e : a) now.insert(e.seq);
+      for (const auto& e : b) was.insert(e.seq);
+      for (size_t i = 0; i < b.size(); ++i) {
+        if (!now.contains(b[i].seq)) out.Add(b[i], rb[i], -1, nullptr);
+      }
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (!was.contains(a[i].seq)) out.Add(a[i], ra[i], 1, nullptr);
+      }
+    }
+  }
+  out.Flush(changes, output);
+  before.clear();
+  if (s.retained_rows > 4 * s.live + 65536) s.Compact();
+  return Status::OK();
+}
+
+namespace {
+constexpr uint32_t kTopNStateMagic = 0x4E504F54;  // "TOPN"
+constexpr uint8_t kTopNStateVersion = 1;
+}  // namespace
+
+Status TopNOperator::Snapshot(std::string* out) const {
+  const State& s = *state_;
+  std::vector<const std::string*> keys;
+  for (const auto& [k, list] : s.partitions) {
+    if (!list.empty()) keys.push_back(&k);
+  }
+  std::sort(keys.begin(), keys.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
+  std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
+  for (const auto& f : s.input_schema->fields()) {
+    builders.push_back(columnar::MakeBuilder(f->type));
+  }
+  int64_t n = 0;
+  for (const auto* k : keys) {
+    for (const auto& e : s.partitions.at(*k)) {
+      for (int c = 0; c < s.input_schema->num_fields(); ++c) {
+        builders[static_cast<size_t>(c)]->AppendArraySlice(*e.batch->column(c), e.row, 1);
+      }
+      ++n;
+    }
+  }
+  std::vector<ArrayPtr> cols;
+  for (auto& b : builders) cols.push_back(b->Finish());
+  RecordBatch rows(s.input_schema, n, std::move(cols));
+  StateWriter w(out);
+  w.Put(kTopNStateMagic);
+  w.Put(kTopNStateVersion);
+  w.Put(s.next_seq);
+  w.PutBatch(rows);
+  w.Put(static_cast<uint32_t>(keys.size()));
+  for (const auto* k : keys) {
+    const auto& list = s.partitions.at(*k);
+    w.PutString(*k);
+    w.Put(static_cast<uint32_t>(list.size()));
+    for (const auto& e : list) {
+      w.PutString(e.order);
+      w.Put(e.seq);
+    }
+  }
+  return Status::OK();
+}
+
+Status TopNOperator::Restore(std::string_view in) {
+  State& s = *state_;
+  StateReader r(in);
+  auto bad = [](const char* what) {
+    return Status::Corruption(std::string("top-N operator state: ") + what,
+                              ErrorCode::kStateCorruption);
+  };
+  uint32_t magic = 0;
+  uint8_t version = 0;
+  uint64_t next_seq = 0;
+  if (!r.Get(&magic) || magic != kTopNStateMagic) return bad("bad magic");
+  if (!r.Get(&version) || version != kTopNStateVersion) return bad("unsupported version");
+  if (!r.Get(&next_seq)) return bad("truncated header");
+  LAMINAR_ASSIGN_OR_RETURN(auto batch, r.GetBatch(s.input_schema));
+  uint32_t nparts = 0;
+  if (!r.GetCount(&nparts, 8)) return bad("bad partition count");
+  absl::flat_hash_map<std::string, State::List> parts;
+  int64_t next = 0;
+  for (uint32_t p = 0; p < nparts; ++p) {
+    std::string key;
+    uint32_t count = 0;
+    if (!r.GetString(&key) || !r.GetCount(&count, 12)) return bad("bad partition entry");
+    if (count == 0 || parts.contains(key)) return bad("bad partition entry");
+    State::List list;
+    for (uint32_t i = 0; i < count; ++i) {
+      State::Entry e;
+      if (!r.GetString(&e.order) || !r.Get(&e.seq)) return bad("truncated row");
+      if (e.seq >= next_seq) return bad("row arrival number out of range");
+      if (!list.empty() && (e.order < list.back().order ||
+                            (e.order == list.back().order && e.seq <= list.back().seq))) {
+        return bad("rows out of order");
+      }
+      if (next >= batch->num_rows()) return bad("row index out of range");
+      e.batch = batch;
+      e.row = static_cast<int32_t>(next++);
+      list.push_back(std::move(e));
+    }
+    if (static_cast<int64_t>(list.size()) > s.limit && s.rank_kind == RankKind::kRowNumber) {
+      return bad("partition holds more rows than the limit");
+    }
+    parts.emplace(std::move(key), std::move(list));
+  }
+  if (next != batch->num_rows()) return bad("row count mismatch");
+  if (!r.empty()) return bad("trailing bytes");
+  s.partitions = std::move(parts);
+  s.next_seq = next_seq;
+  s.live = next;
+  s.batch_refs.clear();
+  s.retained_rows = 0;
+  if (next > 0) {
+    s.batch_refs[batch.get()] = next;
+    s.retained_rows = next;
+  }
+  // Keep the snapshot's batch alive through the entries only.
+  return Status::OK();
+}
+
+int64_t TopNOperator::StateBytes() const {
+  const State& s = *state_;
+  int64_t bytes = 0;
+  for (const auto& [k, list] : s.partitions) {
+    bytes += static_cast<int64_t>(k.size()) + 32;
+    for (const auto& e : list) bytes += static_cast<int64_t>(e.order.size()) + 48;
+  }
+  return bytes + s.retained_rows * 16;
+}
+
+std::string TopNOperator::Describe() const { return state_->description; }
+
+}  // namespace laminar::execution

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "execution/operator.h"
+
+namespace laminar::execution {
+
+/// Streaming top-N: `ROW_NUMBER() OVER (PARTITION BY k ORDER BY c) … WHERE rn <= N` (and RANK /
+/// DENSE_RANK) in a continuous query, planned by sql/binder/topn_analysis.h.
+///
+/// State: per partition, the rows ranked <= N, sorted by the ORDER BY keys (memcomparable
+/// encoding; NULLs sort last ascending, first descending, as in the batch engine) and then by
+/// arrival, so ties rank the earlier row first. Append-only input only: a row that falls out
+/// of the top N can never come back, so nothing else is kept.
+///
+/// Output rows: the input's columns plus the rank (BIGINT), for the partitions a batch changed.
+///  - ON UPDATE (default): every row whose rank slot changed (a new row and the rows it pushed
+///    down). With `emit_keys` (materialized views) each row carries the upsert key
+///    (partition, rank), so the view holds exactly the current top N per partition.
+///  - EMIT CHANGES: a Z-set changelog. When the rank reaches the output, a moved row is retracted
+///    at its old rank (-1) and inserted at its new one (+1); otherwise only rows that left the
+///    top N (-1) and rows that entered it (+1) appear.
+/// Threading: single-threaded (driven by the pipeline). Durability: Snapshot()/Restore() carry
+/// the kept rows and the arrival counter, so replay after a restart ranks ties identically.
+class TopNOperator final : public StreamOperator {
+ public:
+  /// `node` is a kWindow plan node with `top_n >= 1` and one ranking function.
+  static Result<std::unique_ptr<TopNOperator>> Make(const sql::PlanNode& node,
+                                                    const AggregateOptions& options);
+  ~TopNOperator() override;
+  Status Process(const Delta& input, std::vector<Delta>* output) override;
+  /// Image (magic "TOPN", version 1): u64 next arrival number, the kept rows as one batch,
+  /// then per partition (sorted by key) its key and each row's order key and arrival number.
+  Status Snapshot(std::string* out) const override;
+  Status Restore(std::string_view in) override;
+  int64_t StateBytes() const override;
+  std::string Describe() const override;
+
+  struct State;
+
+ private:
+  TopNOperator() = default;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace laminar::execution
