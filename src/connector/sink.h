@@ -110,6 +110,10 @@ class SinkConnector {
 
   /// Rows accepted by WriteBatch() so far (metrics, SHOW SINKS).
   virtual uint64_t rows_written() const = 0;
+  /// The newest epoch this sink has published, when it can tell (exactly-once sinks that keep
+  /// a commit record). Recovery refuses to restore a checkpoint older than this epoch: replaying
+  /// from it would publish that epoch's output a second time.
+  virtual std::optional<uint64_t> LastCommittedEpoch() const { return std::nullopt; }
 };
 
 /// Builds a sink from its INTO-clause options and the rest of its configuration. Invalid

@@ -15,6 +15,7 @@ constexpr std::string_view kDirPrefix = "checkpoint_";
 constexpr char kManifestFile[] = "manifest.json";
 constexpr char kStateFile[] = "state.bin";
 constexpr char kLatestFile[] = "latest.txt";
+constexpr char kCommitMarkerFile[] = "commit";
 
 /// Parses "checkpoint_<digits>"; nullopt for anything else.
 std::optional<uint64_t> ParseDirName(std::string_view name) {
@@ -242,6 +243,36 @@ Result<CheckpointIds> FileCheckpointStore::NextCheckpointIds() {
   LAMINAR_ASSIGN_OR_RETURN(auto newest, LoadNewestValid());
   next.epoch = newest ? newest->manifest.epoch + 1 : 1;
   return next;
+}
+
+Status FileCheckpointStore::WriteCommitMarker(uint64_t id) {
+  const std::string dir = CheckpointPath(id);
+  if (!fs_.FileExists(dir)) {
+    return Status::NotFound(fmt::format("checkpoint {} not found", id),
+                            ErrorCode::kCheckpointNotFound);
+  }
+  return WriteFileAtomically(fs_, JoinPath(dir, kCommitMarkerFile),
+                             fmt::format("commit {}\n", CheckpointDirName(id)));
+}
+
+bool FileCheckpointStore::HasCommitMarker(uint64_t id) {
+  return fs_.FileExists(JoinPath(CheckpointPath(id), kCommitMarkerFile));
+}
+
+Status FileCheckpointStore::UpdateManifest(const CheckpointManifest& manifest) {
+  const std::string dir = CheckpointPath(manifest.checkpoint_id);
+  if (!fs_.FileExists(JoinPath(dir, kManifestFile))) {
+    return Status::NotFound(fmt::format("checkpoint {} not found", manifest.checkpoint_id),
+                            ErrorCode::kCheckpointNotFound);
+  }
+  LAMINAR_ASSIGN_OR_RETURN(std::string json, ManifestToJson(manifest));
+  Status st = WriteFileAtomically(fs_, JoinPath(dir, kManifestFile), json);
+  if (!st.ok()) {
+    return Status(st.code(), ErrorCode::kManifestPersistFailed,
+                  fmt::format("updating the manifest of checkpoint {} failed: {}",
+                              manifest.checkpoint_id, st.message()));
+  }
+  return Status::OK();
 }
 
 Status FileCheckpointStore::DeleteCheckpoint(uint64_t id) {

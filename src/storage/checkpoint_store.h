@@ -79,6 +79,17 @@ class FileCheckpointStore {
   /// (newest id + 1, newest valid epoch + 1), or (1, 1) for an empty store.
   Result<CheckpointIds> NextCheckpointIds();
 
+  /// Two-phase sink commit (docs/checkpoint.md "Sink commit protocol"). The commit marker
+  /// (`<checkpoint dir>/commit`, written temp -> fsync -> rename -> fsync dir) records the
+  /// decision to commit the sinks' epoch of checkpoint `id`: recovery re-drives the commit of a
+  /// checkpoint whose sinks are still Pending when the marker exists, and skips the checkpoint
+  /// (LDB-6015) when it does not.
+  Status WriteCommitMarker(uint64_t id);
+  bool HasCommitMarker(uint64_t id);
+  /// Rewrites manifest.json of an existing checkpoint atomically (used to record the sinks'
+  /// commit statuses after phase 2). `manifest` must be the one Save() returned.
+  Status UpdateManifest(const CheckpointManifest& manifest);
+
  private:
   std::string CheckpointPath(uint64_t id) const;
   Status DeleteCheckpoint(uint64_t id);

@@ -191,7 +191,9 @@ Status FileSink::WriteBatch(const RecordBatch& batch) {
   }
   formatter_->Append(batch, &buffer_);
   rows_ += static_cast<uint64_t>(batch.num_rows());
-  if (buffer_.size() >= buffer_limit_) {
+  // At-least-once output reaches the file (the OS) batch by batch; exactly-once output is
+  // staged anyway, so it is buffered up to buffer.bytes.
+  if (!exactly_once() || buffer_.size() >= buffer_limit_) {
     Status st = FlushBuffer();
     if (!st.ok()) return Error("write failed", st);
   }

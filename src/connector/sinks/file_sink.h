@@ -17,11 +17,11 @@ namespace laminar::connector {
 ///                                     'delivery.guarantee' = 'exactly-once') FORMAT JSON
 ///
 /// Options: `path` (required), `format` (json|csv; the FORMAT clause wins), `csv.delimiter`,
-/// `csv.header` (default true: a header line starts an empty file), `buffer.bytes` (write
-/// buffer, default 1 MiB), `delivery.guarantee` (handled by the runtime).
+/// `csv.header` (default true: a header line starts an empty file), `buffer.bytes` (staging
+/// buffer of exactly-once epochs, default 1 MiB), `delivery.guarantee` (handled by the runtime).
 ///
-/// At-least-once: rows are appended to `path` directly; PreCommit (every checkpoint) and Close
-/// flush and fsync, so everything before a checkpoint survives a crash; output produced again
+/// At-least-once: each batch is appended to `path` as it arrives; PreCommit (every checkpoint) and
+/// Close flush and fsync, so everything before a checkpoint survives a crash; output produced again
 /// by WAL replay after a crash may appear twice.
 ///
 /// Exactly-once: the sink keeps `<path>.laminar/`, holding
@@ -53,6 +53,10 @@ class FileSink final : public SinkConnector {
   Status RollbackEpoch(uint64_t epoch) override;
   Status Close() override;
   uint64_t rows_written() const override { return rows_; }
+  std::optional<uint64_t> LastCommittedEpoch() const override {
+    if (guarantee_ != DeliveryGuarantee::kExactlyOnce || !open_) return std::nullopt;
+    return committed_epoch_;
+  }
 
   /// The epoch and length recorded in `commit` (exactly-once; tests and docs).
   uint64_t committed_epoch() const { return committed_epoch_; }

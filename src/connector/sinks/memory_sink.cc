@@ -109,6 +109,7 @@ Status MemorySink::Open(const SinkOpenContext& context) {
     store_->events_.push_back("open fresh");
     store_->staged_.clear();
     store_->precommitted_.clear();
+    store_->committed_epoch_ = 0;  // earlier output is history, never re-committed
   }
   return Status::OK();
 }

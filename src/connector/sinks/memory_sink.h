@@ -78,6 +78,10 @@ class MemorySink final : public SinkConnector {
   Status RollbackEpoch(uint64_t epoch) override;
   Status Close() override;
   uint64_t rows_written() const override { return rows_; }
+  std::optional<uint64_t> LastCommittedEpoch() const override {
+    if (guarantee_ != DeliveryGuarantee::kExactlyOnce) return std::nullopt;
+    return store_->committed_epoch();
+  }
 
  private:
   std::shared_ptr<MemorySinkStore> store_;
