@@ -1,6 +1,9 @@
 #include "execution/batch_executor.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "columnar/builder.h"
@@ -15,6 +18,296 @@ using columnar::RecordBatchPtr;
 using columnar::Scalar;
 
 namespace {
+
+Result<RecordBatchPtr> Run(const sql::PlanPtr& plan, const ScanProvider& scan);
+
+// ---------------------------------------------------------------------------------------------
+// Rows as keys (set operations, subquery caches): NULLs compare equal to each other, as in
+// SQL's "not distinct" comparison used by INTERSECT/EXCEPT and GROUP BY.
+
+using Row = std::vector<Scalar>;
+
+struct RowLess {
+  bool operator()(const Row& a, const Row& b) const {
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+      if (a[i].is_null() != b[i].is_null()) return a[i].is_null();
+      if (a[i].is_null()) continue;
+      int c = columnar::CompareScalars(a[i], b[i]);
+      if (c != 0) return c < 0;
+    }
+    return a.size() < b.size();
+  }
+};
+
+Row RowAt(const RecordBatch& b, int64_t r) {
+  Row row;
+  row.reserve(static_cast<size_t>(b.num_columns()));
+  for (int c = 0; c < b.num_columns(); ++c) row.push_back(columnar::GetScalar(*b.column(c), r));
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subqueries: the binder leaves placeholder calls in expressions (see logical_plan.h); they are
+// replaced by constants here before a plan is compiled.
+
+/// The result of running one subquery.
+struct SubqueryValue {
+  sql::SubqueryKind kind = sql::SubqueryKind::kScalar;
+  Scalar value;             // kScalar: the value (NULL when no row); kExists: BOOLEAN
+  std::vector<Scalar> set;  // kIn: the subquery's values
+};
+
+Result<SubqueryValue> EvaluateSubquery(const sql::PlanPtr& plan, sql::SubqueryKind kind,
+                                       const ScanProvider& scan) {
+  LAMINAR_ASSIGN_OR_RETURN(auto batch, Run(plan, scan));
+  SubqueryValue v;
+  v.kind = kind;
+  const int64_t n = batch->num_rows();
+  switch (kind) {
+    case sql::SubqueryKind::kExists:
+      v.value = Scalar::Boolean(n > 0);
+      break;
+    case sql::SubqueryKind::kScalar:
+      if (n > 1) {
+        return Status::Invalid(
+            fmt::format("scalar subquery returned {} rows; it must return at most one (add an "
+                        "aggregate, a WHERE on a key, or LIMIT 1)",
+                        n),
+            ErrorCode::kQueryExecutionFailed);
+      }
+      v.value = n == 0 ? Scalar::Null(plan->schema->field(0)->type)
+                       : columnar::GetScalar(*batch->column(0), 0);
+      break;
+    case sql::SubqueryKind::kIn:
+      v.set.reserve(static_cast<size_t>(n));
+      for (int64_t r = 0; r < n; ++r) v.set.push_back(columnar::GetScalar(*batch->column(0), r));
+      break;
+  }
+  return v;
+}
+
+/// What to substitute: values of uncorrelated subqueries by id, and/or the current outer row
+/// of a correlated one.
+struct Substitution {
+  const std::map<int, SubqueryValue>* subqueries = nullptr;
+  const Row* outer = nullptr;
+};
+
+Result<Scalar> Retype(const Scalar& v, const columnar::DataTypePtr& type) {
+  if (v.type()->Equals(*type)) return v;
+  if (v.is_null()) return Scalar::Null(type);
+  return function::CastScalar(v, type, false);
+}
+
+Result<sql::BExpr> SubstituteExpr(const sql::BExpr& e, const Substitution& s) {
+  if (!e) return e;
+  if (e->kind == function::ExprKind::kCall && !e->args.empty() &&
+      e->args.back()->kind == function::ExprKind::kLiteral) {
+    const std::string& f = e->function_name;
+    if (f == sql::kOuterRefPlaceholder && s.outer != nullptr) {
+      const int64_t col = e->args[0]->literal.int_value();
+      if (col < 0 || col >= static_cast<int64_t>(s.outer->size())) {
+        return Status::Internal("outer column reference out of range");
+      }
+      LAMINAR_ASSIGN_OR_RETURN(auto v, Retype((*s.outer)[static_cast<size_t>(col)], e->type));
+      return function::Literal(std::move(v));
+    }
+    if ((f == sql::kSubqueryPlaceholder || f == sql::kSubqueryInPlaceholder) &&
+        s.subqueries != nullptr) {
+      auto it = s.subqueries->find(static_cast<int>(e->args.back()->literal.int_value()));
+      if (it != s.subqueries->end()) {
+        const SubqueryValue& v = it->second;
+        if (f == sql::kSubqueryPlaceholder) {
+          LAMINAR_ASSIGN_OR_RETURN(auto lit, Retype(v.value, e->type));
+          return function::Literal(std::move(lit));
+        }
+        // x IN (values): the evaluator's IN list has the SQL three-valued result; an empty
+        // subquery makes it FALSE even for a NULL x.
+        LAMINAR_ASSIGN_OR_RETURN(auto x, SubstituteExpr(e->args[0], s));
+        if (v.set.empty()) return function::Literal(Scalar::Boolean(false));
+        std::vector<sql::BExpr> items;
+        items.reserve(v.set.size());
+        for (const auto& item : v.set) {
+          LAMINAR_ASSIGN_OR_RETURN(auto lit, Retype(item, x->type));
+          items.push_back(function::Literal(std::move(lit)));
+        }
+        return function::MakeInList(x, std::move(items), false);
+      }
+    }
+  }
+  bool changed = false;
+  std::vector<sql::BExpr> args;
+  args.reserve(e->args.size());
+  for (const auto& a : e->args) {
+    LAMINAR_ASSIGN_OR_RETURN(auto b, SubstituteExpr(a, s));
+    changed |= b != a;
+    args.push_back(std::move(b));
+  }
+  if (!changed) return e;
+  auto copy = std::make_shared<function::Expr>(*e);
+  copy->args = std::move(args);
+  return sql::BExpr(std::move(copy));
+}
+
+Status SubstituteAll(std::vector<sql::BExpr>* exprs, const Substitution& s) {
+  for (auto& e : *exprs) {
+    LAMINAR_ASSIGN_OR_RETURN(e, SubstituteExpr(e, s));
+  }
+  return Status::OK();
+}
+
+/// A copy of `plan` with the placeholders replaced. With an outer row, the subquery input of
+/// nested kApply nodes is left alone: its outer references belong to that node.
+Result<sql::PlanPtr> SubstitutePlan(const sql::PlanPtr& plan, const Substitution& s) {
+  auto n = std::make_shared<sql::PlanNode>(*plan);
+  LAMINAR_ASSIGN_OR_RETURN(n->predicate, SubstituteExpr(n->predicate, s));
+  LAMINAR_RETURN_NOT_OK(SubstituteAll(&n->exprs, s));
+  LAMINAR_RETURN_NOT_OK(SubstituteAll(&n->group_exprs, s));
+  LAMINAR_ASSIGN_OR_RETURN(n->window.time_expr, SubstituteExpr(n->window.time_expr, s));
+  for (auto& a : n->aggregates) {
+    LAMINAR_RETURN_NOT_OK(SubstituteAll(&a.args, s));
+    LAMINAR_ASSIGN_OR_RETURN(a.filter, SubstituteExpr(a.filter, s));
+  }
+  for (auto& row : n->rows) LAMINAR_RETURN_NOT_OK(SubstituteAll(&row, s));
+  LAMINAR_ASSIGN_OR_RETURN(n->join_condition, SubstituteExpr(n->join_condition, s));
+  LAMINAR_RETURN_NOT_OK(SubstituteAll(&n->join.left_keys, s));
+  LAMINAR_RETURN_NOT_OK(SubstituteAll(&n->join.right_keys, s));
+  for (auto& a : n->analytics) {
+    LAMINAR_RETURN_NOT_OK(SubstituteAll(&a.args, s));
+    LAMINAR_RETURN_NOT_OK(SubstituteAll(&a.partition_by, s));
+    LAMINAR_RETURN_NOT_OK(SubstituteAll(&a.order_by, s));
+  }
+  LAMINAR_ASSIGN_OR_RETURN(n->apply_operand, SubstituteExpr(n->apply_operand, s));
+  for (size_t i = 0; i < n->inputs.size(); ++i) {
+    if (s.outer != nullptr && n->kind == sql::PlanKind::kApply && i == 1) continue;
+    LAMINAR_ASSIGN_OR_RETURN(n->inputs[i], SubstitutePlan(n->inputs[i], s));
+  }
+  return sql::PlanPtr(std::move(n));
+}
+
+// Outer columns a correlated subquery reads (same traversal rule as SubstitutePlan).
+void CollectOuterRefs(const sql::BExpr& e, std::set<int>* out) {
+  if (!e) return;
+  if (e->kind == function::ExprKind::kCall && e->function_name == sql::kOuterRefPlaceholder &&
+      e->args.size() == 1 && e->args[0]->kind == function::ExprKind::kLiteral) {
+    out->insert(static_cast<int>(e->args[0]->literal.int_value()));
+    return;
+  }
+  for (const auto& a : e->args) CollectOuterRefs(a, out);
+}
+
+void CollectOuterRefs(const sql::PlanNode& n, std::set<int>* out) {
+  auto all = [&](const std::vector<sql::BExpr>& v) {
+    for (const auto& e : v) CollectOuterRefs(e, out);
+  };
+  CollectOuterRefs(n.predicate, out);
+  all(n.exprs);
+  all(n.group_exprs);
+  CollectOuterRefs(n.window.time_expr, out);
+  for (const auto& a : n.aggregates) {
+    all(a.args);
+    CollectOuterRefs(a.filter, out);
+  }
+  for (const auto& row : n.rows) all(row);
+  CollectOuterRefs(n.join_condition, out);
+  all(n.join.left_keys);
+  all(n.join.right_keys);
+  for (const auto& a : n.analytics) {
+    all(a.args);
+    all(a.partition_by);
+    all(a.order_by);
+  }
+  CollectOuterRefs(n.apply_operand, out);
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    if (n.kind == sql::PlanKind::kApply && i == 1) continue;
+    CollectOuterRefs(*n.inputs[i], out);
+  }
+}
+
+// `x IN set` with SQL's three-valued result.
+Scalar InSet(const Scalar& x, const std::vector<Scalar>& set) {
+  if (set.empty()) return Scalar::Boolean(false);
+  if (x.is_null()) return Scalar::Null(columnar::boolean());
+  bool saw_null = false;
+  for (const auto& v : set) {
+    if (v.is_null()) {
+      saw_null = true;
+    } else if (columnar::CompareScalars(x, v) == 0) {
+      return Scalar::Boolean(true);
+    }
+  }
+  return saw_null ? Scalar::Null(columnar::boolean()) : Scalar::Boolean(false);
+}
+
+// Runs a correlated subquery once per distinct combination of the outer columns it reads and
+// appends its result to each outer row.
+Result<RecordBatchPtr> RunApply(const sql::PlanNode& node, const ScanProvider& scan) {
+  LAMINAR_ASSIGN_OR_RETURN(auto in, Run(node.inputs[0], scan));
+  std::set<int> refs;
+  CollectOuterRefs(*node.inputs[1], &refs);
+  columnar::ArrayPtr operand;
+  if (node.apply_kind == sql::SubqueryKind::kIn) {
+    LAMINAR_ASSIGN_OR_RETURN(auto c, function::CompiledExpression::Compile(node.apply_operand));
+    LAMINAR_ASSIGN_OR_RETURN(operand, c->Evaluate(*in));
+  }
+  std::map<Row, SubqueryValue, RowLess> cache;
+  const auto& out_type = node.schema->field(node.schema->num_fields() - 1)->type;
+  std::vector<Scalar> results;
+  results.reserve(static_cast<size_t>(in->num_rows()));
+  Row outer(static_cast<size_t>(in->num_columns()), Scalar::Null(columnar::null_type()));
+  for (int64_t r = 0; r < in->num_rows(); ++r) {
+    Row key;
+    for (int c : refs) {
+      if (c < 0 || c >= in->num_columns()) return Status::Internal("bad outer column reference");
+      key.push_back(columnar::GetScalar(*in->column(c), r));
+    }
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      size_t k = 0;
+      for (int c : refs) outer[static_cast<size_t>(c)] = key[k++];
+      Substitution s;
+      s.outer = &outer;
+      LAMINAR_ASSIGN_OR_RETURN(auto sub, SubstitutePlan(node.inputs[1], s));
+      LAMINAR_ASSIGN_OR_RETURN(auto v, EvaluateSubquery(sub, node.apply_kind, scan));
+      it = cache.emplace(std::move(key), std::move(v)).first;
+    }
+    const SubqueryValue& v = it->second;
+    if (node.apply_kind == sql::SubqueryKind::kIn) {
+      results.push_back(InSet(columnar::GetScalar(*operand, r), v.set));
+    } else {
+      LAMINAR_ASSIGN_OR_RETURN(auto val, Retype(v.value, out_type));
+      results.push_back(std::move(val));
+    }
+  }
+  LAMINAR_ASSIGN_OR_RETURN(auto col, columnar::ArrayFromScalars(out_type, results));
+  std::vector<columnar::ArrayPtr> cols = in->columns();
+  cols.push_back(col);
+  return std::make_shared<const RecordBatch>(node.schema, in->num_rows(), std::move(cols));
+}
+
+// INTERSECT / EXCEPT [ALL]: rows compared as a whole, NULLs equal.
+Result<RecordBatchPtr> RunSetOp(const sql::PlanNode& node, const RecordBatchPtr& l,
+                                const RecordBatchPtr& r) {
+  std::map<Row, int64_t, RowLess> right_counts;
+  for (int64_t i = 0; i < r->num_rows(); ++i) ++right_counts[RowAt(*r, i)];
+  std::set<Row, RowLess> emitted;  // DISTINCT: each row once
+  std::vector<int32_t> keep;
+  const bool intersect = node.set_op == sql::SetOpKind::kIntersect;
+  for (int64_t i = 0; i < l->num_rows(); ++i) {
+    Row row = RowAt(*l, i);
+    auto it = right_counts.find(row);
+    const bool in_right = it != right_counts.end() && it->second > 0;
+    if (node.union_all) {
+      if (in_right) --it->second;
+      if (in_right == intersect) keep.push_back(static_cast<int32_t>(i));
+      continue;
+    }
+    if (in_right != intersect || emitted.count(row)) continue;
+    emitted.insert(std::move(row));
+    keep.push_back(static_cast<int32_t>(i));
+  }
+  return columnar::Take(*l, keep)->WithSchema(node.schema);
+}
 
 Result<RecordBatchPtr> Combine(const columnar::SchemaPtr& schema,
                                const std::vector<RecordBatchPtr>& batches) {
@@ -195,12 +488,40 @@ Result<RecordBatchPtr> RunWindow(const sql::PlanNode& node, const RecordBatchPtr
 
 Result<RecordBatchPtr> Run(const sql::PlanPtr& plan, const ScanProvider& scan) {
   switch (plan->kind) {
+    case sql::PlanKind::kSubqueries: {
+      std::map<int, SubqueryValue> values;
+      for (size_t i = 1; i < plan->inputs.size(); ++i) {
+        LAMINAR_ASSIGN_OR_RETURN(
+            auto v, EvaluateSubquery(plan->inputs[i], plan->subquery_kinds[i - 1], scan));
+        values.emplace(plan->subquery_ids[i - 1], std::move(v));
+      }
+      Substitution s;
+      s.subqueries = &values;
+      LAMINAR_ASSIGN_OR_RETURN(auto main, SubstitutePlan(plan->inputs[0], s));
+      return Run(main, scan);
+    }
+    case sql::PlanKind::kApply:
+      return RunApply(*plan, scan);
     case sql::PlanKind::kWindow: {
       LAMINAR_ASSIGN_OR_RETURN(auto in, Run(plan->inputs[0], scan));
       return RunWindow(*plan, in);
     }
     case sql::PlanKind::kScan: {
       LAMINAR_ASSIGN_OR_RETURN(auto batches, scan(plan->relation));
+      if (!plan->scan_columns.empty()) {
+        // Projection push-down: keep only the columns the query reads.
+        for (auto& b : batches) {
+          if (!b) continue;
+          std::vector<columnar::ArrayPtr> cols;
+          for (int c : plan->scan_columns) {
+            if (c < 0 || c >= b->num_columns()) {
+              return Status::Internal("scan column out of range for " + plan->relation);
+            }
+            cols.push_back(b->column(c));
+          }
+          b = std::make_shared<const RecordBatch>(plan->schema, b->num_rows(), std::move(cols));
+        }
+      }
       return Combine(plan->schema, batches);
     }
     case sql::PlanKind::kValues: {
@@ -289,12 +610,20 @@ Result<RecordBatchPtr> Run(const sql::PlanPtr& plan, const ScanProvider& scan) {
     case sql::PlanKind::kUnion: {
       LAMINAR_ASSIGN_OR_RETURN(auto l, Run(plan->inputs[0], scan));
       LAMINAR_ASSIGN_OR_RETURN(auto r, Run(plan->inputs[1], scan));
+      if (plan->set_op != sql::SetOpKind::kUnion) return RunSetOp(*plan, l, r);
       return Combine(plan->schema, {l, r});
     }
     case sql::PlanKind::kJoin: {
       LAMINAR_ASSIGN_OR_RETURN(auto l, Run(plan->inputs[0], scan));
       LAMINAR_ASSIGN_OR_RETURN(auto r, Run(plan->inputs[1], scan));
       // Nested-loop join over the cross product (ad-hoc only).
+      const sql::JoinKind kind = plan->join_kind;
+      if (kind == sql::JoinKind::kRightSemi || kind == sql::JoinKind::kRightAnti ||
+          kind == sql::JoinKind::kAsof || kind == sql::JoinKind::kTemporalProbe) {
+        return Status::NotImplemented(
+            fmt::format("{} JOIN is not supported in ad-hoc queries", sql::JoinKindName(kind)),
+            ErrorCode::kJoinTypeUnsupported);
+      }
       std::vector<int32_t> li, ri;
       for (int64_t a = 0; a < l->num_rows(); ++a) {
         for (int64_t b = 0; b < r->num_rows(); ++b) {
@@ -302,37 +631,71 @@ Result<RecordBatchPtr> Run(const sql::PlanPtr& plan, const ScanProvider& scan) {
           ri.push_back(static_cast<int32_t>(b));
         }
       }
+      std::vector<columnar::FieldPtr> both_fields = l->schema()->fields();
+      for (const auto& f : r->schema()->fields()) both_fields.push_back(f);
+      auto both_schema = std::make_shared<columnar::Schema>(std::move(both_fields));
       auto lt = columnar::Take(*l, li);
       auto rt = columnar::Take(*r, ri);
       std::vector<columnar::ArrayPtr> cols = lt->columns();
       for (const auto& c : rt->columns()) cols.push_back(c);
       auto cross =
-          std::make_shared<const RecordBatch>(plan->schema, static_cast<int64_t>(li.size()), cols);
-      if (!plan->join_condition) return cross;
-      LAMINAR_ASSIGN_OR_RETURN(auto pred,
-                               function::CompiledExpression::Compile(plan->join_condition));
-      LAMINAR_ASSIGN_OR_RETURN(auto sel, function::EvaluateFilter(*pred, *cross));
-      auto matched = columnar::Take(*cross, sel);
-      if (plan->join_kind == sql::JoinKind::kInner || plan->join_kind == sql::JoinKind::kCross)
-        return matched;
-      if (plan->join_kind != sql::JoinKind::kLeft) {
-        return Status::NotImplemented(
-            "only INNER, LEFT and CROSS joins are supported in ad-hoc queries");
+          std::make_shared<const RecordBatch>(both_schema, static_cast<int64_t>(li.size()), cols);
+      std::vector<int32_t> sel;
+      if (plan->join_condition) {
+        LAMINAR_ASSIGN_OR_RETURN(auto pred,
+                                 function::CompiledExpression::Compile(plan->join_condition));
+        LAMINAR_ASSIGN_OR_RETURN(sel, function::EvaluateFilter(*pred, *cross));
+      } else {
+        sel.resize(li.size());
+        for (size_t i = 0; i < sel.size(); ++i) sel[i] = static_cast<int32_t>(i);
       }
-      std::set<int32_t> hit;
-      for (int32_t s : sel) hit.insert(li[static_cast<size_t>(s)]);
-      std::vector<int32_t> miss;
-      for (int64_t a = 0; a < l->num_rows(); ++a) {
-        if (!hit.count(static_cast<int32_t>(a))) miss.push_back(static_cast<int32_t>(a));
+      std::vector<bool> left_hit(static_cast<size_t>(l->num_rows()), false);
+      std::vector<bool> right_hit(static_cast<size_t>(r->num_rows()), false);
+      for (int32_t x : sel) {
+        left_hit[static_cast<size_t>(li[static_cast<size_t>(x)])] = true;
+        right_hit[static_cast<size_t>(ri[static_cast<size_t>(x)])] = true;
       }
-      if (miss.empty()) return matched;
-      auto lm = columnar::Take(*l, miss);
-      std::vector<columnar::ArrayPtr> mcols = lm->columns();
-      for (const auto& f : r->schema()->fields())
-        mcols.push_back(columnar::MakeNullArray(f->type, static_cast<int64_t>(miss.size())));
-      auto unmatched = std::make_shared<const RecordBatch>(
-          plan->schema, static_cast<int64_t>(miss.size()), mcols);
-      return Combine(plan->schema, {matched, unmatched});
+      if (kind == sql::JoinKind::kLeftSemi || kind == sql::JoinKind::kLeftAnti) {
+        std::vector<int32_t> keep;
+        for (int64_t a = 0; a < l->num_rows(); ++a) {
+          if (left_hit[static_cast<size_t>(a)] == (kind == sql::JoinKind::kLeftSemi)) {
+            keep.push_back(static_cast<int32_t>(a));
+          }
+        }
+        return columnar::Take(*l, keep)->WithSchema(plan->schema);
+      }
+      std::vector<RecordBatchPtr> parts = {columnar::Take(*cross, sel)->WithSchema(plan->schema)};
+      const bool keep_left = kind == sql::JoinKind::kLeft || kind == sql::JoinKind::kFull;
+      const bool keep_right = kind == sql::JoinKind::kRight || kind == sql::JoinKind::kFull;
+      if (keep_left) {
+        std::vector<int32_t> miss;
+        for (int64_t a = 0; a < l->num_rows(); ++a) {
+          if (!left_hit[static_cast<size_t>(a)]) miss.push_back(static_cast<int32_t>(a));
+        }
+        if (!miss.empty()) {
+          std::vector<columnar::ArrayPtr> mcols = columnar::Take(*l, miss)->columns();
+          for (const auto& f : r->schema()->fields())
+            mcols.push_back(columnar::MakeNullArray(f->type, static_cast<int64_t>(miss.size())));
+          parts.push_back(std::make_shared<const RecordBatch>(
+              plan->schema, static_cast<int64_t>(miss.size()), mcols));
+        }
+      }
+      if (keep_right) {
+        std::vector<int32_t> miss;
+        for (int64_t b = 0; b < r->num_rows(); ++b) {
+          if (!right_hit[static_cast<size_t>(b)]) miss.push_back(static_cast<int32_t>(b));
+        }
+        if (!miss.empty()) {
+          std::vector<columnar::ArrayPtr> mcols;
+          for (const auto& f : l->schema()->fields())
+            mcols.push_back(columnar::MakeNullArray(f->type, static_cast<int64_t>(miss.size())));
+          auto right_rows = columnar::Take(*r, miss);
+          for (const auto& c : right_rows->columns()) mcols.push_back(c);
+          parts.push_back(std::make_shared<const RecordBatch>(
+              plan->schema, static_cast<int64_t>(miss.size()), mcols));
+        }
+      }
+      return Combine(plan->schema, parts);
     }
   }
   return Status::Internal("unknown plan node");

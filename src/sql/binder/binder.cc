@@ -99,6 +99,10 @@ const char* PlanKindName(PlanKind k) {
       return "Union";
     case PlanKind::kJoin:
       return "Join";
+    case PlanKind::kSubqueries:
+      return "Subqueries";
+    case PlanKind::kApply:
+      return "Apply";
   }
   return "?";
 }
@@ -108,9 +112,19 @@ const char* PlanKindName(PlanKind k) {
 std::string PlanNode::ToString(int indent) const {
   std::string pad(static_cast<size_t>(indent) * 2, ' ');
   std::string out = pad + PlanKindName(kind);
+  if (kind == PlanKind::kUnion && set_op != SetOpKind::kUnion) {
+    out = pad + (set_op == SetOpKind::kIntersect ? "Intersect" : "Except");
+  }
   switch (kind) {
     case PlanKind::kScan:
       out += ": " + relation;
+      if (!scan_columns.empty()) {
+        out += " columns=[";
+        for (int i = 0; i < schema->num_fields(); ++i) {
+          out += (i ? ", " : "") + schema->field(i)->name;
+        }
+        out += "]";
+      }
       break;
     case PlanKind::kWindow:
       out += fmt::format(": {} analytic functions", analytics.size());
@@ -158,6 +172,19 @@ std::string PlanNode::ToString(int indent) const {
       break;
     case PlanKind::kValues:
       out += fmt::format(": {} rows", rows.size());
+      break;
+    case PlanKind::kSubqueries: {
+      out += ": ";
+      for (size_t i = 0; i < subquery_ids.size(); ++i) {
+        if (i) out += ", ";
+        out += fmt::format("{}({})", kSubqueryPlaceholder, subquery_ids[i]);
+      }
+      break;
+    }
+    case PlanKind::kApply:
+      out += apply_kind == SubqueryKind::kScalar   ? ": scalar"
+             : apply_kind == SubqueryKind::kExists ? ": exists"
+                                                   : ": " + apply_operand->ToString() + " IN";
       break;
   }
   out += "\n";
@@ -263,8 +290,38 @@ class Binder {
   Result<BExpr> Coerce(BExpr e, const DataTypePtr& to);
   Result<BExpr> Compare(const std::string& op, BExpr l, BExpr r, const SourcePos& pos);
   Result<TimeWindow> BindWindow(const FunctionCallExpr& f, Scope& scope);
+  Result<BExpr> BindSubquery(const Expr& e, Scope& scope, AggContext* agg);
+  Result<BExpr> BindOuterRef(const ColumnRefExpr& c, const Status& not_found);
+  /// Wraps `plan` in the kApply nodes of the correlated subqueries bound since the last call.
+  PlanPtr TakePendingApplies(PlanPtr plan);
 
   const CatalogView* catalog_;
+  // Subqueries in expressions. `outer_frames_` holds the scopes of the enclosing queries while
+  // a subquery is bound (innermost last); a column not found in the subquery resolves there.
+  struct OuterFrame {
+    Scope* scope = nullptr;
+    bool used = false;  // the subquery read a column of this scope: it is correlated
+  };
+  std::vector<OuterFrame> outer_frames_;
+  // Uncorrelated subqueries of the query being bound (become its kSubqueries node).
+  struct UncorrelatedSubquery {
+    int id;
+    SubqueryKind kind;
+    PlanPtr plan;
+  };
+  std::vector<UncorrelatedSubquery>* subquery_sink_ = nullptr;
+  int next_subquery_id_ = 0;
+  // Correlated subqueries met while binding WHERE or a SELECT list: each becomes a kApply node
+  // under the filter/projection, its result the column `apply_base_ + i`.
+  struct PendingApply {
+    SubqueryKind kind;
+    PlanPtr plan;
+    BExpr operand;
+    DataTypePtr type;
+  };
+  std::vector<PendingApply> pending_applies_;
+  int apply_base_ = 0;
+  bool apply_allowed_ = false;
   bool has_watermark_input_ = false;
   // The input scope of the most recently bound plain SELECT (no aggregate, no DISTINCT), so
   // ORDER BY may name input columns that the SELECT list does not output.
@@ -748,6 +805,11 @@ Result<BExpr> Binder::BindFunction(const FunctionCallExpr& f, Scope& scope, AggC
     LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(*a, scope, agg));
     args.push_back(std::move(e));
   }
+  if ((n == "current_date" || n == "current_time" || n == "localtime") && args.empty()) {
+    // SQL niladic date/time values: the query time (now()) cast to the requested type.
+    LAMINAR_ASSIGN_OR_RETURN(auto now, MakeCall("now", {}, f.pos));
+    return fn::Cast(now, n == "current_date" ? columnar::date32() : columnar::time64());
+  }
   if (n == "coalesce") {
     if (args.empty())
       return BindError(ErrorCode::kPlanningFailed, f.pos, "COALESCE needs arguments");
@@ -840,7 +902,12 @@ Result<BExpr> Binder::Bind(const Expr& e, Scope& scope, AggContext* agg) {
     case ExprKind::kLiteral:
       return BindLiteral(e.As<LiteralExpr>());
     case ExprKind::kColumnRef: {
-      LAMINAR_ASSIGN_OR_RETURN(auto r, BindColumnRef(e.As<ColumnRefExpr>(), scope, agg));
+      auto bound_ref = BindColumnRef(e.As<ColumnRefExpr>(), scope, agg);
+      if (!bound_ref.ok() && bound_ref.status().error_code() == ErrorCode::kColumnNotFound &&
+          !outer_frames_.empty()) {
+        return BindOuterRef(e.As<ColumnRefExpr>(), bound_ref.status());
+      }
+      LAMINAR_ASSIGN_OR_RETURN(auto r, std::move(bound_ref));
       if (r->type == nullptr) {
         // A GROUP BY key reference: type comes from binding the key in the input scope.
         int k = r->column_index;
@@ -1027,10 +1094,169 @@ Result<BExpr> Binder::Bind(const Expr& e, Scope& scope, AggContext* agg) {
     case ExprKind::kInSubquery:
     case ExprKind::kSubquery:
     case ExprKind::kExists:
-      return BindError(ErrorCode::kSqlUnsupported, e.pos,
-                       "subqueries in expressions are not supported yet", "use a join or a CTE");
+      return BindSubquery(e, scope, agg);
   }
   return Status::Internal("unknown expression kind");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subqueries in expressions
+
+PlanPtr MakeNode(PlanKind kind, SchemaPtr schema, std::vector<PlanPtr> inputs);
+
+const char* SubqueryConstruct(ExprKind k) {
+  switch (k) {
+    case ExprKind::kInSubquery:
+      return "IN (SELECT ...)";
+    case ExprKind::kExists:
+      return "EXISTS (SELECT ...)";
+    default:
+      return "a scalar subquery (SELECT ...)";
+  }
+}
+
+Result<BExpr> Binder::BindOuterRef(const ColumnRefExpr& c, const Status& not_found) {
+  OuterFrame& frame = outer_frames_.back();
+  auto r = BindColumnRef(c, *frame.scope, nullptr);
+  if (!r.ok()) {
+    // Two or more levels up is not supported: say so instead of "not found".
+    for (size_t i = outer_frames_.size() - 1; i-- > 0;) {
+      if (BindColumnRef(c, *outer_frames_[i].scope, nullptr).ok()) {
+        return BindError(ErrorCode::kSqlUnsupported, c.pos,
+                         fmt::format("column '{}' belongs to a query two or more levels out; "
+                                     "correlated subqueries may only read their direct outer "
+                                     "query",
+                                     IdentText(c.parts)));
+      }
+    }
+    return not_found;
+  }
+  frame.used = true;
+  return fn::Call(kOuterRefPlaceholder, {fn::Literal(Scalar::Int64((*r)->column_index))},
+                  (*r)->type);
+}
+
+Result<BExpr> Binder::BindSubquery(const Expr& e, Scope& scope, AggContext* agg) {
+  const char* construct = SubqueryConstruct(e.kind);
+  if (mode_ == BindMode::kStreaming) {
+    return BindError(ErrorCode::kSqlUnsupported, e.pos,
+                     fmt::format("{} is not supported in a continuous query", construct),
+                     "join a TABLE instead, or run the subquery as an ad-hoc SELECT");
+  }
+  const Query* query = nullptr;
+  SubqueryKind kind = SubqueryKind::kScalar;
+  if (e.kind == ExprKind::kInSubquery) {
+    query = e.As<InSubqueryExpr>().query.get();
+    kind = SubqueryKind::kIn;
+  } else if (e.kind == ExprKind::kExists) {
+    query = e.As<ExistsExpr>().query.get();
+    kind = SubqueryKind::kExists;
+  } else {
+    query = e.As<SubqueryExpr>().query.get();
+  }
+  // The IN operand belongs to the outer query: bind it before entering the subquery.
+  BExpr operand;
+  if (kind == SubqueryKind::kIn) {
+    LAMINAR_ASSIGN_OR_RETURN(operand, Bind(*e.As<InSubqueryExpr>().operand, scope, agg));
+  }
+  // Bind the subquery as its own query, with this scope visible as the outer one.
+  struct SavedState {
+    Binder* b;
+    std::optional<Scope> last_select_input;
+    std::vector<AnalyticCall>* analytics;
+    int analytic_base;
+    std::vector<PendingApply> pending;
+    int apply_base;
+    bool apply_allowed;
+    ~SavedState() {
+      b->last_select_input_ = std::move(last_select_input);
+      b->analytics_ = analytics;
+      b->analytic_base_ = analytic_base;
+      b->pending_applies_ = std::move(pending);
+      b->apply_base_ = apply_base;
+      b->apply_allowed_ = apply_allowed;
+      b->outer_frames_.pop_back();
+    }
+  } saved{this,        last_select_input_, analytics_, analytic_base_, std::move(pending_applies_),
+          apply_base_, apply_allowed_};
+  pending_applies_.clear();
+  analytics_ = nullptr;
+  apply_allowed_ = false;
+  outer_frames_.push_back({&scope, false});
+  Scope sub_scope;
+  LAMINAR_ASSIGN_OR_RETURN(PlanPtr plan, BindQueryPlan(*query, &sub_scope));
+  const bool correlated = outer_frames_.back().used;
+  const int ncols = plan->schema->num_fields();
+  if (kind != SubqueryKind::kExists && ncols != 1) {
+    return BindError(
+        ErrorCode::kPlanningFailed, e.pos,
+        fmt::format("{} must return exactly one column, but returns {}", construct, ncols),
+        "select a single column");
+  }
+  DataTypePtr type = columnar::boolean();
+  if (kind == SubqueryKind::kScalar) {
+    type = plan->schema->field(0)->type;
+  } else if (kind == SubqueryKind::kIn) {
+    // Compare in the common type of the operand and the subquery's column.
+    DataTypePtr sub_type = plan->schema->field(0)->type;
+    auto common = fn::CommonSuperType(operand->type, sub_type);
+    if (!common.ok()) {
+      return BindError(ErrorCode::kTypeMismatch, e.pos,
+                       fmt::format("IN (SELECT ...) compares {} with a subquery column of type {}",
+                                   operand->type->ToString(), sub_type->ToString()),
+                       "add a CAST on one side");
+    }
+    LAMINAR_ASSIGN_OR_RETURN(operand, Coerce(operand, *common));
+    if (!sub_type->Equals(**common)) {
+      auto cast = MakeNode(PlanKind::kProject,
+                           std::make_shared<Schema>(std::vector<FieldPtr>{
+                               std::make_shared<Field>(plan->schema->field(0)->name, *common)}),
+                           {plan});
+      cast->exprs.push_back(
+          fn::Cast(fn::ColumnRef(0, sub_type, plan->schema->field(0)->name), *common));
+      plan = cast;
+    }
+  }
+  if (!correlated) {
+    if (subquery_sink_ == nullptr) {
+      return BindError(ErrorCode::kSqlUnsupported, e.pos,
+                       fmt::format("{} is not supported here", construct));
+    }
+    const int id = next_subquery_id_++;
+    subquery_sink_->push_back({id, kind, plan});
+    BExpr id_lit = fn::Literal(Scalar::Int64(id));
+    if (kind == SubqueryKind::kIn) {
+      BExpr in = fn::Call(kSubqueryInPlaceholder, {operand, id_lit}, columnar::boolean());
+      return e.As<InSubqueryExpr>().negated ? fn::MakeNot(in) : in;
+    }
+    return fn::Call(kSubqueryPlaceholder, {id_lit}, type);
+  }
+  if (!saved.apply_allowed || agg != nullptr) {
+    return BindError(ErrorCode::kSqlUnsupported, e.pos,
+                     fmt::format("correlated {} is only supported in WHERE and in the SELECT list "
+                                 "of a query without GROUP BY or window functions",
+                                 construct),
+                     "rewrite it as a JOIN");
+  }
+  const int column = saved.apply_base + static_cast<int>(saved.pending.size());
+  saved.pending.push_back({kind, plan, operand, type});
+  BExpr ref = fn::ColumnRef(column, type, ToSql(e));
+  if (kind == SubqueryKind::kIn && e.As<InSubqueryExpr>().negated) return fn::MakeNot(ref);
+  return ref;
+}
+
+PlanPtr Binder::TakePendingApplies(PlanPtr plan) {
+  for (auto& p : pending_applies_) {
+    std::vector<FieldPtr> fields = plan->schema->fields();
+    fields.push_back(std::make_shared<Field>(fmt::format("_subquery{}", fields.size()), p.type));
+    auto a =
+        MakeNode(PlanKind::kApply, std::make_shared<Schema>(std::move(fields)), {plan, p.plan});
+    a->apply_kind = p.kind;
+    a->apply_operand = p.operand;
+    plan = a;
+  }
+  pending_applies_.clear();
+  return plan;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1551,7 +1777,14 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
       return BindError(ErrorCode::kPlanningFailed, sel.where->pos,
                        "aggregate functions are not allowed in WHERE", "use HAVING");
     }
-    LAMINAR_ASSIGN_OR_RETURN(auto pred, Bind(*sel.where, scope, nullptr));
+    // Correlated subqueries in WHERE become kApply nodes under the filter; their results are
+    // extra columns after the FROM columns, projected away again after the filter.
+    pending_applies_.clear();
+    apply_base_ = static_cast<int>(scope.columns.size());
+    apply_allowed_ = true;
+    auto bound_where = Bind(*sel.where, scope, nullptr);
+    apply_allowed_ = false;
+    LAMINAR_ASSIGN_OR_RETURN(auto pred, std::move(bound_where));
     if (pred->type->id() != TypeId::kBoolean && pred->type->id() != TypeId::kNull) {
       return BindError(
           ErrorCode::kTypeMismatch, sel.where->pos,
@@ -1559,9 +1792,20 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
           "compare the value, e.g. WHERE price > 0");
     }
     LAMINAR_ASSIGN_OR_RETURN(pred, Coerce(pred, columnar::boolean()));
+    const bool had_applies = !pending_applies_.empty();
+    const SchemaPtr from_schema = plan->schema;
+    plan = TakePendingApplies(plan);
     auto f = MakeNode(PlanKind::kFilter, plan->schema, {plan});
     f->predicate = pred;
     plan = f;
+    if (had_applies) {
+      auto strip = MakeNode(PlanKind::kProject, from_schema, {plan});
+      for (int i = 0; i < from_schema->num_fields(); ++i) {
+        strip->exprs.push_back(
+            fn::ColumnRef(i, from_schema->field(i)->type, from_schema->field(i)->name));
+      }
+      plan = strip;
+    }
   }
   bool has_agg = !sel.group_by.empty() || (sel.having != nullptr);
   for (const auto& item : sel.items) has_agg |= ContainsAggregate(*item.expr);
@@ -1628,6 +1872,13 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
   std::vector<BExpr> exprs;
   std::vector<std::string> names;
   std::vector<std::string> quals;  // qualifiers kept for ORDER BY t.col over the output
+  pending_applies_.clear();
+  apply_base_ = static_cast<int>(scope.columns.size());
+  apply_allowed_ = !has_agg;
+  struct ResetApplyAllowed {
+    bool* p;
+    ~ResetApplyAllowed() { *p = false; }
+  } reset_apply{&apply_allowed_};
   for (const auto& item : sel.items) {
     if (item.expr->kind == ExprKind::kStar) {
       if (has_agg) {
@@ -1702,6 +1953,16 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
     w->analytics = std::move(analytics);
     plan = w;
   }
+  apply_allowed_ = false;
+  if (!pending_applies_.empty()) {
+    if (!analytics.empty()) {
+      return BindError(ErrorCode::kSqlUnsupported, sel.pos,
+                       "a correlated subquery and window functions in one SELECT list are not "
+                       "supported",
+                       "compute the window functions in a subquery in FROM");
+    }
+    plan = TakePendingApplies(plan);
+  }
   std::vector<FieldPtr> out_fields;
   Scope result_scope;
   for (size_t i = 0; i < exprs.size(); ++i) {
@@ -1768,22 +2029,26 @@ Result<PlanPtr> Binder::BindBody(const QueryBody& body, Scope* out_scope, const 
       return node;
     }
     case QueryBodyKind::kSetOp: {
-      if (body.set_op != SetOpKind::kUnion) {
+      const char* op_name = body.set_op == SetOpKind::kUnion       ? "UNION"
+                            : body.set_op == SetOpKind::kIntersect ? "INTERSECT"
+                                                                   : "EXCEPT";
+      if (body.set_op != SetOpKind::kUnion && mode_ == BindMode::kStreaming) {
         return BindError(ErrorCode::kSqlUnsupported, body.pos,
-                         "INTERSECT/EXCEPT are not supported yet");
+                         fmt::format("{} is not supported in a continuous query", op_name),
+                         "run it as an ad-hoc SELECT over materialized views or tables");
       }
       Scope ls, rs;
       LAMINAR_ASSIGN_OR_RETURN(auto l, BindBody(*body.left, &ls, nullptr));
       LAMINAR_ASSIGN_OR_RETURN(auto r, BindBody(*body.right, &rs, nullptr));
       if (l->schema->num_fields() != r->schema->num_fields()) {
         return BindError(ErrorCode::kPlanningFailed, body.pos,
-                         fmt::format("UNION inputs have {} and {} columns", l->schema->num_fields(),
-                                     r->schema->num_fields()));
+                         fmt::format("{} inputs have {} and {} columns", op_name,
+                                     l->schema->num_fields(), r->schema->num_fields()));
       }
       for (int i = 0; i < l->schema->num_fields(); ++i) {
         if (!l->schema->field(i)->type->Equals(*r->schema->field(i)->type)) {
           return BindError(ErrorCode::kTypeMismatch, body.pos,
-                           fmt::format("UNION column {} has types {} and {}", i + 1,
+                           fmt::format("{} column {} has types {} and {}", op_name, i + 1,
                                        l->schema->field(i)->type->ToString(),
                                        r->schema->field(i)->type->ToString()),
                            "add CASTs so both sides have the same types");
@@ -1791,8 +2056,9 @@ Result<PlanPtr> Binder::BindBody(const QueryBody& body, Scope* out_scope, const 
       }
       auto node = MakeNode(PlanKind::kUnion, l->schema, {l, r});
       node->union_all = body.set_all;
+      node->set_op = body.set_op;
       PlanPtr out = node;
-      if (!body.set_all) {
+      if (!body.set_all && body.set_op == SetOpKind::kUnion) {
         auto d = MakeNode(PlanKind::kAggregate, l->schema, {node});
         for (int i = 0; i < l->schema->num_fields(); ++i) {
           d->group_exprs.push_back(
@@ -1811,8 +2077,16 @@ Result<PlanPtr> Binder::BindQueryPlan(const Query& q, Scope* out_scope) {
   if (q.recursive) {
     return BindError(ErrorCode::kSqlUnsupported, q.pos, "WITH RECURSIVE is not supported");
   }
+  // Uncorrelated subqueries in this query's expressions: run once, before the query.
+  std::vector<UncorrelatedSubquery> subqueries;
+  struct SinkRestore {
+    std::vector<UncorrelatedSubquery>** p;
+    std::vector<UncorrelatedSubquery>* old;
+    ~SinkRestore() { *p = old; }
+  } sink_restore{&subquery_sink_, subquery_sink_};
   const size_t ctes_before = ctes_.size();
   for (const auto& cte : q.ctes) {
+    subquery_sink_ = sink_restore.old;
     Scope cte_scope;
     LAMINAR_ASSIGN_OR_RETURN(auto cte_plan, BindQueryPlan(*cte.query, &cte_scope));
     for (size_t i = 0; i < cte.columns.size() && i < cte_scope.columns.size(); ++i) {
@@ -1825,6 +2099,7 @@ Result<PlanPtr> Binder::BindQueryPlan(const Query& q, Scope* out_scope) {
     size_t n;
     ~CtePop() { v->resize(n); }
   } pop{&ctes_, ctes_before};
+  subquery_sink_ = &subqueries;
   last_select_input_.reset();
   LAMINAR_ASSIGN_OR_RETURN(auto plan, BindBody(*q.body, out_scope, &q));
   int visible_columns = -1;  // >= 0: hidden ORDER BY columns are stripped after sort/limit
@@ -1918,6 +2193,15 @@ Result<PlanPtr> Binder::BindQueryPlan(const Query& q, Scope* out_scope) {
                                            fields[static_cast<size_t>(i)]->name));
     }
     plan = strip;
+  }
+  if (!subqueries.empty()) {
+    auto wrap = MakeNode(PlanKind::kSubqueries, plan->schema, {plan});
+    for (auto& sq : subqueries) {
+      wrap->inputs.push_back(sq.plan);
+      wrap->subquery_ids.push_back(sq.id);
+      wrap->subquery_kinds.push_back(sq.kind);
+    }
+    plan = wrap;
   }
   return plan;
 }

@@ -103,9 +103,30 @@ enum class PlanKind : uint8_t {
   kAggregate,
   kSort,
   kLimit,
-  kUnion,
-  kJoin
+  kUnion,  // also INTERSECT / EXCEPT (see `set_op`; ad-hoc queries only)
+  kJoin,
+  // Ad-hoc queries only. inputs[0] = the query, inputs[1..] = uncorrelated subqueries used in
+  // its expressions as placeholders (kSubqueryPlaceholder); each is run once first and its
+  // result substituted as a constant. Output = inputs[0]'s output.
+  kSubqueries,
+  // Ad-hoc queries only. inputs[0] = outer rows, inputs[1] = a correlated subquery whose
+  // expressions read the outer row through kOuterRefPlaceholder calls. Output = outer columns
+  // plus one column: the subquery's value (scalar), whether it has rows (EXISTS), or
+  // `apply_operand IN (subquery)` (three-valued).
+  kApply,
 };
+
+/// What a subquery in an expression computes.
+enum class SubqueryKind : uint8_t { kScalar, kExists, kIn };
+
+/// Function names of the placeholder calls the binder leaves in expressions for subqueries
+/// (the batch executor substitutes them before compiling; the evaluator never sees them):
+///  - `__subquery(id)`: value of scalar/EXISTS subquery `id` of the enclosing kSubqueries node
+///  - `__subquery_in(x, id)`: `x IN (subquery id)`
+///  - `__outer(i)`: column i of the current outer row of the enclosing kApply node
+inline constexpr const char* kSubqueryPlaceholder = "__subquery";
+inline constexpr const char* kSubqueryInPlaceholder = "__subquery_in";
+inline constexpr const char* kOuterRefPlaceholder = "__outer";
 
 struct SortKey {
   int column = 0;
@@ -124,6 +145,9 @@ struct PlanNode {
 
   // kScan
   std::string relation;
+  // kScan in ad-hoc plans after projection push-down: the relation's columns this scan reads,
+  // in order (`schema` lists just these). Empty = all columns.
+  std::vector<int> scan_columns;
   // kValues
   std::vector<std::vector<BExpr>> rows;
   // kFilter
@@ -141,6 +165,13 @@ struct PlanNode {
   int64_t offset = 0;
   // kUnion
   bool union_all = true;
+  SetOpKind set_op = SetOpKind::kUnion;
+  // kSubqueries: placeholder id and kind of inputs[i + 1]
+  std::vector<int> subquery_ids;
+  std::vector<SubqueryKind> subquery_kinds;
+  // kApply
+  SubqueryKind apply_kind = SubqueryKind::kScalar;
+  BExpr apply_operand;  // kIn: the value tested, over inputs[0]'s columns
   // kWindow
   std::vector<AnalyticCall> analytics;
   // kWindow in a continuous query (see topn_analysis.h): streaming top-N over analytics[0] (a
