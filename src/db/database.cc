@@ -45,6 +45,7 @@
 #include "laminar/laminar.hpp"
 #include "sql/binder/binder.h"
 #include "sql/parser/parser.h"
+#include "sql/planner/planner.h"
 #include "storage/checkpoint_store.h"
 #include "storage/file_system.h"
 #include "storage/manifest.h"
@@ -1202,6 +1203,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     if (skip) return Ddl(stmt_type, name);
     LAMINAR_ASSIGN_OR_RETURN(
         auto bound, sql::BindQuery(*st.query, *this, sql::BindMode::kStreaming, st.source_text));
+    LAMINAR_ASSIGN_OR_RETURN(bound.plan,
+                             sql::OptimizePlan(bound.plan, sql::BindMode::kStreaming));
     execution::AggregateOptions opts = execution::AggregateOptionsFor(bound.info);
     opts.emit_keys = is_mv;
     auto node = std::make_unique<Node>();
@@ -1588,6 +1591,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   Result<ExecuteResult> AdHoc(const sql::Query& q) {
     LAMINAR_ASSIGN_OR_RETURN(auto bound, sql::BindQuery(q, *this, sql::BindMode::kAdHoc));
+    LAMINAR_ASSIGN_OR_RETURN(bound.plan, sql::OptimizePlan(bound.plan, sql::BindMode::kAdHoc));
     LAMINAR_ASSIGN_OR_RETURN(
         auto batches, execution::ExecuteBatchPlan(bound.plan, [this](const std::string& rel) {
           return ScanRelation(rel);
@@ -1756,6 +1760,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     auto mode = inner.kind == sql::StatementKind::kQuery ? sql::BindMode::kAdHoc
                                                          : sql::BindMode::kStreaming;
     LAMINAR_ASSIGN_OR_RETURN(auto bound, sql::BindQuery(*q, *this, mode));
+    sql::PlanRewrites rewrites;
+    LAMINAR_ASSIGN_OR_RETURN(bound.plan, sql::OptimizePlan(bound.plan, mode, &rewrites));
     rows.push_back({Str("plan_type"), Str("Query")});
     if (!name.empty()) rows.push_back({Str("query_name"), Str(name)});
     std::string window = "none";
@@ -1793,6 +1799,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       if (t.empty()) continue;
       one_line += (one_line.empty() ? "" : " <- ") + std::string(t);
     }
+    rows.push_back({Str("pushdown"), Str(rewrites.ToString())});
     rows.push_back({Str("logical_plan"), Str(one_line)});
     if (st.analyze && inner.kind == sql::StatementKind::kQuery) {
       auto t0 = std::chrono::steady_clock::now();
