@@ -65,37 +65,67 @@ Result<CheckpointManifest> FileCheckpointStore::Save(const CheckpointManifest& m
   CheckpointManifest m = manifest;
   m.operator_states.clear();
   m.state_checksum.reset();
-  std::vector<uint8_t> sidecar;
+  // Large states go to state.bin in map order, straight from the caller's buffers (no
+  // concatenated copy); the SHA-256 is computed before writing so the manifest can be built.
+  std::vector<const std::vector<uint8_t>*> external;
+  uint64_t sidecar_size = 0;
   for (const auto& [key, bytes] : states) {
     OperatorStateRef ref;
     if (bytes.size() > options_.state_inline_threshold) {
       ref.external = true;
-      ref.external_offset = sidecar.size();
+      ref.external_offset = sidecar_size;
       ref.external_length = bytes.size();
-      sidecar.insert(sidecar.end(), bytes.begin(), bytes.end());
+      sidecar_size += bytes.size();
+      external.push_back(&bytes);
     } else {
       ref.state_b64 =
           Base64Encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     }
     m.operator_states[key] = std::move(ref);
   }
-  if (!sidecar.empty()) m.state_checksum = Sha256Hex(sidecar);
+  if (!external.empty()) {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+    for (const auto* bytes : external) EVP_DigestUpdate(ctx, bytes->data(), bytes->size());
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx, md, &len);
+    EVP_MD_CTX_free(ctx);
+    std::string hex;
+    hex.reserve(2 * len);
+    for (unsigned int k = 0; k < len; ++k) hex += fmt::format("{:02x}", md[k]);
+    m.state_checksum = std::move(hex);
+  }
   LAMINAR_ASSIGN_OR_RETURN(std::string json, ManifestToJson(m));
 
   const std::string dir = CheckpointPath(m.checkpoint_id);
+  // Durability order (docs/checkpoint.md): state.bin and manifest.json are durable, and so are
+  // their directory entries, before latest.txt names the checkpoint. state.bin needs no
+  // temp + rename: nothing refers to it until manifest.json exists, and manifest.json (written
+  // temp -> rename) carries its size and checksum. The new directory's own entry in
+  // checkpoints/ becomes durable with the same fsync that makes latest.txt's rename durable.
   auto persist = [&]() -> Status {
     const bool first_checkpoint = !fs_.FileExists(checkpoints_dir_);
     LAMINAR_RETURN_NOT_OK(fs_.CreateDirs(dir));
-    // Make the new directory entries durable before anything inside them is relied upon.
     if (first_checkpoint) LAMINAR_RETURN_NOT_OK(fs_.SyncDir(base_dir_));
-    LAMINAR_RETURN_NOT_OK(fs_.SyncDir(checkpoints_dir_));
-    if (!sidecar.empty()) {
-      LAMINAR_RETURN_NOT_OK(WriteFileAtomically(
-          fs_, JoinPath(dir, kStateFile),
-          std::span<const std::byte>(reinterpret_cast<const std::byte*>(sidecar.data()),
-                                     sidecar.size())));
+    if (!external.empty()) {
+      LAMINAR_ASSIGN_OR_RETURN(auto file, fs_.NewWritableFile(JoinPath(dir, kStateFile)));
+      for (const auto* bytes : external) {
+        LAMINAR_RETURN_NOT_OK(file->Append(std::span<const std::byte>(
+            reinterpret_cast<const std::byte*>(bytes->data()), bytes->size())));
+      }
+      LAMINAR_RETURN_NOT_OK(file->Sync());
+      LAMINAR_RETURN_NOT_OK(file->Close());
     }
-    LAMINAR_RETURN_NOT_OK(WriteFileAtomically(fs_, JoinPath(dir, kManifestFile), json));
+    const std::string manifest_path = JoinPath(dir, kManifestFile);
+    {
+      LAMINAR_ASSIGN_OR_RETURN(auto file, fs_.NewWritableFile(manifest_path + ".tmp"));
+      LAMINAR_RETURN_NOT_OK(file->Append(AsBytes(json)));
+      LAMINAR_RETURN_NOT_OK(file->Sync());
+      LAMINAR_RETURN_NOT_OK(file->Close());
+    }
+    LAMINAR_RETURN_NOT_OK(fs_.RenameFile(manifest_path + ".tmp", manifest_path));
+    LAMINAR_RETURN_NOT_OK(fs_.SyncDir(dir));
     return WriteFileAtomically(fs_, JoinPath(checkpoints_dir_, kLatestFile),
                                CheckpointDirName(m.checkpoint_id));
   };

@@ -200,6 +200,30 @@ TEST_F(CheckpointStoreTest, SaveLoadInlineAndSidecarStates) {
   EXPECT_EQ(next->epoch, 2u);
 }
 
+TEST_F(CheckpointStoreTest, CommitMarkerAndManifestUpdate) {
+  FileCheckpointStore store(fs_, base());
+  CheckpointManifest m = SampleManifest(1);
+  m.sink_epochs["out"] = 1;
+  m.sink_commit_statuses["out"] = SinkCommitStatus{};
+  auto saved = store.Save(m, {{"s", Bytes(10, 0)}});
+  ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+  EXPECT_FALSE(store.HasCommitMarker(1));
+  ASSERT_TRUE(store.WriteCommitMarker(1).ok());
+  EXPECT_TRUE(store.HasCommitMarker(1));
+  EXPECT_FALSE(store.HasCommitMarker(2));
+  EXPECT_TRUE(store.WriteCommitMarker(2).IsNotFound());
+  CheckpointManifest updated = *saved;
+  updated.sink_commit_statuses["out"] =
+      SinkCommitStatus{SinkCommitStatus::State::kFailed, "disk full"};
+  ASSERT_TRUE(store.UpdateManifest(updated).ok());
+  auto cp = store.Load(1);
+  ASSERT_TRUE(cp.ok()) << cp.status().ToString();
+  EXPECT_EQ(cp->manifest, updated);
+  EXPECT_EQ(cp->states.at("s"), Bytes(10, 0));
+  updated.checkpoint_id = 7;
+  EXPECT_TRUE(store.UpdateManifest(updated).IsNotFound());
+}
+
 TEST_F(CheckpointStoreTest, NoSidecarWhenEverythingIsSmall) {
   FileCheckpointStore store(fs_, base());
   ASSERT_TRUE(store.Save(SampleManifest(1), {{"s", Bytes(10, 0)}}).ok());
