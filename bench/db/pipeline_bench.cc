@@ -7,6 +7,9 @@
 //   BM_PushTumbleGroupBy/K       SELECT k, COUNT(*), SUM(v) ... GROUP BY k, TUMBLE(ts, 1 s)
 //                                EMIT ON WINDOW CLOSE, K distinct keys, 1024-row batches
 //   BM_HandTumbleGroupBy/K       the same with an absl::flat_hash_map keyed by (window, k)
+//   BM_PushHopGroupBy/K          the same aggregate over HOP(ts, 250 ms slide, 1 s size): every
+//                                row lands in 4 windows
+//   BM_HandHopGroupBy/K          the same with an absl::flat_hash_map keyed by (window, k)
 //
 // Event time advances 1 ms per row, so a 1-second window closes every ~1000 rows; the
 // watermark trails by 100 ms. In-memory database (no WAL), one callback subscriber.
@@ -153,7 +156,15 @@ void BM_PushTumbleGroupBy(benchmark::State& state) {
           "TUMBLE(ts, INTERVAL '1' SECOND) EMIT ON WINDOW CLOSE",
           state.range(0));
 }
-BENCHMARK(BM_PushTumbleGroupBy)->Arg(1000)->Arg(100'000);
+BENCHMARK(BM_PushTumbleGroupBy)->Arg(1000)->Arg(100'000)->Arg(1'000'000);
+
+void BM_PushHopGroupBy(benchmark::State& state) {
+  RunPush(state,
+          "SELECT k, COUNT(*) AS c, SUM(v) AS s FROM ev GROUP BY k, "
+          "HOP(ts, INTERVAL '250' MILLISECOND, INTERVAL '1' SECOND) EMIT ON WINDOW CLOSE",
+          state.range(0));
+}
+BENCHMARK(BM_PushHopGroupBy)->Arg(1000)->Arg(1'000'000);
 
 // Same answer by hand: (window start, key) → (count, sum); windows closed by the watermark are
 // emitted (as count of rows here) and erased.
@@ -205,7 +216,62 @@ void BM_HandTumbleGroupBy(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kBatchRows);
   state.counters["out_rows"] = static_cast<double>(out_rows);
 }
-BENCHMARK(BM_HandTumbleGroupBy)->Arg(1000)->Arg(100'000);
+BENCHMARK(BM_HandTumbleGroupBy)->Arg(1000)->Arg(100'000)->Arg(1'000'000);
+
+// HOP by hand: each row updates its 4 windows (start = slide multiples with start <= ts <
+// start + size); closed windows are emitted (counted) and erased.
+void BM_HandHopGroupBy(benchmark::State& state) {
+  constexpr int64_t kSlideMicros = 250'000;
+  const int64_t keys = state.range(0);
+  struct Agg {
+    int64_t count = 0, sum = 0;
+  };
+  struct KeyHash {
+    size_t operator()(const std::pair<int64_t, int64_t>& p) const {
+      return absl::HashOf(p.first, p.second);
+    }
+  };
+  absl::flat_hash_map<std::pair<int64_t, int64_t>, Agg, KeyHash> groups;
+  std::vector<columnar::RecordBatchPtr> batches;
+  std::vector<int64_t> k, v, ts;
+  int64_t next_row = 0, watermark = INT64_MIN, out_rows = 0;
+  size_t i = 0;
+  for (auto _ : state) {
+    if (i == batches.size()) {
+      state.PauseTiming();
+      batches.clear();
+      for (int b = 0; b < kBatches; ++b) {
+        batches.push_back(MakeBatch(next_row, keys, &k, &v, &ts));
+        next_row += kBatchRows;
+      }
+      i = 0;
+      state.ResumeTiming();
+    }
+    const auto& batch = *batches[i++];
+    const int64_t* kv = batch.column(0)->values<int64_t>();
+    const int64_t* vv = batch.column(1)->values<int64_t>();
+    const int64_t* tv = batch.column(2)->values<int64_t>();
+    int64_t max_ts = INT64_MIN;
+    for (int64_t r = 0; r < kBatchRows; ++r) {
+      const int64_t last = tv[r] - tv[r] % kSlideMicros;
+      for (int64_t start = last; start > tv[r] - kWindowMicros; start -= kSlideMicros) {
+        Agg& a = groups[{start, kv[r]}];
+        ++a.count;
+        a.sum += vv[r];
+      }
+      max_ts = std::max(max_ts, tv[r]);
+    }
+    watermark = std::max(watermark, max_ts - 100'000);
+    absl::erase_if(groups, [&](const auto& g) {
+      if (g.first.first + kWindowMicros > watermark) return false;
+      ++out_rows;
+      return true;
+    });
+  }
+  state.SetItemsProcessed(state.iterations() * kBatchRows);
+  state.counters["out_rows"] = static_cast<double>(out_rows);
+}
+BENCHMARK(BM_HandHopGroupBy)->Arg(1000)->Arg(1'000'000);
 
 }  // namespace
 }  // namespace laminar

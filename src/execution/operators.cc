@@ -198,6 +198,23 @@ struct AggregateOperator::State {
     }
   }
 
+  // FreeGroup() of a whole closing window: one accumulator call and one table call per list.
+  void FreeGroups(const std::vector<uint32_t>& groups) {
+    for (auto& a : aggs) a.acc->ResetMany(groups);
+    const bool changelog = options.emit == EmitMode::kChanges;
+    for (uint32_t g : groups) {
+      group_rows[g] = 0;
+      if (changelog || has_emitted[g]) last_emitted[g].clear();
+      has_emitted[g] = 0;
+      registered[g] = 0;
+    }
+    if (session()) {
+      free_groups.insert(free_groups.end(), groups.begin(), groups.end());
+    } else {
+      table->EraseMany(groups).IgnoreError();
+    }
+  }
+
   // Builds output rows for `groups`: [keys..., window_start, window_end, aggs...].
   Result<RecordBatchPtr> BuildRows(const std::vector<uint32_t>& groups) {
     std::vector<ArrayPtr> cols;
@@ -400,6 +417,8 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     const auto& w = s.window;
     const int64_t lateness = s.options.allowed_lateness;
     row_idx.reserve(static_cast<size_t>(n));
+    starts.reserve(static_cast<size_t>(n));
+    ends.reserve(static_cast<size_t>(n));
     for (int64_t r = 0; r < n; ++r) {
       if (ts_col->IsNull(r)) {
         identity = false;
@@ -424,10 +443,12 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
         }
         case sql::WindowKind::kHop: {
           identity = false;
-          int64_t last = FloorDiv(t - w.offset, w.slide) * w.slide + w.offset;
-          std::vector<int64_t> found;
-          for (int64_t st = last; st > t - w.size; st -= w.slide) found.push_back(st);
-          for (auto it = found.rbegin(); it != found.rend(); ++it) add(*it, *it + w.size);
+          // Windows holding t, oldest first: starts last - k * slide > t - size.
+          const int64_t last = FloorDiv(t - w.offset, w.slide) * w.slide + w.offset;
+          if (last <= t - w.size) break;  // slide > size: t falls in a gap between windows
+          int64_t first = last;
+          while (first - w.slide > t - w.size) first -= w.slide;
+          for (int64_t st = first; st <= last; st += w.slide) add(st, st + w.size);
           break;
         }
         case sql::WindowKind::kCumulate: {
@@ -544,13 +565,21 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     LAMINAR_RETURN_NOT_OK(s.table->FindOrInsert(k, m, &group_ids));
     s.EnsureGroups(std::max(s.table->num_groups(), before));
     if (s.windowed()) {
+      // Rows of a batch mostly fall in the same few windows: remember the last window's list.
+      std::pair<int64_t, int64_t> last_window{0, 0};
+      std::vector<uint32_t>* last_list = nullptr;
       for (int64_t i = 0; i < m; ++i) {
         uint32_t g = group_ids[static_cast<size_t>(i)];
         if (!s.registered[g]) {
           s.registered[g] = 1;
           s.group_start[g] = starts[static_cast<size_t>(i)];
           s.group_end[g] = ends[static_cast<size_t>(i)];
-          s.open_windows[{s.group_end[g], s.group_start[g]}].push_back(g);
+          const std::pair<int64_t, int64_t> window{s.group_end[g], s.group_start[g]};
+          if (last_list == nullptr || window != last_window) {
+            last_list = &s.open_windows[window];
+            last_window = window;
+          }
+          last_list->push_back(g);
         }
       }
     }
@@ -692,7 +721,7 @@ Status AggregateOperator::AdvanceWatermark(int64_t watermark, std::vector<Delta>
     }
     LAMINAR_RETURN_NOT_OK(s.EmitGroups(live, output));
   }
-  for (uint32_t g : closing) s.FreeGroup(g);
+  s.FreeGroups(closing);
   return Status::OK();
 }
 

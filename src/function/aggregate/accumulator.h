@@ -40,6 +40,10 @@ class Accumulator {
   virtual Status Merge(uint32_t dst_group, const Accumulator& other, uint32_t src_group) = 0;
   /// Back to empty (the group id is about to be reused, e.g. after a window closed).
   virtual void Reset(uint32_t group) = 0;
+  /// Reset() of many groups at once (a closing window frees all its groups): one virtual call.
+  virtual void ResetMany(std::span<const uint32_t> groups) {
+    for (uint32_t g : groups) Reset(g);
+  }
   /// One value per listed group, in order.
   virtual Result<columnar::ArrayPtr> Finalize(std::span<const uint32_t> groups) const = 0;
   /// Appends the group's state (byte-stable, little-endian).

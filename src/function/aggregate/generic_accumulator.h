@@ -98,6 +98,10 @@ class GenericAccumulator final : public Accumulator {
 
   void Reset(uint32_t group) override { states_[group] = State{}; }
 
+  void ResetMany(std::span<const uint32_t> groups) override {
+    for (uint32_t g : groups) states_[g] = State{};
+  }
+
   Result<columnar::ArrayPtr> Finalize(std::span<const uint32_t> groups) const override {
     auto holder = columnar::MakeBuilder(ops_.return_type);
     auto* b = static_cast<typename Ops::Builder*>(holder.get());

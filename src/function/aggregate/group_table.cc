@@ -1,8 +1,8 @@
 #include "function/aggregate/group_table.h"
 
-#include <absl/strings/string_view.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -67,6 +67,18 @@ inline T FromKeyBits(uint64_t b) {
 
 constexpr uint8_t kFormatVersion = 1;
 
+// Tuple mode: the most key columns (the NULL mask is one 64-bit word).
+constexpr size_t kMaxTupleColumns = 63;
+// Tuple mode slot index load limit: slots_used_ / slots_.size() <= 7 / 10.
+constexpr size_t kTupleLoadNum = 7, kTupleLoadDen = 10;
+
+/// Mixes the words of a tuple key; the final HashInt64 spreads every input bit.
+inline uint32_t MixTuple(const uint64_t* words, size_t width) {
+  uint64_t h = 0x243f6a8885a308d3ULL;
+  for (size_t k = 0; k < width; ++k) h = (h ^ words[k]) * 0x9e3779b97f4a7c15ULL;
+  return static_cast<uint32_t>(HashInt64(h));
+}
+
 }  // namespace
 
 GroupTable::GroupTable(std::vector<DataTypePtr> key_types) : key_types_(std::move(key_types)) {
@@ -74,6 +86,12 @@ GroupTable::GroupTable(std::vector<DataTypePtr> key_types) : key_types_(std::mov
     mode_ = Mode::kGlobal;
   } else if (key_types_.size() == 1 && IsFixedKey(key_types_[0]->id())) {
     mode_ = Mode::kFixed;
+  } else if (key_types_.size() <= kMaxTupleColumns &&
+             std::all_of(key_types_.begin(), key_types_.end(), [](const DataTypePtr& t) {
+               return IsFixedKey(t->id()) || t->id() == TypeId::kBoolean;
+             })) {
+    mode_ = Mode::kTuple;
+    tuple_width_ = 1 + key_types_.size();
   } else {
     mode_ = Mode::kGeneral;
   }
@@ -89,6 +107,10 @@ uint32_t GroupTable::NewId() {
   live_.push_back(1);
   if (mode_ == Mode::kFixed) fixed_keys_.push_back(0);
   if (mode_ == Mode::kGeneral) general_keys_.emplace_back();
+  if (mode_ == Mode::kTuple) {
+    tuple_words_.resize(tuple_words_.size() + tuple_width_);
+    tuple_hash_.push_back(0);
+  }
   return static_cast<uint32_t>(live_.size() - 1);
 }
 
@@ -150,37 +172,181 @@ void GroupTable::EncodeRow(std::span<const ArrayPtr> keys, int64_t row, std::str
   }
 }
 
-bool GroupTable::EncodeFixedRows(std::span<const ArrayPtr> keys, int64_t num_rows) {
-  if (num_rows <= 0) return false;
-  size_t stride = 0;
-  for (const auto& col : keys) {
-    const TypeId id = col->type_id();
-    if (!IsFixedKey(id) || (col->null_count() != 0 && col->validity() != nullptr)) return false;
-    stride += 1 + (col->type()->is_floating() ? 8 : static_cast<size_t>(col->type()->byte_width()));
+uint32_t GroupTable::HashTuple(const uint64_t* words) const {
+  return MixTuple(words, tuple_width_);
+}
+
+void GroupTable::RehashTuples(size_t capacity) {
+  std::vector<TupleSlot> old;
+  old.swap(slots_);
+  slots_.assign(capacity, TupleSlot{});
+  const size_t mask = capacity - 1;
+  for (const TupleSlot& slot : old) {
+    if (slot.id_plus_one == 0) continue;
+    size_t pos = slot.hash & mask;
+    while (slots_[pos].id_plus_one != 0) pos = (pos + 1) & mask;
+    slots_[pos] = slot;
   }
-  batch_keys_.resize(stride * static_cast<size_t>(num_rows));
-  char* base = batch_keys_.data();
-  size_t at = 0;
-  for (const auto& col : keys) {
-    const Array& a = *col;
-    columnar::VisitFixedWidth(a.type_id(), [&]<typename T>() {
-      if constexpr (std::is_arithmetic_v<T>) {
-        const T* v = a.values<T>();
-        char* p = base + at;
-        for (int64_t i = 0; i < num_rows; ++i, p += stride) {
-          p[0] = 1;
-          if constexpr (std::is_floating_point_v<T>) {
-            const uint64_t bits = KeyBits(v[i]);
-            std::memcpy(p + 1, &bits, 8);
-          } else {
-            std::memcpy(p + 1, &v[i], sizeof(T));
-          }
+}
+
+void GroupTable::ReserveTuples(size_t additional) {
+  const size_t need = slots_used_ + additional;
+  if (need * kTupleLoadDen <= slots_.size() * kTupleLoadNum) return;
+  size_t capacity = std::max<size_t>(16, slots_.size() * 2);
+  while (need * kTupleLoadDen > capacity * kTupleLoadNum) capacity *= 2;
+  RehashTuples(capacity);
+}
+
+void GroupTable::InsertTupleSlot(uint32_t id) {
+  const size_t mask = slots_.size() - 1;
+  const uint32_t h = tuple_hash_[id];
+  size_t pos = h & mask;
+  while (slots_[pos].id_plus_one != 0) pos = (pos + 1) & mask;
+  slots_[pos] = TupleSlot{h, id + 1};
+  ++slots_used_;
+}
+
+void GroupTable::EraseTupleSlot(uint32_t id) {
+  const size_t mask = slots_.size() - 1;
+  size_t hole = tuple_hash_[id] & mask;
+  while (slots_[hole].id_plus_one != id + 1) hole = (hole + 1) & mask;
+  // Backward shift: pull later entries of the probe chain into the hole unless their home slot
+  // lies cyclically in (hole, j] (moving them would put them before their home).
+  for (size_t j = (hole + 1) & mask; slots_[j].id_plus_one != 0; j = (j + 1) & mask) {
+    const size_t home = slots_[j].hash & mask;
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      slots_[hole] = slots_[j];
+      hole = j;
+    }
+  }
+  slots_[hole] = TupleSlot{};
+  --slots_used_;
+}
+
+void GroupTable::EncodeTuple(uint32_t id, std::string* out) const {
+  out->clear();
+  const uint64_t* w = tuple_words_.data() + static_cast<size_t>(id) * tuple_width_;
+  for (size_t c = 0; c < key_types_.size(); ++c) {
+    if (w[0] & (uint64_t{1} << c)) {
+      out->push_back(0);
+      continue;
+    }
+    out->push_back(1);
+    const uint64_t bits = w[1 + c];
+    const TypeId type = key_types_[c]->id();
+    if (type == TypeId::kBoolean) {
+      out->push_back(bits ? 1 : 0);
+    } else {
+      columnar::VisitFixedWidth(type, [&]<typename T>() {
+        if constexpr (std::is_floating_point_v<T>) {
+          PutRaw(out, bits);
+        } else if constexpr (std::is_arithmetic_v<T>) {
+          PutRaw(out, FromKeyBits<T>(bits));
         }
-        at += 1 + (std::is_floating_point_v<T> ? 8 : sizeof(T));
-      }
-    });
+      });
+    }
   }
-  return true;
+}
+
+bool GroupTable::DecodeTuple(std::string_view in, uint64_t* w) const {
+  std::fill(w, w + tuple_width_, 0);
+  for (size_t c = 0; c < key_types_.size(); ++c) {
+    uint8_t valid = 0;
+    if (!GetRaw(&in, &valid) || valid > 1) return false;
+    if (!valid) {
+      w[0] |= uint64_t{1} << c;
+      continue;
+    }
+    bool ok = true;
+    const TypeId type = key_types_[c]->id();
+    if (type == TypeId::kBoolean) {
+      uint8_t b = 0;
+      ok = GetRaw(&in, &b) && b <= 1;
+      w[1 + c] = b;
+    } else {
+      columnar::VisitFixedWidth(type, [&]<typename T>() {
+        if constexpr (std::is_floating_point_v<T>) {
+          ok = GetRaw(&in, &w[1 + c]);
+        } else if constexpr (std::is_arithmetic_v<T>) {
+          T v{};
+          ok = GetRaw(&in, &v);
+          w[1 + c] = KeyBits(v);
+        }
+      });
+    }
+    if (!ok) return false;
+  }
+  return in.empty();
+}
+
+Status GroupTable::FindOrInsertTuple(std::span<const ArrayPtr> keys, int64_t num_rows,
+                                     std::vector<uint32_t>* group_ids,
+                                     std::vector<uint32_t>* new_groups) {
+  const size_t n = static_cast<size_t>(num_rows);
+  const size_t width = tuple_width_;
+  // 1. The batch's keys, row-major, filled column by column.
+  probe_words_.resize(n * width);
+  uint64_t* rows = probe_words_.data();
+  for (size_t i = 0; i < n; ++i) rows[i * width] = 0;
+  for (size_t c = 0; c < keys.size(); ++c) {
+    const Array& a = *keys[c];
+    uint64_t* out = rows + 1 + c;
+    if (a.type_id() == TypeId::kBoolean) {
+      for (size_t i = 0; i < n; ++i) out[i * width] = a.GetBool(static_cast<int64_t>(i)) ? 1 : 0;
+    } else {
+      columnar::VisitFixedWidth(a.type_id(), [&]<typename T>() {
+        if constexpr (std::is_arithmetic_v<T>) {
+          const T* v = a.values<T>();
+          for (size_t i = 0; i < n; ++i) out[i * width] = KeyBits(v[i]);
+        }
+      });
+    }
+    if (a.null_count() != 0 && a.validity() != nullptr) {
+      for (size_t i = 0; i < n; ++i) {
+        if (a.IsNull(static_cast<int64_t>(i))) {
+          out[i * width] = 0;
+          rows[i * width] |= uint64_t{1} << c;
+        }
+      }
+    }
+  }
+  // 2. Hashes, then probes (prefetching the slot a few rows ahead).
+  probe_hash_.resize(n);
+  uint32_t* hashes = probe_hash_.data();
+  for (size_t i = 0; i < n; ++i) hashes[i] = MixTuple(rows + i * width, width);
+  ReserveTuples(n);
+  const size_t mask = slots_.size() - 1;
+  uint32_t* out = group_ids->data();
+  constexpr size_t kPrefetch = 8;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kPrefetch < n) __builtin_prefetch(&slots_[hashes[i + kPrefetch] & mask]);
+    const uint32_t h = hashes[i];
+    const uint64_t* key = rows + i * width;
+    size_t pos = h & mask;
+    for (;;) {
+      const TupleSlot slot = slots_[pos];
+      if (slot.id_plus_one == 0) {
+        const uint32_t id = NewId();
+        std::memcpy(tuple_words_.data() + static_cast<size_t>(id) * width, key, width * 8);
+        tuple_hash_[id] = h;
+        slots_[pos] = TupleSlot{h, id + 1};
+        ++slots_used_;
+        if (new_groups) new_groups->push_back(id);
+        out[i] = id;
+        break;
+      }
+      if (slot.hash == h) {
+        const uint64_t* stored =
+            tuple_words_.data() + static_cast<size_t>(slot.id_plus_one - 1) * width;
+        if (std::memcmp(stored, key, width * 8) == 0) {
+          out[i] = slot.id_plus_one - 1;
+          break;
+        }
+      }
+      pos = (pos + 1) & mask;
+    }
+  }
+  return Status::OK();
 }
 
 Status GroupTable::FindOrInsert(std::span<const ArrayPtr> keys, int64_t num_rows,
@@ -201,30 +367,12 @@ Status GroupTable::FindOrInsert(std::span<const ArrayPtr> keys, int64_t num_rows
       return Status::OK();
     case Mode::kFixed:
       return FindOrInsertFixed(*keys[0], num_rows, group_ids, new_groups);
+    case Mode::kTuple:
+      return FindOrInsertTuple(keys, num_rows, group_ids, new_groups);
     case Mode::kGeneral:
       break;
   }
   uint32_t* out = group_ids->data();
-  if (EncodeFixedRows(keys, num_rows)) {
-    // Every key column fixed width without NULLs: all rows were encoded column by column into
-    // equal-stride slots (the same bytes EncodeRow writes), looked up without copying.
-    const size_t stride = batch_keys_.size() / static_cast<size_t>(num_rows);
-    for (int64_t i = 0; i < num_rows; ++i) {
-      // absl::string_view (not std:: in this Abseil build) for the map's transparent lookup.
-      absl::string_view key(batch_keys_.data() + static_cast<size_t>(i) * stride, stride);
-      auto it = general_map_.find(key);
-      if (it == general_map_.end()) {
-        uint32_t id = NewId();
-        general_keys_[id] = std::string(key);
-        general_map_.emplace(general_keys_[id], id);
-        if (new_groups) new_groups->push_back(id);
-        out[i] = id;
-      } else {
-        out[i] = it->second;
-      }
-    }
-    return Status::OK();
-  }
   for (int64_t i = 0; i < num_rows; ++i) {
     EncodeRow(keys, i, &scratch_);
     auto it = general_map_.find(scratch_);
@@ -264,6 +412,45 @@ Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> grou
         out.push_back(b.Finish());
       }
     });
+    return out;
+  }
+  if (mode_ == Mode::kTuple) {
+    // Column by column straight from the word rows.
+    for (size_t c = 0; c < key_types_.size(); ++c) {
+      const auto& type = key_types_[c];
+      const uint64_t bit = uint64_t{1} << c;
+      const uint64_t* words = tuple_words_.data();
+      const size_t width = tuple_width_;
+      if (type->id() == TypeId::kBoolean) {
+        columnar::BooleanBuilder b;
+        b.Reserve(n);
+        for (uint32_t g : groups) {
+          const uint64_t* w = words + static_cast<size_t>(g) * width;
+          if (w[0] & bit) {
+            b.AppendNull();
+          } else {
+            b.Append(w[1 + c] != 0);
+          }
+        }
+        out.push_back(b.Finish());
+        continue;
+      }
+      columnar::VisitFixedWidth(type->id(), [&]<typename T>() {
+        if constexpr (std::is_arithmetic_v<T>) {
+          columnar::FixedWidthBuilder<T> b(type);
+          b.Reserve(n);
+          for (uint32_t g : groups) {
+            const uint64_t* w = words + static_cast<size_t>(g) * width;
+            if (w[0] & bit) {
+              b.AppendNull();
+            } else {
+              b.UnsafeAppend(FromKeyBits<T>(w[1 + c]));
+            }
+          }
+          out.push_back(b.Finish());
+        }
+      });
+    }
     return out;
   }
   std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
@@ -329,9 +516,37 @@ Status GroupTable::Erase(uint32_t group) {
   } else if (mode_ == Mode::kGeneral) {
     general_map_.erase(general_keys_[group]);
     general_keys_[group].clear();
+  } else if (mode_ == Mode::kTuple) {
+    EraseTupleSlot(group);
   }
   live_[group] = 0;
   free_.push_back(group);
+  return Status::OK();
+}
+
+Status GroupTable::EraseMany(std::span<const uint32_t> groups) {
+  for (uint32_t g : groups) {
+    if (!IsLive(g)) return Status::Invalid(fmt::format("group {} does not exist", g));
+  }
+  if (mode_ != Mode::kTuple || groups.size() * 4 < slots_used_) {
+    for (uint32_t g : groups) LAMINAR_RETURN_NOT_OK(Erase(g));
+    return Status::OK();
+  }
+  bool twice = false;
+  for (uint32_t g : groups) {
+    if (!live_[g]) {
+      twice = true;  // listed twice: erased once, like Erase() would
+      continue;
+    }
+    live_[g] = 0;
+    free_.push_back(g);
+  }
+  std::fill(slots_.begin(), slots_.end(), TupleSlot{});
+  slots_used_ = 0;
+  for (uint32_t id = 0; id < live_.size(); ++id) {
+    if (live_[id]) InsertTupleSlot(id);
+  }
+  if (twice) return Status::Invalid("EraseMany: a group is listed twice");
   return Status::OK();
 }
 
@@ -343,6 +558,10 @@ void GroupTable::Clear() {
   live_.clear();
   free_.clear();
   null_group_ = UINT32_MAX;
+  tuple_words_.clear();
+  tuple_hash_.clear();
+  slots_.clear();
+  slots_used_ = 0;
 }
 
 // Layout (little-endian): u8 version, u8 mode, u32 num_ids, u32 null_group,
@@ -350,7 +569,7 @@ void GroupTable::Clear() {
 // and for live ids: fixed mode u64 key bits / general mode u32 len + encoded tuple.
 void GroupTable::Serialize(std::string* out) const {
   PutRaw(out, kFormatVersion);
-  PutRaw(out, static_cast<uint8_t>(mode_));
+  PutRaw(out, static_cast<uint8_t>(mode_ == Mode::kTuple ? Mode::kGeneral : mode_));
   PutRaw(out, static_cast<uint32_t>(live_.size()));
   PutRaw(out, null_group_);
   PutRaw(out, static_cast<uint32_t>(free_.size()));
@@ -360,6 +579,11 @@ void GroupTable::Serialize(std::string* out) const {
     if (!live_[id]) continue;
     if (mode_ == Mode::kFixed) PutRaw(out, fixed_keys_[id]);
     if (mode_ == Mode::kGeneral) PutString(out, general_keys_[id]);
+    if (mode_ == Mode::kTuple) {
+      std::string encoded;
+      EncodeTuple(static_cast<uint32_t>(id), &encoded);
+      PutString(out, encoded);
+    }
   }
 }
 
@@ -368,8 +592,9 @@ Status GroupTable::Deserialize(std::string_view* in) {
   uint8_t version = 0, mode = 0;
   uint32_t num_ids = 0, null_group = 0, num_free = 0;
   if (!GetRaw(in, &version) || version != kFormatVersion || !GetRaw(in, &mode) ||
-      mode != static_cast<uint8_t>(mode_) || !GetRaw(in, &num_ids) || !GetRaw(in, &null_group) ||
-      !GetRaw(in, &num_free) || num_free > num_ids || in->size() < size_t{num_free} * 4) {
+      mode != static_cast<uint8_t>(mode_ == Mode::kTuple ? Mode::kGeneral : mode_) ||
+      !GetRaw(in, &num_ids) || !GetRaw(in, &null_group) || !GetRaw(in, &num_free) ||
+      num_free > num_ids || in->size() < size_t{num_free} * 4) {
     return Status::Corruption("corrupt group table header");
   }
   free_.resize(num_free);
@@ -379,7 +604,12 @@ Status GroupTable::Deserialize(std::string_view* in) {
   live_.assign(num_ids, 0);
   if (mode_ == Mode::kFixed) fixed_keys_.assign(num_ids, 0);
   if (mode_ == Mode::kGeneral) general_keys_.assign(num_ids, std::string());
+  if (mode_ == Mode::kTuple) {
+    tuple_words_.assign(size_t{num_ids} * tuple_width_, 0);
+    tuple_hash_.assign(num_ids, 0);
+  }
   null_group_ = null_group;
+  std::string encoded;
   for (uint32_t id = 0; id < num_ids; ++id) {
     if (!GetRaw(in, &live_[id]) || live_[id] > 1) return Status::Corruption("corrupt group table");
     if (!live_[id]) continue;
@@ -389,6 +619,14 @@ Status GroupTable::Deserialize(std::string_view* in) {
     } else if (mode_ == Mode::kGeneral) {
       if (!GetString(in, &general_keys_[id])) return Status::Corruption("corrupt group table key");
       general_map_[general_keys_[id]] = id;
+    } else if (mode_ == Mode::kTuple) {
+      uint64_t* w = tuple_words_.data() + size_t{id} * tuple_width_;
+      if (!GetString(in, &encoded) || !DecodeTuple(encoded, w)) {
+        return Status::Corruption("corrupt group table key");
+      }
+      tuple_hash_[id] = HashTuple(w);
+      ReserveTuples(1);
+      InsertTupleSlot(id);
     }
   }
   if (null_group_ != UINT32_MAX && (null_group_ >= num_ids || !live_[null_group_])) {
@@ -403,6 +641,9 @@ int64_t GroupTable::MemoryUsage() const {
                            fixed_keys_.capacity() * 8 + live_.capacity() + free_.capacity() * 4);
   bytes += static_cast<int64_t>(general_map_.capacity() * (sizeof(std::string) + 5));
   for (const auto& k : general_keys_) bytes += static_cast<int64_t>(k.capacity() * 2);
+  bytes += static_cast<int64_t>(tuple_words_.capacity() * 8 + tuple_hash_.capacity() * 4 +
+                                slots_.capacity() * sizeof(TupleSlot) +
+                                probe_words_.capacity() * 8 + probe_hash_.capacity() * 4);
   return bytes;
 }
 

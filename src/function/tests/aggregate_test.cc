@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "function/aggregate/group_table.h"
@@ -140,6 +141,108 @@ TEST(GroupTable, FixedGeneralAndGlobal) {
   ASSERT_TRUE(global.FindOrInsert({}, 3, &ids).ok());
   EXPECT_EQ(ids, (std::vector<uint32_t>{0, 0, 0}));
   EXPECT_EQ(global.num_groups(), 1u);
+}
+
+// Several fixed-width keys (a window's bounds plus keys) use the tuple table: NULLs group
+// together, -0.0 == 0.0, BOOLEAN keys, erase + reuse, and a checkpoint image that decodes
+// back to the same ids and keys.
+TEST(GroupTable, TupleKeys) {
+  GroupTable t({columnar::int64(), columnar::float64(), columnar::boolean(), columnar::int32()});
+  auto b = Batch("a BIGINT, d DOUBLE, f BOOLEAN, i INT",
+                 "1, 0.0, true, 7; 1, -0.0, true, 7; NULL, 1.5, false, NULL; "
+                 "NULL, 1.5, false, NULL; 2, NULL, NULL, -3; 1, 0.0, false, 7");
+  std::vector<uint32_t> ids, fresh;
+  ASSERT_TRUE(t.FindOrInsert(b->columns(), 6, &ids, &fresh).ok());
+  EXPECT_EQ(ids, (std::vector<uint32_t>{0, 0, 1, 1, 2, 3}));
+  EXPECT_EQ(fresh, (std::vector<uint32_t>{0, 1, 2, 3}));
+  auto keys = t.GetKeys(std::vector<uint32_t>{2, 1, 3});
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 4u);
+  EXPECT_EQ(columnar::GetScalar(*(*keys)[0], 0).ToString(), "2");
+  EXPECT_TRUE((*keys)[1]->IsNull(0));
+  EXPECT_TRUE((*keys)[2]->IsNull(0));
+  EXPECT_EQ(columnar::GetScalar(*(*keys)[3], 0).ToString(), "-3");
+  EXPECT_TRUE((*keys)[0]->IsNull(1));
+  EXPECT_EQ(columnar::GetScalar(*(*keys)[1], 1).ToString(), "1.5");
+  EXPECT_EQ(columnar::GetScalar(*(*keys)[2], 1).ToString(), "false");
+  EXPECT_TRUE((*keys)[3]->IsNull(1));
+  EXPECT_EQ(columnar::GetScalar(*(*keys)[2], 2).ToString(), "false");
+
+  ASSERT_TRUE(t.Erase(0).ok());
+  EXPECT_FALSE(t.Erase(0).ok());
+  std::string bytes;
+  t.Serialize(&bytes);
+  GroupTable copy({columnar::int64(), columnar::float64(), columnar::boolean(), columnar::int32()});
+  std::string_view in = bytes;
+  ASSERT_TRUE(copy.Deserialize(&in).ok());
+  EXPECT_TRUE(in.empty());
+  std::string again;
+  copy.Serialize(&again);
+  EXPECT_EQ(bytes, again);
+  fresh.clear();
+  ASSERT_TRUE(copy.FindOrInsert(b->columns(), 6, &ids, &fresh).ok());
+  EXPECT_EQ(ids, (std::vector<uint32_t>{0, 0, 1, 1, 2, 3}));  // (1, 0.0, true, 7) reused id 0
+  EXPECT_EQ(fresh, (std::vector<uint32_t>{0}));
+  // A truncated image is corruption, not a crash.
+  GroupTable bad({columnar::int64(), columnar::float64(), columnar::boolean(), columnar::int32()});
+  std::string_view cut = std::string_view(bytes).substr(0, bytes.size() - 3);
+  EXPECT_FALSE(bad.Deserialize(&cut).ok());
+}
+
+// The tuple table against a model under random inserts and erases (probe chains survive
+// backward-shift deletion and growth).
+TEST(GroupTable, TupleKeysMatchModel) {
+  GroupTable t({columnar::timestamp(), columnar::int64()});
+  std::map<std::pair<int64_t, int64_t>, uint32_t> model;
+  std::mt19937_64 rng(42);
+  std::vector<uint32_t> ids;
+  for (int round = 0; round < 200; ++round) {
+    std::vector<int64_t> a, k;
+    for (int i = 0; i < 97; ++i) {
+      a.push_back(static_cast<int64_t>(rng() % 7) * 1000);
+      k.push_back(static_cast<int64_t>(rng() % 300));
+    }
+    std::vector<ArrayPtr> cols{columnar::MakeTimestampArray(a), columnar::MakeInt64Array(k)};
+    ASSERT_TRUE(t.FindOrInsert(cols, 97, &ids).ok());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto [it, inserted] = model.try_emplace({a[i], k[i]}, ids[i]);
+      ASSERT_EQ(it->second, ids[i]) << "round " << round << " row " << i;
+    }
+    // Erase one "window" now and then.
+    if (round % 3 == 2) {
+      const int64_t w = static_cast<int64_t>(rng() % 7) * 1000;
+      std::vector<uint32_t> gone;
+      for (auto it = model.begin(); it != model.end();) {
+        if (it->first.first == w) {
+          gone.push_back(it->second);
+          it = model.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (round % 2 == 0) {
+        ASSERT_TRUE(t.EraseMany(gone).ok());  // large part of the table: index rebuilt
+      } else {
+        for (uint32_t g : gone) {
+          ASSERT_TRUE(t.Erase(g).ok());
+        }
+      }
+      if (!gone.empty()) {
+        EXPECT_FALSE(t.EraseMany(std::vector<uint32_t>{gone[0]}).ok());
+      }
+    }
+    ASSERT_EQ(t.num_live_groups(), model.size());
+  }
+  std::vector<uint32_t> all;
+  for (const auto& [key, id] : model) all.push_back(id);
+  auto keys = t.GetKeys(all);
+  ASSERT_TRUE(keys.ok());
+  size_t i = 0;
+  for (const auto& [key, id] : model) {
+    EXPECT_EQ((*keys)[0]->values<int64_t>()[i], key.first);
+    EXPECT_EQ((*keys)[1]->values<int64_t>()[i], key.second);
+    ++i;
+  }
 }
 
 }  // namespace
