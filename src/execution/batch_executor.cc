@@ -616,7 +616,7 @@ Result<RecordBatchPtr> Run(const sql::PlanPtr& plan, const ScanProvider& scan) {
     case sql::PlanKind::kJoin: {
       LAMINAR_ASSIGN_OR_RETURN(auto l, Run(plan->inputs[0], scan));
       LAMINAR_ASSIGN_OR_RETURN(auto r, Run(plan->inputs[1], scan));
-      // Nested-loop join over the cross product (ad-hoc only).
+      // Ad-hoc joins over the current contents of both inputs.
       const sql::JoinKind kind = plan->join_kind;
       if (kind == sql::JoinKind::kRightSemi || kind == sql::JoinKind::kRightAnti ||
           kind == sql::JoinKind::kAsof || kind == sql::JoinKind::kTemporalProbe) {
@@ -624,11 +624,52 @@ Result<RecordBatchPtr> Run(const sql::PlanPtr& plan, const ScanProvider& scan) {
             fmt::format("{} JOIN is not supported in ad-hoc queries", sql::JoinKindName(kind)),
             ErrorCode::kJoinTypeUnsupported);
       }
+      // Candidate pairs: with equi-join keys, only pairs whose keys are equal (hash join on the
+      // right side; NULL keys never match); otherwise the cross product. The full join
+      // condition is then checked on the candidates.
       std::vector<int32_t> li, ri;
-      for (int64_t a = 0; a < l->num_rows(); ++a) {
+      const auto& jk = plan->join;
+      if (!jk.left_keys.empty() && jk.left_keys.size() == jk.right_keys.size()) {
+        auto eval_keys = [](const std::vector<sql::BExpr>& exprs,
+                            const RecordBatch& b) -> Result<std::vector<columnar::ArrayPtr>> {
+          std::vector<columnar::ArrayPtr> out;
+          for (const auto& e : exprs) {
+            LAMINAR_ASSIGN_OR_RETURN(auto c, function::CompiledExpression::Compile(e));
+            LAMINAR_ASSIGN_OR_RETURN(auto a, c->Evaluate(b));
+            out.push_back(std::move(a));
+          }
+          return out;
+        };
+        LAMINAR_ASSIGN_OR_RETURN(auto lkeys, eval_keys(jk.left_keys, *l));
+        LAMINAR_ASSIGN_OR_RETURN(auto rkeys, eval_keys(jk.right_keys, *r));
+        auto key_at = [](const std::vector<columnar::ArrayPtr>& keys, int64_t row, Row* out) {
+          out->clear();
+          for (const auto& k : keys) {
+            out->push_back(columnar::GetScalar(*k, row));
+            if (out->back().is_null()) return false;
+          }
+          return true;
+        };
+        std::map<Row, std::vector<int32_t>, RowLess> right_index;
+        Row key;
         for (int64_t b = 0; b < r->num_rows(); ++b) {
-          li.push_back(static_cast<int32_t>(a));
-          ri.push_back(static_cast<int32_t>(b));
+          if (key_at(rkeys, b, &key)) right_index[key].push_back(static_cast<int32_t>(b));
+        }
+        for (int64_t a = 0; a < l->num_rows(); ++a) {
+          if (!key_at(lkeys, a, &key)) continue;
+          auto it = right_index.find(key);
+          if (it == right_index.end()) continue;
+          for (int32_t b : it->second) {
+            li.push_back(static_cast<int32_t>(a));
+            ri.push_back(b);
+          }
+        }
+      } else {
+        for (int64_t a = 0; a < l->num_rows(); ++a) {
+          for (int64_t b = 0; b < r->num_rows(); ++b) {
+            li.push_back(static_cast<int32_t>(a));
+            ri.push_back(static_cast<int32_t>(b));
+          }
         }
       }
       std::vector<columnar::FieldPtr> both_fields = l->schema()->fields();

@@ -371,6 +371,19 @@ class PushDown {
     PlanPtr c = Copy(join);
     rw_->filters_pushed += static_cast<int>(left.size() + right.size() + cond.size());
     if (!cond.empty()) {
+      // Equalities between the two inputs become hash-join keys (`FROM a, b WHERE a.k = b.k`).
+      for (const auto& x : cond) {
+        if (x->kind != fn::ExprKind::kCall || x->function_name != "eq" || x->args.size() != 2) {
+          continue;
+        }
+        int sa = 0, sb = 0;
+        for (int r : Refs(x->args[0])) sa |= r < nleft ? 1 : 2;
+        for (int r : Refs(x->args[1])) sb |= r < nleft ? 1 : 2;
+        if ((sa == 1 && sb == 2) || (sa == 2 && sb == 1)) {
+          c->join.left_keys.push_back(sa == 1 ? x->args[0] : x->args[1]);
+          c->join.right_keys.push_back(Shift(sa == 1 ? x->args[1] : x->args[0], -nleft));
+        }
+      }
       std::vector<BExpr> all;
       Conjuncts(c->join_condition, &all);
       rw_->notes.push_back(fmt::format("filter {} -> join condition", ConjText(cond)));

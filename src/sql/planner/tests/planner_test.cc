@@ -165,6 +165,16 @@ TEST(PlannerTest, InnerJoinFiltersGoToTheirSide) {
   EXPECT_EQ(Rows(cat, p.optimized), (std::vector<std::string>{"3|30", "3|31"}));
 }
 
+TEST(PlannerTest, CommaJoinEqualityBecomesHashKey) {
+  TestCatalog cat;
+  auto p = Plan(cat, "SELECT t.a, u.d FROM t, u WHERE t.a = u.a AND u.d < 40");
+  std::string text = p.optimized->ToString();
+  EXPECT_NE(text.find("keys=1"), std::string::npos) << text;
+  EXPECT_EQ(Rows(cat, p.bound), Rows(cat, p.optimized));
+  // NULL keys never match.
+  EXPECT_EQ(Rows(cat, p.optimized), (std::vector<std::string>{"2|20", "2|20", "3|30", "3|31"}));
+}
+
 TEST(PlannerTest, OuterJoinNullSupplyingSideIsNotFiltered) {
   TestCatalog cat;
   // WHERE on the null-supplying side of a LEFT JOIN must stay above the join.
