@@ -341,6 +341,39 @@ class PyDatabase {
     out["source_count"] = m.source_count;
     out["stream_count"] = m.stream_count;
     out["pipeline_watermark"] = m.pipeline_watermark;
+    out["total_events_future"] = m.total_events_future;
+    out["total_events_shed"] = m.total_events_shed;
+    out["total_events_rejected"] = m.total_events_rejected;
+    return out;
+  }
+
+  /// One dict per source: counters, input-queue state and watermark.
+  py::list SourceMetricsList() {
+    std::vector<SourceMetrics> all;
+    {
+      py::gil_scoped_release release;
+      all = db().source_metrics();
+    }
+    py::list out;
+    for (const auto& m : all) {
+      py::dict d;
+      d["name"] = m.name;
+      d["total_events"] = m.total_events;
+      d["late_events"] = m.late_events;
+      d["pending"] = m.pending;
+      d["capacity"] = m.capacity;
+      d["is_backpressured"] = m.is_backpressured;
+      d["utilization"] = m.utilization;
+      d["watermark"] = m.watermark;
+      d["future_events"] = m.future_events;
+      d["shed_events"] = m.shed_events;
+      d["rejected_events"] = m.rejected_events;
+      d["blocked_pushes"] = m.blocked_pushes;
+      d["is_idle"] = m.is_idle;
+      d["queued"] = m.queued;
+      d["backpressure"] = std::string(m.backpressure);
+      out.append(d);
+    }
     return out;
   }
 
@@ -361,9 +394,47 @@ class PyDatabase {
   std::unique_ptr<Database> db_;
 };
 
-PyDatabase Open(const py::object& data_dir) {
+PyDatabase Open(const py::object& data_dir, const py::object& buffer_size,
+                const py::object& backpressure, const py::object& ingest,
+                const py::object& max_future_skew_ms, const py::object& source_idle_timeout_ms) {
   Options options;
   if (!data_dir.is_none()) options.data_dir = py::str(data_dir).cast<std::string>();
+  auto fail = [](const std::string& what) {
+    Check(Status::Invalid("laminardb.open: " + what, ErrorCode::kInvalidConfig));
+  };
+  if (!buffer_size.is_none()) {
+    int64_t n = buffer_size.cast<int64_t>();
+    if (n < 4 || n > 1048576) fail("buffer_size must be in 4..=1048576, got " + std::to_string(n));
+    options.buffer_size = static_cast<size_t>(n);
+  }
+  if (!backpressure.is_none()) {
+    std::string b = py::str(backpressure).cast<std::string>();
+    if (b == "block") {
+      options.backpressure = BackpressurePolicy::kBlock;
+    } else if (b == "drop_oldest") {
+      options.backpressure = BackpressurePolicy::kDropOldest;
+    } else if (b == "reject") {
+      options.backpressure = BackpressurePolicy::kReject;
+    } else {
+      fail("backpressure must be 'block', 'drop_oldest' or 'reject', got '" + b + "'");
+    }
+  }
+  if (!ingest.is_none()) {
+    std::string m = py::str(ingest).cast<std::string>();
+    if (m == "inline") {
+      options.ingest_mode = IngestMode::kInline;
+    } else if (m == "queued") {
+      options.ingest_mode = IngestMode::kQueued;
+    } else {
+      fail("ingest must be 'inline' or 'queued', got '" + m + "'");
+    }
+  }
+  if (!max_future_skew_ms.is_none()) {
+    options.max_future_skew = std::chrono::milliseconds(max_future_skew_ms.cast<int64_t>());
+  }
+  if (!source_idle_timeout_ms.is_none()) {
+    options.source_idle_timeout = std::chrono::milliseconds(source_idle_timeout_ms.cast<int64_t>());
+  }
   Result<std::unique_ptr<Database>> r = Status::Internal("unset");
   {
     py::gil_scoped_release release;
@@ -405,6 +476,9 @@ PYBIND11_MODULE(laminardb, m) {
       .def("checkpoint", &PyDatabase::CheckpointNow)
       .def("sync", &PyDatabase::Sync)
       .def("metrics", &PyDatabase::Metrics)
+      .def("source_metrics", &PyDatabase::SourceMetricsList,
+           "Per-source dicts: events, input queue (pending, capacity, is_backpressured, "
+           "shed/rejected counts), watermark, idle state.")
       .def("close", &PyDatabase::Close)
       .def_property_readonly("closed", &PyDatabase::closed)
       .def(
@@ -412,6 +486,12 @@ PYBIND11_MODULE(laminardb, m) {
           py::return_value_policy::reference)
       .def("__exit__", [](PyDatabase& self, py::args) { self.Close(); });
 
-  m.def("open", &Open, py::arg("data_dir") = py::none(),
-        "Opens a database; data_dir=None keeps everything in memory.");
+  m.def("open", &Open, py::arg("data_dir") = py::none(), py::kw_only(),
+        py::arg("buffer_size") = py::none(), py::arg("backpressure") = py::none(),
+        py::arg("ingest") = py::none(), py::arg("max_future_skew_ms") = py::none(),
+        py::arg("source_idle_timeout_ms") = py::none(),
+        "Opens a database; data_dir=None keeps everything in memory. Keyword options: "
+        "buffer_size (rows per source queue), backpressure ('block'|'drop_oldest'|'reject'), "
+        "ingest ('inline'|'queued'), max_future_skew_ms (0 disables), "
+        "source_idle_timeout_ms (0 disables).");
 }

@@ -169,6 +169,36 @@ const char* laminar_version(void);
 /* Opens a database. `data_dir` NULL or "" = in-memory; otherwise the catalog, WAL and
  * checkpoints live there and are recovered on open. */
 int32_t laminar_open(const char* data_dir, laminar_db** out);
+
+/* laminar_options.backpressure: what a full source input queue does. */
+#define LAMINAR_BACKPRESSURE_BLOCK 0
+#define LAMINAR_BACKPRESSURE_DROP_OLDEST 1
+#define LAMINAR_BACKPRESSURE_REJECT 2
+/* laminar_options.ingest_mode: process pushes on the caller's thread, or queue them. */
+#define LAMINAR_INGEST_INLINE 0
+#define LAMINAR_INGEST_QUEUED 1
+
+/* Database options (laminar::Options). Fill with laminar_options_init, then change fields;
+ * `struct_size` lets later versions add fields at the end without breaking old callers. */
+typedef struct laminar_options {
+  uint32_t struct_size;   /* sizeof(laminar_options); set by laminar_options_init */
+  const char* data_dir;   /* NULL or "" = in-memory */
+  int64_t buffer_size;    /* rows per source input queue (default 65536) */
+  int32_t backpressure;   /* LAMINAR_BACKPRESSURE_* (default BLOCK) */
+  int32_t ingest_mode;    /* LAMINAR_INGEST_* (default INLINE) */
+  /* Future-skew guard in ms: -1 = LAMINAR_MAX_FUTURE_SKEW_MS or 5 minutes; 0 disables. */
+  int64_t max_future_skew_ms;
+  /* Idle-source timeout in ms: -1 = LAMINAR_SOURCE_IDLE_TIMEOUT_MS or off; 0 disables. */
+  int64_t source_idle_timeout_ms;
+  int64_t checkpoint_interval_ms; /* 0 = only on request */
+} laminar_options;
+
+/* Writes the defaults into `*options`. */
+int32_t laminar_options_init(laminar_options* options);
+/* Opens a database with `options` (see laminar_options); like laminar_open otherwise. Invalid
+ * values (buffer_size outside 4..=1048576, unknown enum values) are LAMINAR_ERR_QUERY with
+ * LDB-0001. */
+int32_t laminar_open_with_options(const laminar_options* options, laminar_db** out);
 /* Shuts the database down gracefully (cancelling subscriptions) and frees the handle, even when
  * the shutdown reports an error. Results and subscriptions stay valid and must still be freed. */
 int32_t laminar_close(laminar_db* db);
@@ -216,6 +246,11 @@ int32_t laminar_push_arrow(laminar_db* db, const char* source, struct ArrowArray
                            struct ArrowSchema* schema);
 /* Advances a source's watermark (µs since the epoch); lower values are ignored. */
 int32_t laminar_advance_watermark(laminar_db* db, const char* source, int64_t timestamp_micros);
+/* Input-queue state of a source: rows queued but not processed (always 0 for inline
+ * ingestion), the queue's capacity in rows, and whether more than 80 % of it is in use. Any
+ * out-parameter may be NULL. */
+int32_t laminar_source_queue(laminar_db* db, const char* source, uint64_t* pending,
+                             uint64_t* capacity, int32_t* is_backpressured);
 
 /* --- subscriptions ---------------------------------------------------------------------------- */
 

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,8 +35,17 @@ using columnar::RecordBatchPtr;
 using columnar::Scalar;
 using columnar::SchemaPtr;
 
-/// What a source does when its input queue is full.
+/// What a source does when its input queue is full: the producer waits (kBlock), the oldest
+/// queued rows are dropped and counted (kDropOldest), or Push fails with LDB-8011 (kReject).
 enum class BackpressurePolicy { kBlock, kDropOldest, kReject };
+
+/// How pushed input reaches the engine (docs/operations.md, "Ingestion and backpressure").
+/// kInline: Push processes the batch on the calling thread and returns once its results are
+/// delivered (deterministic; the input queue never holds anything). kQueued: Push appends to
+/// the source's bounded queue (buffer_size rows, backpressure policy) and returns; the compute
+/// thread drains it; Sync() waits until it is drained and delivered. Connector-fed sources
+/// always use the queue. Per source: CREATE SOURCE ... WITH ('ingest' = 'inline'|'queued').
+enum class IngestMode { kInline, kQueued };
 
 /// WAL durability of pushed input (only with a data_dir).
 /// kSync: Push returns once the batch is durable. kAsync: fsync in the background (bounded loss
@@ -47,9 +57,12 @@ struct Options {
   std::string data_dir;
   /// Periodic checkpoint interval; zero = only on CHECKPOINT / Database::Checkpoint().
   std::chrono::milliseconds checkpoint_interval{0};
-  /// Capacity (rows) of each source's input queue.
+  /// Capacity (rows) of each source's input queue (WITH ('buffer_size') overrides per source).
   size_t buffer_size = 65536;
+  /// Policy of a full input queue (WITH ('backpressure') overrides per source).
   BackpressurePolicy backpressure = BackpressurePolicy::kBlock;
+  /// Default ingestion of sources without a connector (WITH ('ingest') overrides).
+  IngestMode ingest_mode = IngestMode::kInline;
   /// Compute threads (the embedded default runs one).
   int num_threads = 1;
   WalMode wal_mode = WalMode::kSync;
@@ -57,6 +70,19 @@ struct Options {
   int max_retained_checkpoints = 3;
   /// Maximum rows an output stream keeps for ad-hoc SELECT (non-aggregate MVs, sources).
   size_t retained_rows = 100000;
+  /// Future-skew guard: an event more than this ahead of the wall clock is processed but does
+  /// not advance its source's watermark (counted in SourceMetrics::future_events), so one bad
+  /// clock cannot close every window. Unset: LAMINAR_MAX_FUTURE_SKEW_MS, else 5 minutes.
+  /// Zero disables the guard.
+  std::optional<std::chrono::milliseconds> max_future_skew;
+  /// Idle-source timeout: a watermarked source without input for this long is left out of the
+  /// minimum that makes stream and pipeline watermarks (if every input is idle, the maximum of
+  /// them counts); it rejoins on its next input, and watermarks never go back. Unset:
+  /// LAMINAR_SOURCE_IDLE_TIMEOUT_MS, else disabled. Zero disables.
+  std::optional<std::chrono::milliseconds> source_idle_timeout;
+  /// Wall clock (µs since the epoch) for the future-skew guard and idle detection; empty =
+  /// the system clock. Tests inject a manual clock to exercise timeouts without sleeping.
+  std::function<int64_t()> clock;
 };
 
 /// The pipeline lifecycle (seed 000): Created → Starting → Running → ShuttingDown → Stopped.
@@ -101,6 +127,10 @@ class SourceHandle {
   virtual const std::string& name() const = 0;
   virtual SchemaPtr schema() const = 0;
   /// Pushes a batch (columns matched by position; types must match the source schema).
+  /// Inline ingestion: returns once the batch is processed and its results delivered.
+  /// Queued ingestion: returns once the batch is queued; a full queue blocks (block), drops
+  /// the oldest queued rows (drop_oldest) or fails with LDB-8011 (reject). Sync() waits for
+  /// queued input; with a data_dir a queued batch is written to the WAL when processed.
   virtual Status Push(RecordBatchPtr batch) = 0;
   /// Pushes rows given as scalars (converted to the column types).
   virtual Status PushRows(const std::vector<std::vector<Scalar>>& rows) = 0;
@@ -108,8 +138,11 @@ class SourceHandle {
   virtual Status AdvanceWatermark(int64_t timestamp_micros) = 0;
   /// Current watermark, INT64_MIN if none yet.
   virtual int64_t watermark() const = 0;
+  /// Rows queued but not processed yet (0 for inline ingestion, where Push processes).
   virtual size_t pending() const = 0;
+  /// Rows the input queue holds (buffer_size).
   virtual size_t capacity() const = 0;
+  /// pending() > 80 % of capacity().
   virtual bool is_backpressured() const = 0;
 };
 
@@ -133,8 +166,13 @@ struct PipelineMetrics {
   size_t source_count = 0;
   size_t stream_count = 0;
   size_t sink_count = 0;
+  /// Minimum over the active (non-idle) watermarked sources; never decreases.
   int64_t pipeline_watermark = INT64_MIN;
   uint64_t mv_updates = 0;
+  /// Rows beyond the future-skew guard, rows shed by drop_oldest, rows refused by reject.
+  uint64_t total_events_future = 0;
+  uint64_t total_events_shed = 0;
+  uint64_t total_events_rejected = 0;
   uint64_t mv_bytes_stored = 0;
   /// Checkpoints since open (a restored one is not counted) and failed attempts.
   uint64_t checkpoints_completed = 0;
@@ -149,13 +187,29 @@ struct PipelineMetrics {
 
 struct SourceMetrics {
   std::string name;
-  uint64_t total_events = 0;
+  uint64_t total_events = 0;  // rows processed (late ones included)
   uint64_t late_events = 0;
-  size_t pending = 0;
-  size_t capacity = 0;
-  bool is_backpressured = false;
+  size_t pending = 0;             // rows queued, not processed yet (always 0 for inline ingestion)
+  size_t capacity = 0;            // rows the input queue holds (buffer_size)
+  bool is_backpressured = false;  // pending > 80 % of capacity
   int64_t watermark = INT64_MIN;
-  double utilization = 0;
+  double utilization = 0;  // pending / capacity
+  /// Rows whose event time was beyond the future-skew guard (processed, no watermark advance).
+  uint64_t future_events = 0;
+  /// drop_oldest: rows dropped from the queue; reject: rows (pushes) refused; block: pushes
+  /// that had to wait for room.
+  uint64_t shed_events = 0;
+  uint64_t rejected_events = 0;
+  uint64_t rejected_pushes = 0;
+  uint64_t blocked_pushes = 0;
+  /// Excluded from the watermark minimum by the idle-source timeout.
+  bool is_idle = false;
+  bool queued = false;  // ingestion goes through the input queue
+  const char* backpressure = "block";
+  /// track_stats only: batches dequeued and the longest / mean time one spent queued.
+  uint64_t dequeued_batches = 0;
+  std::chrono::microseconds max_queue_wait{0};
+  std::chrono::microseconds mean_queue_wait{0};
 };
 
 struct StreamMetrics {

@@ -102,5 +102,32 @@ class DurableTest(unittest.TestCase):
             shutil.rmtree(d)
 
 
+
+class OptionsTest(unittest.TestCase):
+    def test_queued_ingest_and_source_metrics(self):
+        db = laminardb.open(buffer_size=16, backpressure="reject", ingest="queued",
+                            max_future_skew_ms=0)
+        try:
+            db.execute("CREATE SOURCE s (v BIGINT)")
+            db.execute("CREATE MATERIALIZED VIEW c AS SELECT COUNT(*) AS n FROM s")
+            self.assertEqual(db.push("s", [(1,), (2,), (3,)]), 3)
+            db.sync()
+            self.assertEqual(db.query("SELECT n FROM c"), [{"n": 3}])
+            (m,) = db.source_metrics()
+            self.assertEqual(m["name"], "s")
+            self.assertEqual(m["capacity"], 16)
+            self.assertEqual(m["pending"], 0)
+            self.assertTrue(m["queued"])
+            self.assertEqual(m["backpressure"], "reject")
+            self.assertEqual(m["total_events"], 3)
+        finally:
+            db.close()
+
+    def test_invalid_options_are_errors(self):
+        with self.assertRaises(laminardb.LaminarError):
+            laminardb.open(buffer_size=2)
+        with self.assertRaises(laminardb.LaminarError):
+            laminardb.open(backpressure="sometimes")
+
 if __name__ == "__main__":
     unittest.main()

@@ -314,6 +314,88 @@ int32_t laminar_open(const char* data_dir, laminar_db** out) {
   });
 }
 
+int32_t laminar_options_init(laminar_options* options) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (options == nullptr) return NullPointer("options");
+    const laminar::Options defaults;
+    *options = laminar_options{};
+    options->struct_size = sizeof(laminar_options);
+    options->data_dir = nullptr;
+    options->buffer_size = static_cast<int64_t>(defaults.buffer_size);
+    options->backpressure = LAMINAR_BACKPRESSURE_BLOCK;
+    options->ingest_mode = LAMINAR_INGEST_INLINE;
+    options->max_future_skew_ms = -1;
+    options->source_idle_timeout_ms = -1;
+    options->checkpoint_interval_ms = 0;
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_open_with_options(const laminar_options* options, laminar_db** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (options == nullptr) return NullPointer("options");
+    if (out == nullptr) return NullPointer("out");
+    auto invalid = [](const std::string& what) {
+      return SetStatus(Status::Invalid("laminar_options: " + what, ErrorCode::kInvalidConfig),
+                       ApiContext::kQuery);
+    };
+    if (options->struct_size < sizeof(laminar_options)) {
+      return invalid(
+          "struct_size is smaller than this library's laminar_options; call "
+          "laminar_options_init first");
+    }
+    laminar::Options o;
+    if (options->data_dir != nullptr) {
+      if (int32_t rc = CheckString(options->data_dir, "data_dir"); rc != LAMINAR_OK) return rc;
+      o.data_dir = options->data_dir;
+    }
+    if (options->buffer_size < 4 || options->buffer_size > 1048576) {
+      return invalid("buffer_size must be in 4..=1048576, got " +
+                     std::to_string(options->buffer_size));
+    }
+    o.buffer_size = static_cast<size_t>(options->buffer_size);
+    switch (options->backpressure) {
+      case LAMINAR_BACKPRESSURE_BLOCK:
+        o.backpressure = laminar::BackpressurePolicy::kBlock;
+        break;
+      case LAMINAR_BACKPRESSURE_DROP_OLDEST:
+        o.backpressure = laminar::BackpressurePolicy::kDropOldest;
+        break;
+      case LAMINAR_BACKPRESSURE_REJECT:
+        o.backpressure = laminar::BackpressurePolicy::kReject;
+        break;
+      default:
+        return invalid("unknown backpressure " + std::to_string(options->backpressure));
+    }
+    switch (options->ingest_mode) {
+      case LAMINAR_INGEST_INLINE:
+        o.ingest_mode = laminar::IngestMode::kInline;
+        break;
+      case LAMINAR_INGEST_QUEUED:
+        o.ingest_mode = laminar::IngestMode::kQueued;
+        break;
+      default:
+        return invalid("unknown ingest_mode " + std::to_string(options->ingest_mode));
+    }
+    if (options->max_future_skew_ms >= 0) {
+      o.max_future_skew = std::chrono::milliseconds(options->max_future_skew_ms);
+    }
+    if (options->source_idle_timeout_ms >= 0) {
+      o.source_idle_timeout = std::chrono::milliseconds(options->source_idle_timeout_ms);
+    }
+    if (options->checkpoint_interval_ms < 0) return invalid("checkpoint_interval_ms < 0");
+    o.checkpoint_interval = std::chrono::milliseconds(options->checkpoint_interval_ms);
+    auto db = laminar::Database::Open(std::move(o));
+    if (!db.ok()) return SetStatus(db.status(), ApiContext::kInternal);
+    auto handle = std::make_unique<laminar_db>();
+    handle->db = std::move(*db);
+    *out = handle.release();
+    return LAMINAR_OK;
+  });
+}
+
 int32_t laminar_close(laminar_db* db) {
   using namespace laminar::capi;
   return Guard([&]() -> int32_t {
@@ -538,6 +620,21 @@ int32_t laminar_advance_watermark(laminar_db* db, const char* source, int64_t ti
     if (!handle.ok()) return SetStatus(handle.status(), ApiContext::kIngestion);
     Status st = (*handle)->AdvanceWatermark(timestamp_micros);
     if (!st.ok()) return SetStatus(st, ApiContext::kIngestion);
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_source_queue(laminar_db* db, const char* source, uint64_t* pending,
+                             uint64_t* capacity, int32_t* is_backpressured) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    if (int32_t c = CheckString(source, "source"); c != LAMINAR_OK) return c;
+    auto handle = db->db->Source(source);
+    if (!handle.ok()) return SetStatus(handle.status(), ApiContext::kIngestion);
+    if (pending != nullptr) *pending = (*handle)->pending();
+    if (capacity != nullptr) *capacity = (*handle)->capacity();
+    if (is_backpressured != nullptr) *is_backpressured = (*handle)->is_backpressured() ? 1 : 0;
     return LAMINAR_OK;
   });
 }

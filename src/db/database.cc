@@ -1,10 +1,12 @@
 // The embedded database facade: catalog, statement dispatch, the push-driven streaming runtime,
 // subscriptions, the input log (WAL) and recovery.
 //
-// Execution model (documented in docs/architecture.md): the embedded default processes each
-// pushed batch synchronously on the pushing thread under the database mutex, through every
-// dependent stream in topological order, and delivers results before Push returns. Sync() is
-// therefore immediate.
+// Execution model (documented in docs/architecture.md and docs/operations.md): the embedded
+// default processes each pushed batch synchronously on the pushing thread under the database
+// mutex, through every dependent stream in topological order, and delivers results before
+// Push returns. Queued sources (WITH ('ingest'='queued'), Options::ingest_mode, connector-fed
+// sources) put pushes into a bounded IngestQueue drained by one compute thread under the same
+// mutex; Sync() processes whatever is still queued before it returns.
 //
 // Durability (docs/checkpoint.md, "Engine checkpoints"): with a data_dir every state-changing
 // statement, pushed batch and watermark advance is appended to the WAL (fsync before
@@ -21,6 +23,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -37,6 +40,8 @@
 #include "common/string_util.h"
 #include "common/time_util.h"
 #include "connector/source.h"
+#include "db/ingest_queue.h"
+#include "db/source_options.h"
 #include "db/wal_batch_codec.h"
 #include "execution/batch_executor.h"
 #include "execution/operator.h"
@@ -181,12 +186,25 @@ struct Node {
   std::shared_ptr<connector::SourceConnector> conn;  // set for connector-fed sources
   Node* late_node = nullptr;
   uint64_t events = 0, late_events = 0;
+  // Engine settings (WITH options) and the bounded input queue (docs/operations.md).
+  db::SourceSettings settings;
+  std::shared_ptr<db::IngestQueue> queue;
+  uint64_t future_events = 0;  // rows beyond the future-skew guard
+  int64_t last_input_us = 0;   // clock time of the last push/watermark (idle-source timeout)
+  // ALTER SOURCE statements applied since CREATE, with their catalog positions (replayed in
+  // order after the original CREATE, so streams created in between bind the old shape), and
+  // the original CREATE once ALTER rewrote create_sql (what SHOW CREATE prints).
+  std::vector<std::pair<uint64_t, std::string>> alter_log;
+  std::string base_create_sql;
 
   // Streams / MVs.
   sql::BoundQuery bound;
   std::vector<std::unique_ptr<execution::StreamOperator>> ops;
   std::vector<std::string> inputs;        // upstream relations (two for a join: left, right)
   std::vector<int64_t> input_watermarks;  // per input, as last passed to a join operator
+  // Column count of each source / late-stream input (lower-case name) when this stream was
+  // created: ALTER SOURCE ADD COLUMN widens the source, the stream keeps reading its columns.
+  std::map<std::string, int> input_widths;
   bool is_join = false;
   uint64_t errors = 0;  // batches this stream failed on (see ContainStreamError)
   std::string last_error;
@@ -289,6 +307,37 @@ std::string EncodeBatch(const std::string& source, const RecordBatch& batch) {
   return out;
 }
 
+// Appends NULL columns for fields `batch` lacks (a batch pushed before ALTER SOURCE ADD COLUMN
+// and processed after it; retained rows of an altered source).
+RecordBatchPtr PadToSchema(const RecordBatchPtr& batch, const SchemaPtr& schema) {
+  if (batch->num_columns() >= schema->num_fields()) return batch;
+  auto cols = batch->columns();
+  for (int i = batch->num_columns(); i < schema->num_fields(); ++i)
+    cols.push_back(columnar::MakeNullArray(schema->field(i)->type, batch->num_rows()));
+  return std::make_shared<const RecordBatch>(schema, batch->num_rows(), std::move(cols));
+}
+
+// The database whose engine lock (DatabaseImpl::mu_) this thread holds, set by EngineLock.
+// A producer that holds it must process queued input itself when its queue is full (block
+// policy): the compute thread that would make room needs the same lock.
+thread_local const void* tls_engine_owner = nullptr;
+
+/// The engine mutex plus the thread-local owner mark above. Used on every path that may push
+/// into a source (statements, pushes, queue draining).
+class EngineLock {
+ public:
+  EngineLock(std::recursive_mutex& mu, const void* db) : lock_(mu), prev_(tls_engine_owner) {
+    tls_engine_owner = db;
+  }
+  ~EngineLock() { tls_engine_owner = prev_; }
+  EngineLock(const EngineLock&) = delete;
+  EngineLock& operator=(const EngineLock&) = delete;
+
+ private:
+  std::lock_guard<std::recursive_mutex> lock_;
+  const void* prev_;
+};
+
 class DatabaseImpl;
 
 class SourceHandleImpl final : public SourceHandle {
@@ -301,9 +350,9 @@ class SourceHandleImpl final : public SourceHandle {
   Status PushRows(const std::vector<std::vector<columnar::Scalar>>& rows) override;
   Status AdvanceWatermark(int64_t timestamp_micros) override;
   int64_t watermark() const override;
-  size_t pending() const override { return 0; }
+  size_t pending() const override;
   size_t capacity() const override;
-  bool is_backpressured() const override { return false; }
+  bool is_backpressured() const override;
 
  private:
   DatabaseImpl* db_;
@@ -317,13 +366,16 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
  public:
   explicit DatabaseImpl(Options options) : options_(std::move(options)) {
     start_time_ = std::chrono::steady_clock::now();
+    guards_ = db::ResolveWatermarkGuards(options_);
   }
 
   ~DatabaseImpl() override {
     // Dropping without Shutdown() is a crash as far as durability is concerned: nothing is
-    // written here beyond what the WAL already made durable.
+    // written here beyond what the WAL already made durable (queued input is lost).
     StopCheckpointTimer();  // before mu_: the timer thread may be waiting for it
+    CloseQueues();          // wakes connector threads blocked on a full queue
     StopConnectors();
+    StopComputeThread();
     std::lock_guard<std::recursive_mutex> lock(mu_);
     for (auto& [name, node] : nodes_) {
       for (auto& s : node->subs) s->Cancel();
@@ -367,7 +419,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           batch = batch->Slice(k, batch->num_rows() - k);
           if (batch->num_rows() == 0) continue;
         }
-        Status st = PushBatch(name, batch, true);
+        Status st = ConnectorPush(name, batch);
         if (!st.ok()) {
           if (!st.IsNotFound() && st.code() != StatusCode::kCancelled) {
             Log(LogLevel::kError, "source '{}': {}", name, st.ToString());
@@ -450,7 +502,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   // --- Database ------------------------------------------------------------------------------
   Result<ExecuteResult> Execute(std::string_view sql) override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    EngineLock lock(mu_, this);
     if (state_ == PipelineState::kStopped) return Status::Cancelled("Database is shut down");
     auto parsed = sql::Parse(sql);
     if (!parsed.ok()) return parsed.status();
@@ -510,10 +562,14 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   Status Shutdown() override {
     StopCheckpointTimer();  // before mu_: the timer thread may be waiting for it
-    StopConnectors();
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    StopConnectors();       // the compute thread still drains, so a blocked connector returns
+    StopComputeThread();
+    EngineLock lock(mu_, this);
     if (state_ == PipelineState::kStopped) return Status::OK();
     state_ = PipelineState::kShuttingDown;
+    // Graceful: queued input is processed (and logged) before the WAL closes.
+    DrainAllQueues();
+    CloseQueues();
     if (wal_) {
       Status st = wal_->Close();
       wal_.reset();
@@ -529,8 +585,13 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     return Status::OK();
   }
 
+  /// Processes everything queued so far on this thread (the compute thread cannot be inside a
+  /// batch while we hold the engine lock), re-evaluates idle sources, then makes the WAL
+  /// durable.
   Status Sync() override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    EngineLock lock(mu_, this);
+    DrainAllQueues();
+    RefreshIdleWatermarks();
     if (wal_) return wal_->Sync();
     return Status::OK();
   }
@@ -578,21 +639,37 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     m.uptime = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start_time_);
     m.state = state_;
-    int64_t wm = INT64_MAX;
-    bool any = false;
+    // Minimum over the active watermarked sources (idle ones left out; all idle: their
+    // maximum), kept monotone across an idle source rejoining with an older watermark.
+    const int64_t now = guards_.idle_timeout_us > 0 ? NowMicros() : 0;
+    int64_t active_min = INT64_MAX, idle_max = INT64_MIN;
+    bool any_active = false, any_idle = false;
     for (const auto& [n, node] : nodes_) {
       if (node->kind == sql::RelationInfo::Kind::kSource) {
         ++m.source_count;
+        m.total_events_future += node->future_events;
+        if (node->queue) {
+          auto qs = node->queue->stats();
+          m.total_events_shed += qs.shed_rows;
+          m.total_events_rejected += qs.rejected_rows;
+        }
         if (node->wm_column >= 0 && node->watermark != INT64_MIN) {
-          wm = std::min(wm, node->watermark);
-          any = true;
+          if (IsIdle(node.get(), now)) {
+            idle_max = std::max(idle_max, node->watermark);
+            any_idle = true;
+          } else {
+            active_min = std::min(active_min, node->watermark);
+            any_active = true;
+          }
         }
       } else if (node->is_output() && node->kind != sql::RelationInfo::Kind::kLateStream) {
         ++m.stream_count;
       }
     }
     m.sink_count = sinks_.size();
-    m.pipeline_watermark = any ? wm : INT64_MIN;
+    const int64_t wm = any_active ? active_min : any_idle ? idle_max : INT64_MIN;
+    pipeline_watermark_ = std::max(pipeline_watermark_, wm);
+    m.pipeline_watermark = pipeline_watermark_;
     m.mv_updates = mv_updates_;
     m.checkpoints_completed = checkpoints_completed_;
     m.checkpoints_failed = checkpoints_failed_;
@@ -612,8 +689,28 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       s.name = node->name;
       s.total_events = node->events;
       s.late_events = node->late_events;
-      s.capacity = options_.buffer_size;
+      s.capacity = node->settings.buffer_size;
       s.watermark = node->watermark;
+      s.future_events = node->future_events;
+      s.is_idle = IsIdle(node.get(), guards_.idle_timeout_us > 0 ? NowMicros() : 0);
+      s.queued = IsQueued(*node);
+      s.backpressure = db::BackpressurePolicyName(node->settings.backpressure);
+      if (node->queue) {
+        auto qs = node->queue->stats();
+        s.pending = qs.pending_rows;
+        s.capacity = qs.capacity;
+        s.is_backpressured = node->queue->is_backpressured();
+        s.utilization = qs.capacity == 0 ? 0 : static_cast<double>(qs.pending_rows) / qs.capacity;
+        s.shed_events = qs.shed_rows;
+        s.rejected_events = qs.rejected_rows;
+        s.rejected_pushes = qs.rejected_pushes;
+        s.blocked_pushes = qs.blocked_pushes;
+        s.dequeued_batches = qs.dequeued_batches;
+        s.max_queue_wait = qs.max_queue_wait;
+        if (qs.dequeued_batches > 0) {
+          s.mean_queue_wait = qs.total_queue_wait / static_cast<int64_t>(qs.dequeued_batches);
+        }
+      }
       out.push_back(s);
     }
     return out;
@@ -649,65 +746,108 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   }
 
   // --- ingestion (called by SourceHandleImpl) -----------------------------------------------
+  //
+  // Inline sources (the default) process a push on the caller's thread under the engine lock.
+  // Queued sources (WITH ('ingest'='queued'), Options::ingest_mode, every connector-fed
+  // source) append to their IngestQueue without taking the engine lock; the compute thread
+  // pops and processes batches in order under the lock, and is also where they are written to
+  // the WAL, so the log holds exactly what was processed (drop_oldest never diverges replay).
+
+  /// SQL INSERT, PushRows and replay: processes inline, or queues for a queued source.
   Status PushBatch(const std::string& source, RecordBatchPtr batch, bool log) {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    EngineLock lock(mu_, this);
     if (state_ == PipelineState::kStopped) return Status::Cancelled("Database is shut down");
     Node* n = Find(source);
     if (n == nullptr || n->kind != sql::RelationInfo::Kind::kSource) {
       return Status::NotFound(fmt::format("Source '{}' not found", source),
                               ErrorCode::kSourceNotFound);
     }
-    LAMINAR_ASSIGN_OR_RETURN(batch, ConformBatch(*n, batch));
-    // Encoding is only worth doing when a WAL will store it (in-memory databases skip it).
-    if (log && wal_ && !replaying_) {
-      if (wal_ && !replaying_)
-        LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatchBinary, EncodeBatch(n->name, *batch)));
+    if (log && !replaying_ && IsQueued(*n)) {
+      LAMINAR_ASSIGN_OR_RETURN(batch, ConformBatch(*n, batch));
+      return EnqueueInput(n->queue, std::move(batch));
     }
-    if (state_ == PipelineState::kCreated) state_ = PipelineState::kRunning;
-    return IngestSource(n, batch);
+    return ProcessPushed(n, std::move(batch), log);
+  }
+
+  /// SourceHandle::Push: queued sources never take the engine lock here.
+  Status HandlePush(const std::string& source, RecordBatchPtr batch) {
+    QueueRef ref = QueueRefOf(source);
+    if (!ref.queue || !ref.queued) return PushBatch(source, std::move(batch), true);
+    LAMINAR_ASSIGN_OR_RETURN(batch, ConformToSchema(ref.schema, source, batch));
+    return EnqueueInput(ref.queue, std::move(batch));
+  }
+
+  Status HandlePushRows(const std::string& source,
+                        const std::vector<std::vector<columnar::Scalar>>& rows) {
+    QueueRef ref = QueueRefOf(source);
+    if (!ref.queue || !ref.queued) return PushRows(source, rows);
+    LAMINAR_ASSIGN_OR_RETURN(auto batch, BuildRowsBatch(ref.schema, source, rows));
+    return EnqueueInput(ref.queue, std::move(batch));
+  }
+
+  /// Connector ingestion threads: always through the bounded queue.
+  Status ConnectorPush(const std::string& source, RecordBatchPtr batch) {
+    QueueRef ref = QueueRefOf(source);
+    if (!ref.queue) {
+      return Status::NotFound(fmt::format("Source '{}' not found", source),
+                              ErrorCode::kSourceNotFound);
+    }
+    LAMINAR_ASSIGN_OR_RETURN(batch, ConformToSchema(ref.schema, source, batch));
+    return EnqueueInput(ref.queue, std::move(batch));
   }
 
   Status PushRows(const std::string& source,
                   const std::vector<std::vector<columnar::Scalar>>& rows) {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    Node* n = Find(source);
-    if (n == nullptr)
-      return Status::NotFound(fmt::format("Source '{}' not found", source),
-                              ErrorCode::kSourceNotFound);
+    RecordBatchPtr batch;
+    {
+      EngineLock lock(mu_, this);
+      Node* n = Find(source);
+      if (n == nullptr)
+        return Status::NotFound(fmt::format("Source '{}' not found", source),
+                                ErrorCode::kSourceNotFound);
+      LAMINAR_ASSIGN_OR_RETURN(batch, BuildRowsBatch(n->schema, n->name, rows));
+    }
+    return PushBatch(source, batch, true);
+  }
+
+  static Result<RecordBatchPtr> BuildRowsBatch(
+      const SchemaPtr& schema, const std::string& name,
+      const std::vector<std::vector<columnar::Scalar>>& rows) {
     std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
-    for (const auto& f : n->schema->fields()) builders.push_back(columnar::MakeBuilder(f->type));
+    for (const auto& f : schema->fields()) builders.push_back(columnar::MakeBuilder(f->type));
     for (const auto& row : rows) {
-      if (static_cast<int>(row.size()) != n->schema->num_fields()) {
+      if (static_cast<int>(row.size()) != schema->num_fields()) {
         return Status::Invalid(fmt::format("row has {} values but source '{}' has {} columns",
-                                           row.size(), n->name, n->schema->num_fields()),
+                                           row.size(), name, schema->num_fields()),
                                ErrorCode::kSchemaMismatch);
       }
       for (size_t i = 0; i < row.size(); ++i) {
         LAMINAR_ASSIGN_OR_RETURN(
-            auto v, function::CastScalar(row[i], n->schema->field(static_cast<int>(i))->type));
+            auto v, function::CastScalar(row[i], schema->field(static_cast<int>(i))->type));
         LAMINAR_RETURN_NOT_OK(builders[i]->AppendScalar(v));
       }
     }
     std::vector<ArrayPtr> cols;
     for (auto& b : builders) cols.push_back(b->Finish());
-    auto batch =
-        std::make_shared<const RecordBatch>(n->schema, static_cast<int64_t>(rows.size()), cols);
-    return PushBatch(source, batch, true);
+    return std::make_shared<const RecordBatch>(schema, static_cast<int64_t>(rows.size()), cols);
   }
 
   Status AdvanceWatermarkOf(const std::string& source, int64_t ts, bool log) {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    EngineLock lock(mu_, this);
     Node* n = Find(source);
     if (n == nullptr || n->kind != sql::RelationInfo::Kind::kSource) {
       return Status::NotFound(fmt::format("Source '{}' not found", source),
                               ErrorCode::kSourceNotFound);
     }
+    // Input queued before this call is processed first: the watermark follows it.
+    if (log && !replaying_) DrainSource(n);
     if (log) {
       std::string payload;
       PutString(&payload, n->name);
       payload.append(reinterpret_cast<const char*>(&ts), 8);
       LAMINAR_RETURN_NOT_OK(AppendLog(kLogWatermark, payload));
     }
+    MarkInput(n);
     if (ts > n->watermark) {
       n->watermark = ts;
       n->has_watermark = true;
@@ -724,7 +864,257 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   size_t buffer_size() const { return options_.buffer_size; }
 
+  /// The input queue of `source` (nullptr if none); never takes the engine lock.
+  std::shared_ptr<db::IngestQueue> QueueOf(const std::string& source) const {
+    return QueueRefOf(source).queue;
+  }
+
  private:
+  /// What a producer needs to push into a source without the engine lock (see queues_).
+  struct QueueRef {
+    std::shared_ptr<db::IngestQueue> queue;
+    SchemaPtr schema;
+    bool queued = false;
+  };
+
+  QueueRef QueueRefOf(const std::string& source) const {
+    std::lock_guard<std::mutex> lock(queues_mu_);
+    auto it = queues_.find(Lower(source));
+    return it == queues_.end() ? QueueRef{} : it->second;
+  }
+
+  // Republishes a source's queue, schema and mode for lock-free producers (caller holds mu_).
+  void PublishQueueRef(const Node& n) {
+    std::lock_guard<std::mutex> lock(queues_mu_);
+    queues_[Lower(n.name)] = QueueRef{n.queue, n.schema, IsQueued(n)};
+  }
+
+  void UnpublishQueueRef(const Node& n) {
+    if (n.queue) n.queue->Close();
+    std::lock_guard<std::mutex> lock(queues_mu_);
+    auto it = queues_.find(Lower(n.name));
+    if (it != queues_.end() && it->second.queue == n.queue) queues_.erase(it);
+  }
+
+  static bool IsQueued(const Node& n) {
+    return n.kind == sql::RelationInfo::Kind::kSource && n.queue &&
+           (n.conn != nullptr || n.settings.ingest == IngestMode::kQueued);
+  }
+
+  // Appends to a queue. A producer holding the engine lock (INSERT, a subscriber callback, a
+  // drain) processes the queue's oldest batch itself when the block policy would wait.
+  Status EnqueueInput(const std::shared_ptr<db::IngestQueue>& q, RecordBatchPtr batch) {
+    std::function<bool()> help;
+    if (tls_engine_owner == this) {
+      help = [this, q] {
+        RecordBatchPtr b;
+        if (!q->Pop(&b)) return false;
+        ProcessQueued(q, std::move(b));
+        return true;
+      };
+    }
+    LAMINAR_RETURN_NOT_OK(q->Push(std::move(batch), help));
+    EnsureComputeThread();
+    return Status::OK();
+  }
+
+  // Log + process one pushed batch (caller holds mu_). `widen`: the batch was conformed to the
+  // source when it was queued and may predate an ALTER SOURCE ADD COLUMN (pad with NULLs);
+  // direct pushes must match the current schema.
+  Status ProcessPushed(Node* n, RecordBatchPtr batch, bool log, bool widen = false) {
+    if (widen) batch = PadToSchema(batch, n->schema);
+    LAMINAR_ASSIGN_OR_RETURN(batch, ConformBatch(*n, batch));
+    // Encoding is only worth doing when a WAL will store it (in-memory databases skip it).
+    if (log && wal_ && !replaying_)
+      LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatchBinary, EncodeBatch(n->name, *batch)));
+    if (state_ == PipelineState::kCreated) state_ = PipelineState::kRunning;
+    return IngestSource(n, batch);
+  }
+
+  // A batch popped from `q` (caller holds mu_). The source may have been dropped or replaced
+  // since it was queued: then the batch goes with it.
+  void ProcessQueued(const std::shared_ptr<db::IngestQueue>& q, RecordBatchPtr batch) {
+    Node* n = Find(q->source());
+    if (n == nullptr || n->queue != q) return;
+    Status st = ProcessPushed(n, std::move(batch), true, /*widen=*/true);
+    if (!st.ok()) {
+      ++ingest_errors_;
+      Log(LogLevel::kWarn, "source '{}': a queued batch failed: {}", n->name, st.ToString());
+    }
+  }
+
+  // Processes one batch of each non-empty queue; false when every queue was empty.
+  bool DrainRound() {
+    std::vector<std::shared_ptr<db::IngestQueue>> queues;
+    for (const auto& [key, node] : nodes_) {
+      if (node->queue && !node->queue->empty()) queues.push_back(node->queue);
+    }
+    bool any = false;
+    for (const auto& q : queues) {
+      RecordBatchPtr b;
+      if (!q->Pop(&b)) continue;
+      ProcessQueued(q, std::move(b));
+      any = true;
+    }
+    return any;
+  }
+
+  void DrainAllQueues() {
+    while (DrainRound()) {
+    }
+  }
+
+  void DrainSource(Node* n) {
+    if (!n->queue) return;
+    auto q = n->queue;
+    RecordBatchPtr b;
+    while (q->Pop(&b)) ProcessQueued(q, std::move(b));
+  }
+
+  void CloseQueues() {
+    std::lock_guard<std::mutex> lock(queues_mu_);
+    for (auto& [name, ref] : queues_) ref.queue->Close();
+  }
+
+  // --- the compute thread -----------------------------------------------------------------
+  //
+  // Started on the first queued push (or at open when the idle-source timeout is on). It
+  // sleeps until a queue signals new input (or, with an idle timeout, until the next tick),
+  // then drains all queues under the engine lock one batch per queue per round, releasing the
+  // lock between rounds so statements and metrics interleave. wait_strategy spin/spin_yield
+  // poll for a bounded window before parking.
+
+  void WakeCompute() {
+    {
+      std::lock_guard<std::mutex> lock(work_mu_);
+      ++work_seq_;
+      work_seq_atomic_.store(work_seq_, std::memory_order_release);
+    }
+    work_cv_.notify_one();
+  }
+
+  void EnsureComputeThread() {
+    std::lock_guard<std::mutex> lock(work_mu_);
+    if (compute_started_ || compute_stop_) return;
+    compute_started_ = true;
+    compute_thread_ = std::thread([this] { ComputeLoop(); });
+  }
+
+  void StopComputeThread() {
+    {
+      std::lock_guard<std::mutex> lock(work_mu_);
+      compute_stop_ = true;
+    }
+    work_cv_.notify_all();
+    if (compute_thread_.joinable()) compute_thread_.join();
+  }
+
+  // The most eager wait strategy among queued sources (read without the engine lock).
+  db::WaitStrategy SpinPolicy() const { return spin_policy_.load(std::memory_order_relaxed); }
+
+  void ComputeLoop() {
+    uint64_t seen = 0;
+    const auto tick = std::chrono::microseconds(
+        guards_.idle_timeout_us > 0 ? std::max<int64_t>(guards_.idle_timeout_us / 2, 1000) : 0);
+    while (true) {
+      // Bounded spin before parking (wait_strategy spin / spin_yield).
+      const db::WaitStrategy spin = SpinPolicy();
+      if (spin != db::WaitStrategy::kPark) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+        while (work_seq_atomic_.load(std::memory_order_acquire) == seen &&
+               std::chrono::steady_clock::now() < until) {
+          if (spin == db::WaitStrategy::kSpinYield) std::this_thread::yield();
+        }
+      }
+      {
+        std::unique_lock<std::mutex> lock(work_mu_);
+        auto ready = [&] { return compute_stop_ || work_seq_ != seen; };
+        if (tick.count() > 0) {
+          work_cv_.wait_for(lock, tick, ready);
+        } else {
+          work_cv_.wait(lock, ready);
+        }
+        if (compute_stop_) return;
+        seen = work_seq_;
+      }
+      while (true) {
+        EngineLock lock(mu_, this);
+        if (!DrainRound()) {
+          RefreshIdleWatermarks();
+          break;
+        }
+      }
+    }
+  }
+
+  // --- watermark guards ---------------------------------------------------------------------
+
+  int64_t NowMicros() const {
+    if (options_.clock) return options_.clock();
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  void MarkInput(Node* n) {
+    if (guards_.idle_timeout_us > 0) n->last_input_us = NowMicros();
+  }
+
+  // A watermarked source without input for the idle timeout; a stream whose watermarked
+  // inputs are all idle. Never idle when the timeout is off.
+  bool IsIdle(const Node* n, int64_t now) const {
+    if (guards_.idle_timeout_us <= 0) return false;
+    if (n->kind == sql::RelationInfo::Kind::kSource) {
+      return n->wm_column >= 0 && now - n->last_input_us >= guards_.idle_timeout_us;
+    }
+    if (n->kind == sql::RelationInfo::Kind::kTable || n->inputs.empty()) return false;
+    bool any = false;
+    for (const auto& name : n->inputs) {
+      const Node* in = Find(name);
+      if (in == nullptr || in->kind == sql::RelationInfo::Kind::kTable || !in->has_watermark)
+        continue;
+      if (!IsIdle(in, now)) return false;
+      any = true;
+    }
+    return any;
+  }
+
+  // The watermark stream `s` derives from its inputs: the minimum over its watermarked inputs
+  // (tables excluded), leaving out idle ones; if all are idle, the maximum of them. `*any` is
+  // false when no input has a watermark.
+  int64_t CombinedInputWatermark(const Node* s, bool* any) const {
+    const int64_t now = guards_.idle_timeout_us > 0 ? NowMicros() : 0;
+    int64_t active_min = INT64_MAX, idle_max = INT64_MIN;
+    bool has_active = false, has_idle = false;
+    for (const auto& name : s->inputs) {
+      const Node* in = Find(name);
+      if (in == nullptr || in->kind == sql::RelationInfo::Kind::kTable || !in->has_watermark)
+        continue;
+      if (IsIdle(in, now)) {
+        idle_max = std::max(idle_max, in->watermark);
+        has_idle = true;
+      } else {
+        active_min = std::min(active_min, in->watermark);
+        has_active = true;
+      }
+    }
+    *any = has_active || has_idle;
+    return has_active ? active_min : has_idle ? idle_max : INT64_MIN;
+  }
+
+  // Re-derives stream watermarks now that sources may have become idle (caller holds mu_).
+  void RefreshIdleWatermarks() {
+    if (guards_.idle_timeout_us <= 0) return;
+    std::vector<Node*> sources;
+    for (const auto& [key, node] : nodes_) {
+      if (node->kind == sql::RelationInfo::Kind::kSource) sources.push_back(node.get());
+    }
+    for (Node* n : sources) {
+      Status st = PropagateWatermarks(n);
+      if (!st.ok()) Log(LogLevel::kWarn, "idle-source watermark update: {}", st.ToString());
+    }
+  }
+
   Node* Find(std::string_view name) const {
     auto it = nodes_.find(Lower(name));
     return it == nodes_.end() ? nullptr : it->second.get();
@@ -809,35 +1199,42 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   }
 
   Result<RecordBatchPtr> ConformBatch(const Node& n, const RecordBatchPtr& batch) {
-    if (batch->num_columns() != n.schema->num_fields()) {
+    return ConformToSchema(n.schema, n.name, batch);
+  }
+
+  // Checks and casts a pushed batch to a source schema (columns by position).
+  static Result<RecordBatchPtr> ConformToSchema(const SchemaPtr& schema, const std::string& name,
+                                                const RecordBatchPtr& batch) {
+    const Schema& s = *schema;
+    if (batch->num_columns() != s.num_fields()) {
       return Status::Invalid(fmt::format("batch has {} columns but source '{}' has {}",
-                                         batch->num_columns(), n.name, n.schema->num_fields()),
+                                         batch->num_columns(), name, s.num_fields()),
                              ErrorCode::kSchemaMismatch);
     }
     std::vector<ArrayPtr> cols;
     for (int i = 0; i < batch->num_columns(); ++i) {
-      const auto& want = n.schema->field(i)->type;
+      const auto& want = s.field(i)->type;
       const auto& col = batch->column(i);
       if (col->type()->Equals(*want)) {
         cols.push_back(col);
       } else {
         auto cast = function::CastArray(col, want);
         if (!cast.ok()) {
-          return Status::Invalid(fmt::format("column '{}' of source '{}' is {} but got {}: {}",
-                                             n.schema->field(i)->name, n.name, want->ToString(),
-                                             col->type()->ToString(), cast.status().message()),
-                                 ErrorCode::kSchemaMismatch);
+          return Status::Invalid(
+              fmt::format("column '{}' of source '{}' is {} but got {}: {}", s.field(i)->name, name,
+                          want->ToString(), col->type()->ToString(), cast.status().message()),
+              ErrorCode::kSchemaMismatch);
         }
         cols.push_back(*cast);
       }
-      if (!n.schema->field(i)->nullable && cols.back()->null_count() > 0) {
+      if (!s.field(i)->nullable && cols.back()->null_count() > 0) {
         return Status::Invalid(
             fmt::format("column '{}' of source '{}' is NOT NULL but the batch has NULLs",
-                        n.schema->field(i)->name, n.name),
+                        s.field(i)->name, name),
             ErrorCode::kConnectorWrite);
       }
     }
-    return std::make_shared<const RecordBatch>(n.schema, batch->num_rows(), std::move(cols));
+    return std::make_shared<const RecordBatch>(schema, batch->num_rows(), std::move(cols));
   }
 
   // Late filter, watermark update, retention, then downstream processing.
@@ -846,11 +1243,20 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     ++batches_;
     ingested_ += static_cast<uint64_t>(batch->num_rows());
     n->events += static_cast<uint64_t>(batch->num_rows());
+    MarkInput(n);
     RecordBatchPtr on_time = batch;
     if (n->wm_column >= 0 && !n->proctime) {
       const auto& ts = *batch->column(n->wm_column);
       std::vector<int32_t> keep, late;
       int64_t max_ts = INT64_MIN;
+      // Future-skew guard: rows beyond now + max_future_skew are kept but do not move the
+      // watermark (one clock read per batch).
+      int64_t horizon = INT64_MAX;
+      if (guards_.max_future_skew_us > 0) {
+        const int64_t now = NowMicros();
+        horizon = now > INT64_MAX - guards_.max_future_skew_us ? INT64_MAX
+                                                               : now + guards_.max_future_skew_us;
+      }
       for (int64_t r = 0; r < batch->num_rows(); ++r) {
         if (ts.IsNull(r)) {
           late.push_back(static_cast<int32_t>(r));
@@ -861,7 +1267,11 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           late.push_back(static_cast<int32_t>(r));
         } else {
           keep.push_back(static_cast<int32_t>(r));
-          max_ts = std::max(max_ts, t);
+          if (t > horizon) {
+            ++n->future_events;
+          } else {
+            max_ts = std::max(max_ts, t);
+          }
         }
       }
       if (!late.empty()) {
@@ -906,6 +1316,18 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   // Feeds a batch that `from` produced into stream `s` (once per input of `s` that reads
   // `from`: a self-join sees the batch on both sides).
   Status ProcessStream(Node* s, const Delta& input, const Node* from) {
+    if (!s->input_widths.empty() && input.batch) {
+      // A source widened by ALTER SOURCE ADD COLUMN: the stream reads the columns it was
+      // created with.
+      auto it = s->input_widths.find(Lower(from->name));
+      if (it != s->input_widths.end() && input.batch->num_columns() > it->second) {
+        std::vector<int> keep(static_cast<size_t>(it->second));
+        for (int i = 0; i < it->second; ++i) keep[static_cast<size_t>(i)] = i;
+        Delta narrowed = input;
+        narrowed.batch = input.batch->SelectColumns(keep);
+        return ProcessStream(s, narrowed, from);
+      }
+    }
     std::vector<Delta> current{input};
     if (input.batch && input.batch->num_rows() > 0 && !input.has_weights()) {
       // A changelog input carries its weights in a trailing __weight column.
@@ -1023,17 +1445,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           if (!out.empty()) LAMINAR_RETURN_NOT_OK(RunOps(s, 1, out));
         }
       }
-      // The stream's watermark: the minimum over its watermarked inputs (tables excluded).
-      int64_t wm = INT64_MAX;
+      // The stream's watermark: the minimum over its watermarked inputs (tables excluded;
+      // idle sources left out, see CombinedInputWatermark).
       bool any = false;
-      for (const auto& name : s->inputs) {
-        Node* in = Find(name);
-        if (in == nullptr || in->kind == sql::RelationInfo::Kind::kTable || !in->has_watermark)
-          continue;
-        wm = std::min(wm, in->watermark);
-        any = true;
-      }
-      if (!any) wm = INT64_MIN;
+      int64_t wm = CombinedInputWatermark(s, &any);
       if (s->is_join && !s->ops.empty()) wm = s->ops[0]->OutputWatermark(wm);
       if (wm <= s->watermark) continue;
       s->watermark = wm;
@@ -1097,7 +1512,21 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     bool skip;
     LAMINAR_RETURN_NOT_OK(CheckNewName(name, st.or_replace, &skip, st.if_not_exists, "Source"));
     if (skip) return Ddl("CREATE SOURCE", name);
-    if (st.columns.empty() && !st.connector) {
+    // WITH options: the engine keys (buffer_size, backpressure, ...) and, in the
+    // WITH ('connector' = 'x', k = v) form, the connector and its options.
+    std::vector<std::pair<std::string, std::string>> with, rest;
+    for (const auto& o : st.options) with.emplace_back(ToLower(o.key), o.value_text);
+    LAMINAR_ASSIGN_OR_RETURN(
+        db::SourceSettings settings,
+        db::ApplySourceOptions(name, with, db::DefaultSourceSettings(options_), &rest));
+    std::string conn_name = st.connector ? st.connector->name : "";
+    connector::ConnectorOptions opts;
+    if (st.connector) {
+      for (const auto& o : st.connector->options) opts[ToLower(o.key)] = o.value_text;
+    }
+    LAMINAR_RETURN_NOT_OK(
+        ConnectorFromWith(name, rest, st.connector.has_value(), &conn_name, &opts));
+    if (st.columns.empty() && conn_name.empty()) {
       return Status::Invalid(
           fmt::format("source '{}' has no columns and its connector cannot discover a "
                       "schema; list the columns",
@@ -1105,9 +1534,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           ErrorCode::kSqlUnsupported);
     }
     std::shared_ptr<connector::SourceConnector> conn;
-    if (st.connector) {
-      connector::ConnectorOptions opts;
-      for (const auto& o : st.connector->options) opts[ToLower(o.key)] = o.value_text;
+    if (!conn_name.empty()) {
       SchemaPtr declared;
       if (!st.columns.empty()) {
         std::vector<FieldPtr> df;
@@ -1117,8 +1544,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         }
         declared = std::make_shared<Schema>(df);
       }
-      auto made =
-          connector::ConnectorRegistry::Global().CreateSource(st.connector->name, opts, declared);
+      auto made = connector::ConnectorRegistry::Global().CreateSource(conn_name, opts, declared);
       if (!made.ok()) return made.status();
       conn = std::move(*made);
     }
@@ -1174,9 +1600,16 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       }
       node->has_watermark = true;
     }
-    if (st.connector) node->connector = st.connector->name;
+    node->connector = conn_name;
     if (st.format) node->format = st.format->name;
+    node->settings = settings;
     Node* src = AddNode(std::move(node));
+    MarkInput(src);  // the idle-source timeout counts from creation
+    src->queue = std::make_shared<db::IngestQueue>(
+        src->name, settings.buffer_size, settings.backpressure, [this] { WakeCompute(); });
+    src->queue->Configure(settings.buffer_size, settings.backpressure, settings.track_stats);
+    PublishQueueRef(*src);
+    UpdateSpinPolicy();
     auto late = std::make_unique<Node>();
     late->name = name + "_late";
     late->kind = sql::RelationInfo::Kind::kLateStream;
@@ -1185,7 +1618,172 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     src->late_node = AddNode(std::move(late));
     LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
     if (src->conn && !replaying_) StartConnector(src);
+    if (guards_.idle_timeout_us > 0 && !replaying_) EnsureComputeThread();  // idle ticks
     return Ddl("CREATE SOURCE", name);
+  }
+
+  // The WITH ('connector' = 'x', k = v, ...) form of FROM X (k = v, ...): every WITH key that
+  // is not an engine option becomes a connector option. Without a connector such keys are
+  // errors (they would be silently ignored otherwise).
+  Status ConnectorFromWith(const std::string& source,
+                           const std::vector<std::pair<std::string, std::string>>& rest,
+                           bool has_from, std::string* conn_name,
+                           connector::ConnectorOptions* opts) {
+    std::string with_connector;
+    for (const auto& [k, v] : rest) {
+      if (k == "connector") with_connector = v;
+    }
+    if (with_connector.empty()) {
+      if (rest.empty()) return Status::OK();
+      const std::string& key = rest.front().first;
+      std::string best = ClosestMatch(key, db::SourceOptionNames());
+      return Status::Invalid(
+          fmt::format("source '{}': unknown option '{}'{} (the engine accepts buffer_size, "
+                      "backpressure, wait_strategy, track_stats and ingest; connector options "
+                      "go in FROM <CONNECTOR> (...))",
+                      source, key, best.empty() ? "" : "; did you mean '" + best + "'?"),
+          ErrorCode::kInvalidConfig);
+    }
+    if (has_from) {
+      return Status::Invalid(
+          fmt::format("source '{}' names its connector twice (FROM ... and WITH ('connector' "
+                      "= '{}')); keep one",
+                      source, with_connector),
+          ErrorCode::kInvalidConfig);
+    }
+    std::string normalized = ToLower(with_connector);
+    std::replace(normalized.begin(), normalized.end(), '_', '-');
+    *conn_name = normalized;
+    for (const auto& [k, v] : rest) {
+      if (k != "connector") (*opts)[k] = v;
+    }
+    return Status::OK();
+  }
+
+  // The most eager wait strategy among queued sources decides how the compute thread waits.
+  void UpdateSpinPolicy() {
+    db::WaitStrategy w = db::WaitStrategy::kPark;
+    for (const auto& [key, node] : nodes_) {
+      if (IsQueued(*node)) w = std::max(w, node->settings.wait_strategy);
+    }
+    spin_policy_.store(w, std::memory_order_relaxed);
+  }
+
+  // --- ALTER SOURCE --------------------------------------------------------------------------
+  //
+  // ADD COLUMN appends a nullable column: rows pushed or retained before read NULL for it
+  // (retained batches are widened now, queued ones when processed); streams created before
+  // keep reading the columns they were bound to (Node::input_widths). SET changes the engine
+  // WITH options, validated like CREATE's. Either way the statement is logged, kept in the
+  // source's alter_log (the checkpoint catalog replays it at its position) and create_sql is
+  // rewritten so SHOW CREATE shows the current definition.
+  Result<ExecuteResult> AlterSource(const sql::AlterSourceStmt& a) {
+    const std::string name = a.name.value;
+    Node* n = Find(name);
+    if (n == nullptr || n->kind != sql::RelationInfo::Kind::kSource) {
+      return Status::NotFound(fmt::format("Source '{}' not found", name),
+                              ErrorCode::kSourceNotFound);
+    }
+    // Queued input was pushed against the current definition: process it first.
+    if (!replaying_) DrainSource(n);
+    auto parsed_create = sql::ParseOne(n->create_sql);
+    if (!parsed_create.ok() || (*parsed_create)->kind != sql::StatementKind::kCreateSource) {
+      return Status::Internal(fmt::format("cannot re-read the definition of source '{}'", name));
+    }
+    auto& create = static_cast<sql::CreateSourceStmt&>(**parsed_create);
+    if (a.action == sql::AlterSourceAction::kAddColumn) {
+      LAMINAR_RETURN_NOT_OK(AddSourceColumn(n, *a.column, &create));
+    } else {
+      LAMINAR_RETURN_NOT_OK(SetSourceOptions(n, a, &create));
+    }
+    if (n->base_create_sql.empty()) n->base_create_sql = n->create_sql;
+    n->create_sql = sql::ToSql(create);
+    n->alter_log.emplace_back(++creation_counter_, a.source_text);
+    LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, a.source_text));
+    return Ddl("ALTER SOURCE", n->name);
+  }
+
+  Status AddSourceColumn(Node* n, const sql::ColumnDef& col, sql::CreateSourceStmt* create) {
+    const std::string& cname = col.name.value;
+    if (n->schema->GetFieldIndex(cname) >= 0) {
+      return Status::AlreadyExists(
+          fmt::format("column '{}' already exists in source '{}'", cname, n->name),
+          ErrorCode::kInvalidOperation);
+    }
+    if (col.not_null || col.primary_key) {
+      return Status::Invalid(
+          fmt::format("cannot add column '{}' to source '{}' as NOT NULL / PRIMARY KEY: rows "
+                      "already pushed have no value for it; add it as a nullable column",
+                      cname, n->name),
+          ErrorCode::kInvalidOperation);
+    }
+    if (col.default_value) {
+      return Status::NotImplemented(
+          fmt::format("ALTER SOURCE '{}' ADD COLUMN '{}' DEFAULT is not supported; existing rows "
+                      "read NULL",
+                      n->name, cname),
+          ErrorCode::kSqlUnsupported);
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto type, sql::BindType(col.type));
+    std::vector<FieldPtr> fields = n->schema->fields();
+    fields.push_back(std::make_shared<Field>(cname, type, true));
+    n->schema = std::make_shared<Schema>(fields);
+    for (auto& b : n->retained) b = PadToSchema(b, n->schema);
+    if (n->late_node != nullptr) {
+      n->late_node->schema = n->schema;
+      for (auto& b : n->late_node->retained) b = PadToSchema(b, n->schema);
+    }
+    rel_cache_.erase(Lower(n->name));
+    PublishQueueRef(*n);
+    sql::ColumnDef added;
+    added.name = col.name;
+    added.type = col.type;
+    create->columns.push_back(std::move(added));
+    return Status::OK();
+  }
+
+  Status SetSourceOptions(Node* n, const sql::AlterSourceStmt& a, sql::CreateSourceStmt* create) {
+    std::vector<std::pair<std::string, std::string>> with, rest;
+    for (const auto& o : a.options) with.emplace_back(ToLower(o.key), o.value_text);
+    LAMINAR_ASSIGN_OR_RETURN(db::SourceSettings settings,
+                             db::ApplySourceOptions(n->name, with, n->settings, &rest));
+    if (!rest.empty()) {
+      const std::string& key = rest.front().first;
+      if (key == "connector") {
+        return Status::Invalid(
+            fmt::format("ALTER SOURCE '{}' cannot change the connector; drop and re-create "
+                        "the source",
+                        n->name),
+            ErrorCode::kInvalidConfig);
+      }
+      std::string best = ClosestMatch(key, db::SourceOptionNames());
+      return Status::Invalid(
+          fmt::format("source '{}': unknown option '{}'{} (ALTER SOURCE SET accepts "
+                      "buffer_size, backpressure, wait_strategy, track_stats and ingest)",
+                      n->name, key, best.empty() ? "" : "; did you mean '" + best + "'?"),
+          ErrorCode::kInvalidConfig);
+    }
+    n->settings = settings;
+    n->queue->Configure(settings.buffer_size, settings.backpressure, settings.track_stats);
+    PublishQueueRef(*n);
+    UpdateSpinPolicy();
+    // The rewritten CREATE carries the new values (the ALTER's option nodes, re-parsed so
+    // this statement owns them).
+    auto reparsed = sql::ParseOne(a.source_text);
+    if (reparsed.ok() && (*reparsed)->kind == sql::StatementKind::kAlterSource) {
+      auto& owned = static_cast<sql::AlterSourceStmt&>(**reparsed);
+      for (auto& o : owned.options) {
+        auto same =
+            std::find_if(create->options.begin(), create->options.end(),
+                         [&](const sql::SqlOption& x) { return ToLower(x.key) == ToLower(o.key); });
+        if (same != create->options.end()) {
+          *same = std::move(o);
+        } else {
+          create->options.push_back(std::move(o));
+        }
+      }
+    }
+    return Status::OK();
   }
 
   Result<ExecuteResult> CreateStream(const sql::CreateStreamStmt& st) {
@@ -1227,6 +1825,11 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     node->is_join =
         !node->ops.empty() && bound.plan->kind != sql::PlanKind::kScan && node->inputs.size() > 1;
     node->input_watermarks.assign(node->inputs.size(), INT64_MIN);
+    for (Node* in : input_nodes) {
+      if (in->kind == sql::RelationInfo::Kind::kSource ||
+          in->kind == sql::RelationInfo::Kind::kLateStream)
+        node->input_widths[Lower(in->name)] = in->schema->num_fields();
+    }
     if (input->changelog_output && bound.info.has_aggregate) {
       for (const auto* p = bound.plan.get(); p != nullptr;
            p = p->inputs.empty() ? nullptr : p->inputs[0].get()) {
@@ -1371,7 +1974,9 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       }
     }
     for (auto& s : n->subs) s->Cancel();
+    if (n->queue) UnpublishQueueRef(*n);  // queued input goes with the source
     nodes_.erase(Lower(n->name));
+    UpdateSpinPolicy();
     return Status::OK();
   }
 
@@ -1515,10 +2120,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       }
       return r;
     }
-    if (wal_ && !replaying_)
-      LAMINAR_RETURN_NOT_OK(AppendLog(kLogBatchBinary, EncodeBatch(n->name, *batch)));
-    if (state_ == PipelineState::kCreated) state_ = PipelineState::kRunning;
-    LAMINAR_RETURN_NOT_OK(IngestSource(n, batch));
+    // Inline: logged and processed now; queued source: into its queue (policy applies).
+    LAMINAR_RETURN_NOT_OK(PushBatch(n->name, batch, true));
     return r;
   }
 
@@ -1866,8 +2469,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           LAMINAR_RETURN_NOT_OK(AdvanceWatermarkOf(a.name.value, v.int_value(), true));
           return Ddl("ALTER SOURCE", a.name.value);
         }
-        return Status::NotImplemented("ALTER SOURCE ADD COLUMN / SET is not supported yet",
-                                      ErrorCode::kSqlUnsupported);
+        return AlterSource(a);
       }
       case K::kRestore:
         return Status::NotImplemented(
@@ -1948,8 +2550,18 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     }
     std::sort(order.begin(), order.end(),
               [](const Node* a, const Node* b) { return a->creation_order < b->creation_order; });
+    // ALTER SOURCE statements go back at their own positions (after the streams created
+    // before them, which keep the shape they were bound to).
+    std::vector<std::pair<uint64_t, std::string>> positioned;
+    for (const Node* n : order) {
+      positioned.emplace_back(n->creation_order,
+                              n->base_create_sql.empty() ? n->create_sql : n->base_create_sql);
+      for (const auto& alter : n->alter_log) positioned.push_back(alter);
+    }
+    std::stable_sort(positioned.begin(), positioned.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::string> out;
-    for (const Node* n : order) out.push_back(n->create_sql);
+    for (auto& [position, text] : positioned) out.push_back(std::move(text));
     for (const auto& [name, from] : sinks_) {
       auto it = sink_sql_.find(name);
       if (it != sink_sql_.end()) out.push_back(it->second);
@@ -2055,6 +2667,11 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   // Drops the whole catalog and all state (a refused checkpoint is undone this way).
   void ResetEngine() {
+    {
+      std::lock_guard<std::mutex> lock(queues_mu_);
+      for (auto& [name, ref] : queues_) ref.queue->Close();
+      queues_.clear();
+    }
     nodes_.clear();
     rel_cache_.clear();
     sinks_.clear();
@@ -2386,6 +3003,22 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   }
 
   mutable std::recursive_mutex mu_;
+  // Watermark guards (Options + environment, resolved at open).
+  db::WatermarkGuards guards_;
+  mutable int64_t pipeline_watermark_ = INT64_MIN;  // monotone (metrics(), under mu_)
+  uint64_t ingest_errors_ = 0;                      // queued batches that failed to process
+  // Producers' view of the sources' input queues (lower-case name), so a queued push never
+  // takes mu_. Lock order: mu_ before queues_mu_ before an IngestQueue's own mutex.
+  mutable std::mutex queues_mu_;
+  std::map<std::string, QueueRef> queues_;
+  // The compute thread (see "the compute thread"); work_mu_ is never held with mu_.
+  std::mutex work_mu_;
+  std::condition_variable work_cv_;
+  uint64_t work_seq_ = 0;  // bumped on every enqueue
+  std::atomic<uint64_t> work_seq_atomic_{0};
+  bool compute_started_ = false, compute_stop_ = false;
+  std::thread compute_thread_;
+  std::atomic<db::WaitStrategy> spin_policy_{db::WaitStrategy::kPark};
   std::mutex connectors_mu_;
   std::vector<std::unique_ptr<ConnectorRunner>> connectors_;
   Options options_;
@@ -2418,16 +3051,27 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 };
 
 Status SourceHandleImpl::Push(RecordBatchPtr batch) {
-  return db_->PushBatch(name_, std::move(batch), true);
+  return db_->HandlePush(name_, std::move(batch));
 }
 Status SourceHandleImpl::PushRows(const std::vector<std::vector<columnar::Scalar>>& rows) {
-  return db_->PushRows(name_, rows);
+  return db_->HandlePushRows(name_, rows);
 }
 Status SourceHandleImpl::AdvanceWatermark(int64_t ts) {
   return db_->AdvanceWatermarkOf(name_, ts, true);
 }
 int64_t SourceHandleImpl::watermark() const { return db_->WatermarkOf(name_); }
-size_t SourceHandleImpl::capacity() const { return db_->buffer_size(); }
+size_t SourceHandleImpl::pending() const {
+  auto q = db_->QueueOf(name_);
+  return q ? q->pending() : 0;
+}
+size_t SourceHandleImpl::capacity() const {
+  auto q = db_->QueueOf(name_);
+  return q ? q->capacity() : db_->buffer_size();
+}
+bool SourceHandleImpl::is_backpressured() const {
+  auto q = db_->QueueOf(name_);
+  return q && q->is_backpressured();
+}
 
 }  // namespace
 

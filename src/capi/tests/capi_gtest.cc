@@ -111,6 +111,48 @@ TEST(CapiUnitTest, NullArgumentsEverywhere) {
   EXPECT_EQ(laminar_close(db), LAMINAR_OK);
 }
 
+TEST(CapiOptionsTest, OpenWithOptionsQueuesAndReportsTheQueue) {
+  laminar_options options;
+  ASSERT_EQ(laminar_options_init(&options), LAMINAR_OK);
+  EXPECT_EQ(options.buffer_size, 65536);
+  EXPECT_EQ(options.max_future_skew_ms, -1);
+  options.buffer_size = 3;
+  laminar_db* db = nullptr;
+  EXPECT_EQ(laminar_open_with_options(&options, &db), LAMINAR_ERR_QUERY);
+  EXPECT_EQ(laminar_last_error_ldb(), 1);
+  EXPECT_NE(std::string(laminar_last_error()).find("4..=1048576"), std::string::npos);
+  options.buffer_size = 16;
+  options.backpressure = 7;
+  EXPECT_EQ(laminar_open_with_options(&options, &db), LAMINAR_ERR_QUERY);
+  options.backpressure = LAMINAR_BACKPRESSURE_REJECT;
+  options.ingest_mode = LAMINAR_INGEST_QUEUED;
+  options.max_future_skew_ms = 0;
+  ASSERT_EQ(laminar_open_with_options(&options, &db), LAMINAR_OK) << laminar_last_error();
+  ASSERT_EQ(laminar_execute(db,
+                            "CREATE SOURCE s (v BIGINT); "
+                            "CREATE MATERIALIZED VIEW c AS SELECT COUNT(*) AS n FROM s; "
+                            "INSERT INTO s VALUES (1), (2), (3)",
+                            nullptr),
+            LAMINAR_OK)
+      << laminar_last_error();
+  ASSERT_EQ(laminar_sync(db), LAMINAR_OK);
+  uint64_t pending = 99, capacity = 0;
+  int32_t backpressured = -1;
+  ASSERT_EQ(laminar_source_queue(db, "s", &pending, &capacity, &backpressured), LAMINAR_OK);
+  EXPECT_EQ(pending, 0u);
+  EXPECT_EQ(capacity, 16u);
+  EXPECT_EQ(backpressured, 0);
+  EXPECT_EQ(laminar_source_queue(db, "nope", nullptr, nullptr, nullptr),
+            LAMINAR_ERR_TABLE_NOT_FOUND);
+  laminar_result* r = nullptr;
+  ASSERT_EQ(laminar_query(db, "SELECT n FROM c", &r), LAMINAR_OK) << laminar_last_error();
+  int64_t rows = 0;
+  ASSERT_EQ(laminar_result_num_rows(r, &rows), LAMINAR_OK);
+  EXPECT_EQ(rows, 1);
+  laminar_result_free(r);
+  EXPECT_EQ(laminar_close(db), LAMINAR_OK);
+}
+
 TEST_F(CapiTest, QueryResultExportsBatches) {
   ASSERT_EQ(laminar_execute(db_, "INSERT INTO trades VALUES ('A', 1.0, 1), ('B', 2.0, 2)", nullptr),
             LAMINAR_OK)
