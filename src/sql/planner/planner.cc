@@ -190,7 +190,7 @@ std::string Describe(const PlanNode& n) {
     case PlanKind::kWindow:
       return "Window";
     case PlanKind::kJoin:
-      return std::string(JoinKindName(n.join_kind)) + " Join";
+      return JoinKindName(n.join_kind);
     case PlanKind::kAggregate:
       return "Aggregate";
     default:
@@ -429,6 +429,186 @@ class PushDown {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Decorrelation (ad-hoc plans): `WHERE [NOT] EXISTS (SELECT … FROM x WHERE <correlated> AND
+// <plain>)` and `WHERE v IN (SELECT e FROM x WHERE <correlated> AND <plain>)` become LEFT SEMI /
+// LEFT ANTI joins of the outer rows with `x WHERE <plain>` on the correlated conjuncts (outer
+// references turned into columns of the join's left input), so the subquery runs once instead of
+// once per outer value, and equalities become hash-join keys. NOT IN stays an apply: its NULL
+// semantics differ from an anti join.
+
+bool HasOuterRef(const BExpr& e) {
+  if (!e) return false;
+  if (e->kind == fn::ExprKind::kCall && e->function_name == kOuterRefPlaceholder) return true;
+  for (const auto& a : e->args) {
+    if (HasOuterRef(a)) return true;
+  }
+  return false;
+}
+
+bool PlanHasOuterRef(const PlanNode& n) {
+  auto any = [](const std::vector<BExpr>& v) {
+    for (const auto& e : v) {
+      if (HasOuterRef(e)) return true;
+    }
+    return false;
+  };
+  if (HasOuterRef(n.predicate) || any(n.exprs) || any(n.group_exprs) ||
+      HasOuterRef(n.window.time_expr) || HasOuterRef(n.join_condition) || any(n.join.left_keys) ||
+      any(n.join.right_keys) || HasOuterRef(n.apply_operand)) {
+    return true;
+  }
+  for (const auto& a : n.aggregates) {
+    if (any(a.args) || HasOuterRef(a.filter)) return true;
+  }
+  for (const auto& row : n.rows) {
+    if (any(row)) return true;
+  }
+  for (const auto& a : n.analytics) {
+    if (any(a.args) || any(a.partition_by) || any(a.order_by)) return true;
+  }
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    if (n.kind == PlanKind::kApply && i == 1) continue;  // that node's own outer references
+    if (PlanHasOuterRef(*n.inputs[i])) return true;
+  }
+  return false;
+}
+
+// An expression over the subquery's input, moved into a join whose left input is the outer
+// row: inner columns shift right by `nleft`, outer references become left columns.
+BExpr ToJoinSide(const BExpr& e, const columnar::Schema& outer_schema) {
+  const int nleft = outer_schema.num_fields();
+  BExpr shifted = Shift(e, nleft);
+  std::function<BExpr(const BExpr&)> outer = [&](const BExpr& x) -> BExpr {
+    if (x->kind == fn::ExprKind::kCall && x->function_name == kOuterRefPlaceholder &&
+        x->args.size() == 1 && x->args[0]->kind == fn::ExprKind::kLiteral) {
+      const int i = static_cast<int>(x->args[0]->literal.int_value());
+      return fn::ColumnRef(i, x->type, i >= 0 && i < nleft ? outer_schema.field(i)->name : "outer");
+    }
+    bool changed = false;
+    std::vector<BExpr> args;
+    for (const auto& a : x->args) {
+      BExpr b = outer(a);
+      changed |= b != a;
+      args.push_back(std::move(b));
+    }
+    return changed ? WithArgs(x, std::move(args)) : x;
+  };
+  return outer(shifted);
+}
+
+class Decorrelator {
+ public:
+  explicit Decorrelator(PlanRewrites* rw) : rw_(rw) {}
+
+  PlanPtr Rewrite(const PlanPtr& n) {
+    PlanPtr c = Copy(n);
+    for (auto& in : c->inputs) in = Rewrite(in);
+    if (c->kind == PlanKind::kFilter && c->inputs[0]->kind == PlanKind::kApply) {
+      if (PlanPtr r = FilterOverApply(c)) return r;
+    }
+    return c;
+  }
+
+ private:
+  PlanPtr FilterOverApply(const PlanPtr& filter) {
+    const PlanPtr& apply = filter->inputs[0];
+    if (apply->apply_kind == SubqueryKind::kScalar) return nullptr;
+    const int nleft = apply->inputs[0]->schema->num_fields();  // the result column's index
+    std::vector<BExpr> conj, rest;
+    Conjuncts(filter->predicate, &conj);
+    int uses = 0;
+    bool anti = false;
+    for (auto& c : conj) {
+      bool reads = false;
+      for (int r : Refs(c)) reads |= r == nleft;
+      if (!reads) {
+        rest.push_back(std::move(c));
+        continue;
+      }
+      ++uses;
+      if (c->kind == fn::ExprKind::kColumnRef) continue;
+      if (c->kind == fn::ExprKind::kNot && c->args[0]->kind == fn::ExprKind::kColumnRef &&
+          apply->apply_kind == SubqueryKind::kExists) {
+        anti = true;
+        continue;
+      }
+      return nullptr;  // the result is used in some other way (NOT IN, OR, ...)
+    }
+    if (uses != 1) return nullptr;
+    PlanPtr sub = apply->inputs[1];
+    BExpr in_value;
+    if (apply->apply_kind == SubqueryKind::kIn) {
+      if (sub->kind != PlanKind::kProject || sub->exprs.size() != 1) return nullptr;
+      in_value = sub->exprs[0];
+      sub = sub->inputs[0];
+    } else {
+      while (sub->kind == PlanKind::kProject) sub = sub->inputs[0];
+    }
+    if (sub->kind != PlanKind::kFilter) return nullptr;
+    const PlanPtr& x = sub->inputs[0];
+    if (PlanHasOuterRef(*x)) return nullptr;
+    std::vector<BExpr> sub_conj, correlated, plain;
+    Conjuncts(sub->predicate, &sub_conj);
+    for (auto& c : sub_conj) (HasOuterRef(c) ? correlated : plain).push_back(std::move(c));
+    if (correlated.empty()) return nullptr;
+    std::vector<BExpr> cond;
+    const columnar::Schema& outer_schema = *apply->inputs[0]->schema;
+    for (const auto& c : correlated) cond.push_back(ToJoinSide(c, outer_schema));
+    if (in_value) {
+      BExpr v = ToJoinSide(in_value, outer_schema);
+      if (!v->type->Equals(*apply->apply_operand->type)) return nullptr;
+      cond.push_back(fn::Call("eq", {apply->apply_operand, v}, columnar::boolean()));
+    }
+    auto join = std::make_shared<PlanNode>();
+    join->kind = PlanKind::kJoin;
+    join->join_kind = anti ? JoinKind::kLeftAnti : JoinKind::kLeftSemi;
+    join->schema = apply->inputs[0]->schema;
+    PlanPtr right = x;
+    if (!plain.empty()) {
+      auto f = std::make_shared<PlanNode>();
+      f->kind = PlanKind::kFilter;
+      f->schema = x->schema;
+      f->inputs = {x};
+      f->predicate = AndAll(plain);
+      right = f;
+    }
+    join->inputs = {apply->inputs[0], right};
+    join->join_condition = AndAll(cond);
+    join->join.strategy = JoinStrategy::kBatch;
+    join->join.left_columns = nleft;
+    if (apply->inputs[0]->kind == PlanKind::kScan)
+      join->join.left_relation = apply->inputs[0]->relation;
+    if (x->kind == PlanKind::kScan) join->join.right_relation = x->relation;
+    for (const auto& c : cond) {
+      if (c->kind != fn::ExprKind::kCall || c->function_name != "eq" || c->args.size() != 2) {
+        continue;
+      }
+      int sa = 0, sb = 0;
+      for (int r : Refs(c->args[0])) sa |= r < nleft ? 1 : 2;
+      for (int r : Refs(c->args[1])) sb |= r < nleft ? 1 : 2;
+      if ((sa == 1 && sb == 2) || (sa == 2 && sb == 1)) {
+        join->join.left_keys.push_back(sa == 1 ? c->args[0] : c->args[1]);
+        join->join.right_keys.push_back(Shift(sa == 1 ? c->args[1] : c->args[0], -nleft));
+      }
+    }
+    rw_->notes.push_back(fmt::format("correlated {} -> {}",
+                                     apply->apply_kind == SubqueryKind::kIn ? "IN"
+                                     : anti                                 ? "NOT EXISTS"
+                                                                            : "EXISTS",
+                                     JoinKindName(join->join_kind)));
+    if (rest.empty()) return join;
+    auto f = std::make_shared<PlanNode>();
+    f->kind = PlanKind::kFilter;
+    f->schema = join->schema;
+    f->inputs = {join};
+    f->predicate = AndAll(rest);
+    return f;
+  }
+
+  PlanRewrites* rw_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Projection push-down (ad-hoc plans)
 
 struct Pruned {
@@ -634,6 +814,7 @@ Result<PlanPtr> OptimizePlan(const PlanPtr& plan, BindMode mode, PlanRewrites* r
     rw->notes.push_back(fmt::format("{} constant expression(s) folded", rw->constants_folded));
   }
   if (mode == BindMode::kStreaming) return out;
+  out = Decorrelator(rw).Rewrite(out);
   out = PushDown(rw).Rewrite(out);
   out = Pruner(rw).PruneAll(out);
   return out;

@@ -237,6 +237,35 @@ TEST(PlannerTest, SubqueriesGiveSameResults) {
   }
 }
 
+TEST(PlannerTest, CorrelatedExistsAndInBecomeSemiAndAntiJoins) {
+  TestCatalog cat;
+  struct Case {
+    const char* sql;
+    const char* expect;  // operator in the optimized plan ("" = stays an Apply)
+  };
+  for (const Case& c : {
+           Case{"SELECT a, b FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.a = t.a AND u.d > 25)",
+                "LEFT SEMI"},
+           Case{"SELECT a, b FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.a = t.a) AND c > -5",
+                "LEFT ANTI"},
+           Case{"SELECT a FROM t WHERE a IN (SELECT u.a FROM u WHERE u.d > t.c * 3)", "LEFT SEMI"},
+           Case{"SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.d < t.c * 10)", "LEFT SEMI"},
+           // NOT IN has NULL semantics an anti join lacks; OR needs the value: both stay.
+           Case{"SELECT a FROM t WHERE a NOT IN (SELECT u.a FROM u WHERE u.d > t.c)", ""},
+           Case{"SELECT a FROM t WHERE c > 5 OR EXISTS (SELECT 1 FROM u WHERE u.a = t.a)", ""},
+       }) {
+    auto p = Plan(cat, c.sql);
+    std::string text = p.optimized->ToString();
+    if (c.expect[0] != '\0') {
+      EXPECT_NE(text.find(c.expect), std::string::npos) << c.sql << "\n" << text;
+      EXPECT_EQ(text.find("Apply"), std::string::npos) << c.sql << "\n" << text;
+    } else {
+      EXPECT_NE(text.find("Apply"), std::string::npos) << c.sql << "\n" << text;
+    }
+    EXPECT_EQ(Rows(cat, p.bound), Rows(cat, p.optimized)) << c.sql;
+  }
+}
+
 TEST(PlannerTest, StreamingPlansOnlyFold) {
   TestCatalog cat;
   auto p =
