@@ -1,0 +1,1 @@
+SELECT a, b FROM t WHERE a IN (SELECT a FROM u) AND c > 0

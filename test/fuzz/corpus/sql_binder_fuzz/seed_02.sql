@@ -1,0 +1,1 @@
+SELECT a, (SELECT MAX(d) FROM u WHERE u.a = t.a) AS m FROM t

@@ -1,0 +1,1 @@
+SELECT b FROM t x WHERE EXISTS (SELECT 1 FROM u y WHERE y.a = x.a AND y.d > 20)

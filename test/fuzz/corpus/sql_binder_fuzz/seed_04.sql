@@ -1,0 +1,1 @@
+SELECT b FROM t x WHERE NOT EXISTS (SELECT * FROM u y WHERE y.a = x.a)

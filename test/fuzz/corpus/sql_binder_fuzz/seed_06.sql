@@ -1,0 +1,1 @@
+SELECT t.a, u.d FROM t FULL JOIN u ON t.a = u.a AND u.d > 20 WHERE t.c > -5 OR u.d IS NULL

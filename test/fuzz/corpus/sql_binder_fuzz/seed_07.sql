@@ -1,0 +1,1 @@
+SELECT * FROM (SELECT a, SUM(c) AS s FROM t GROUP BY a) g WHERE a > 1 AND s > 0

@@ -1,0 +1,1 @@
+SELECT t.a, u.d FROM t, u WHERE t.a = u.a AND 1 = 1 AND u.d < 1 + 20

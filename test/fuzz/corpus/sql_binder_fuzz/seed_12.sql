@@ -1,0 +1,1 @@
+SELECT a FROM t RIGHT JOIN u USING (a) WHERE d IN (SELECT d FROM u WHERE u.a = t.a)
