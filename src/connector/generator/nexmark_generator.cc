@@ -332,13 +332,43 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
   const int64_t max_delay_ms = c.max_out_of_order_ms;
   const char* pool = s.extra_pool.data();
   const auto& states = c.lowercase_states ? kStatesLower : kStatesUpper;
+  const uint64_t run_key = FastRandom::RunKey(c.seed);
+  // A bid's `extra` length draw depends only on the config (its current size is fixed at 32):
+  // NextExtraLength(rng, 32, bid_avg_size) == bid_extra_base + Uniform(bid_extra_span), or
+  // bid_extra_base without a draw when the span is 0.
+  int64_t bid_extra_base = 0, bid_extra_span = 0;
+  if (32 <= c.bid_avg_size) {
+    const int64_t d = std::min(c.bid_avg_size - 32, kExtraPoolSize * 4 / 5);
+    const int64_t delta = static_cast<int64_t>(std::llround(0.2 * static_cast<double>(d)));
+    bid_extra_base = d - delta;
+    bid_extra_span = 2 * delta;
+  }
+  // In-order runs (g == 1): event ids are consecutive, so (epoch, offset in the 1:3:46 mix)
+  // advance by counting instead of a 64-bit division per event.
+  int64_t seq_epoch = 0, seq_off = 0;
+  if (g == 1) {
+    const int64_t first_id = c.first_event_id + c.first_event_number + next_index_;
+    seq_epoch = first_id / total;
+    seq_off = first_id % total;
+  }
 
   for (int64_t k = next_index_; k < end; ++k) {
     const int64_t num = c.first_event_number + k;
-    const int64_t adjusted = g == 1 ? num : (num / g) * g + (num * kOutOfOrderMultiplier) % g;
+    int64_t adjusted, epoch, off;
+    if (g == 1) {
+      adjusted = num;
+      epoch = seq_epoch;
+      off = seq_off;
+      if (++seq_off == total) {
+        seq_off = 0;
+        ++seq_epoch;
+      }
+    } else {
+      adjusted = (num / g) * g + (num * kOutOfOrderMultiplier) % g;
+      epoch = (c.first_event_id + adjusted) / total;
+      off = (c.first_event_id + adjusted) % total;
+    }
     const int64_t event_id = c.first_event_id + adjusted;
-    const int64_t epoch = event_id / total;
-    const int64_t off = event_id % total;
     const int kind = off < pp ? 0 : (off < pp + ap ? 1 : 2);
     if (!s.want[kind]) continue;
 
@@ -349,7 +379,7 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
           HashCombine(c.seed ^ 0x3c6ef372fe94f82bULL, static_cast<uint64_t>(event_id));
       time_us -= static_cast<int64_t>(h % static_cast<uint64_t>(max_delay_ms + 1)) * 1000;
     }
-    FastRandom rng = FastRandom::ForEvent(c.seed, static_cast<uint64_t>(event_id));
+    FastRandom rng = FastRandom::ForEventOfRun(run_key, static_cast<uint64_t>(event_id));
 
     // Derived ids (base 0). See GENERATOR_SPEC.md §3.
     const int64_t last_person = epoch * pp + std::min(off, pp - 1);
@@ -478,7 +508,11 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
       s.b_channel.AppendFromPadded(s.arena.data() + channel.offset, channel.length);
       s.b_url.AppendFromPadded(s.arena.data() + url.offset, url.length);
       s.b_time.Append(time_us);
-      const int64_t extra_len = NextExtraLength(rng, 32, c.bid_avg_size);
+      const int64_t extra_len =
+          bid_extra_span == 0
+              ? bid_extra_base
+              : bid_extra_base +
+                    static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(bid_extra_span)));
       s.b_extra.AppendFromPadded(
           pool + rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)), extra_len);
     }

@@ -16,7 +16,12 @@ class FastRandom {
 
   /// The generator for one event of a seeded run.
   static FastRandom ForEvent(uint64_t seed, uint64_t event_id) {
-    return FastRandom(HashCombine(HashInt64(seed ^ 0x6a09e667f3bcc909ULL), event_id));
+    return ForEventOfRun(RunKey(seed), event_id);
+  }
+  /// ForEvent split in two for generation loops: RunKey() once per run, then one mix per event.
+  static uint64_t RunKey(uint64_t seed) { return HashInt64(seed ^ 0x6a09e667f3bcc909ULL); }
+  static FastRandom ForEventOfRun(uint64_t run_key, uint64_t event_id) {
+    return FastRandom(HashCombine(run_key, event_id));
   }
 
   uint64_t Next() {
