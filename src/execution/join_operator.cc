@@ -98,12 +98,21 @@ class OutputBuilder {
       : schema_(schema), left_columns_(left_columns), right_columns_(right_columns) {
     for (const auto& f : schema->fields()) builders_.push_back(columnar::MakeBuilder(f->type));
   }
+  /// Only the columns marked in `needed` are copied; the others stay NULL (a residual predicate
+  /// over the pairs reads a few columns of wide rows). `needed` must outlive the builder.
+  OutputBuilder(const columnar::SchemaPtr& schema, int left_columns,
+                const std::vector<bool>* needed)
+      : OutputBuilder(schema, left_columns) {
+    needed_ = needed;
+  }
 
   void Add(const Row* l, const Row* r, int64_t weight, const int64_t* extra = nullptr) {
     const int n = schema_->num_fields();
     for (int c = 0; c < n; ++c) {
       auto& b = builders_[static_cast<size_t>(c)];
-      if (right_columns_ >= 0 && c >= left_columns_ + right_columns_) {
+      if (needed_ != nullptr && !(*needed_)[static_cast<size_t>(c)]) {
+        b->AppendNull();
+      } else if (right_columns_ >= 0 && c >= left_columns_ + right_columns_) {
         if (extra != nullptr) {
           b->AppendScalar(columnar::Scalar::Int64(*extra)).IgnoreError();
         } else {
@@ -151,6 +160,7 @@ class OutputBuilder {
   std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders_;
   std::vector<int64_t> weights_;
   bool any_retraction_ = false;
+  const std::vector<bool>* needed_ = nullptr;
 };
 
 }  // namespace
@@ -163,6 +173,7 @@ struct JoinOperator::State {
   columnar::SchemaPtr side_schema[2];  // each input's schema (for snapshots)
   std::vector<std::unique_ptr<fn::CompiledExpression>> keys[2];
   std::unique_ptr<fn::CompiledExpression> residual;
+  std::vector<bool> residual_columns;  // pair columns the residual reads
   TableProvider tables;
   std::string description;
   bool weighted = false;  // some input carried weights: output carries them too
@@ -216,7 +227,7 @@ struct JoinOperator::State {
       const std::vector<std::pair<const Row*, const Row*>>& pairs) {
     std::vector<uint8_t> ok(pairs.size(), 1);
     if (!residual || pairs.empty()) return ok;
-    OutputBuilder b(pair_schema, spec.left_columns);
+    OutputBuilder b(pair_schema, spec.left_columns, &residual_columns);
     for (const auto& [l, r] : pairs) b.Add(l, r, 1);
     auto batch = b.FinishBatch();
     LAMINAR_ASSIGN_OR_RETURN(auto sel, fn::EvaluateFilter(*residual, *batch));
@@ -594,6 +605,13 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& no
   if (node.join_condition && s.spec.strategy != JoinStrategy::kAsof &&
       s.spec.strategy != JoinStrategy::kProbe) {
     LAMINAR_ASSIGN_OR_RETURN(s.residual, fn::CompiledExpression::Compile(node.join_condition));
+    std::vector<int> refs;
+    fn::CollectColumnRefs(*node.join_condition, &refs);
+    s.residual_columns.assign(static_cast<size_t>(s.pair_schema->num_fields()), false);
+    for (int c : refs) {
+      if (c >= 0 && c < s.pair_schema->num_fields())
+        s.residual_columns[static_cast<size_t>(c)] = true;
+    }
   }
   if (s.semi() && s.spec.strategy != JoinStrategy::kInterval) {
     return Status::NotImplemented("SEMI/ANTI joins are supported for interval joins only",

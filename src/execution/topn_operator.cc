@@ -4,6 +4,8 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
+#include <absl/container/node_hash_map.h>
+#include <absl/strings/string_view.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -107,7 +109,18 @@ struct TopNOperator::State {
   std::vector<bool> descending;
   std::string description;
 
-  absl::flat_hash_map<std::string, List> partitions;
+  /// A partition's kept rows, and what it held before the current batch touched it.
+  struct Partition {
+    List rows;
+    uint64_t touched = 0;  // number of the last batch that changed it
+    uint32_t before = 0;   // ROW_NUMBER ON UPDATE: offset into before_seqs; else into befores
+    uint32_t before_len = 0;
+  };
+  // Node map: touched partitions are remembered by pointer while a batch is processed.
+  absl::node_hash_map<std::string, Partition> partitions;
+  uint64_t batch_number = 0;
+  std::vector<uint64_t> before_seqs;  // scratch: arrival numbers of the touched partitions' rows
+  std::vector<List> befores;          // scratch: full copies (changelog / RANK modes)
   uint64_t next_seq = 0;
   int64_t live = 0;  // kept rows
   // Input batches referenced by kept rows, and their total size: compaction copies the kept
@@ -149,7 +162,7 @@ struct TopNOperator::State {
   }
 
   /// True when a row with order key `order` arriving now cannot rank <= limit.
-  bool Rejects(const List& list, const std::string& order) const {
+  bool Rejects(const List& list, std::string_view order) const {
     if (static_cast<int64_t>(list.size()) < limit) return false;
     switch (rank_kind) {
       case RankKind::kRowNumber:  // ties lose to the earlier row
@@ -176,16 +189,16 @@ struct TopNOperator::State {
     list->resize(keep);
   }
 
-  /// Copies every kept row into one batch (in partition-key order) and repoints the entries.
+  /// Copies every kept row into one batch and repoints the entries.
   void Compact() {
-    std::vector<std::string> keys;
-    for (const auto& [k, list] : partitions) keys.push_back(k);
-    std::sort(keys.begin(), keys.end());
     std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
-    for (const auto& f : input_schema->fields()) builders.push_back(columnar::MakeBuilder(f->type));
+    for (const auto& f : input_schema->fields()) {
+      builders.push_back(columnar::MakeBuilder(f->type));
+      builders.back()->Reserve(live);
+    }
     int64_t n = 0;
-    for (const auto& k : keys) {
-      for (const Entry& e : partitions[k]) {
+    for (const auto& [k, p] : partitions) {
+      for (const Entry& e : p.rows) {
         for (int c = 0; c < input_schema->num_fields(); ++c) {
           builders[static_cast<size_t>(c)]->AppendArraySlice(*e.batch->column(c), e.row, 1);
         }
@@ -195,9 +208,9 @@ struct TopNOperator::State {
     std::vector<ArrayPtr> cols;
     for (auto& b : builders) cols.push_back(b->Finish());
     auto batch = std::make_shared<const RecordBatch>(input_schema, n, std::move(cols));
-    int32_t i = 0;
-    for (const auto& k : keys) {
-      for (Entry& e : partitions[k]) {
+    int32_t i = 0;  // same iteration order as above: the map is not modified in between
+    for (auto& [k, p] : partitions) {
+      for (Entry& e : p.rows) {
         e.batch = batch;
         e.row = i++;
       }
@@ -328,49 +341,82 @@ Status TopNOperator::Process(const Delta& input, std::vector<Delta>* output) {
     }
   }
   const RecordBatch& batch = *input.batch;
-  std::vector<std::string> pkeys(static_cast<size_t>(n)), okeys(static_cast<size_t>(n));
-  for (const auto& e : s.partition_exprs) {
-    LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(batch));
-    for (int64_t r = 0; r < n; ++r) AppendOrderKey(*col, r, false, &pkeys[static_cast<size_t>(r)]);
-  }
-  for (size_t i = 0; i < s.order_exprs.size(); ++i) {
-    LAMINAR_ASSIGN_OR_RETURN(auto col, s.order_exprs[i]->Evaluate(batch));
+  // Keys of all rows, encoded back to back (one allocation per batch, not per row).
+  std::string pbuf, obuf;
+  std::vector<uint32_t> poff(static_cast<size_t>(n) + 1, 0), ooff(static_cast<size_t>(n) + 1, 0);
+  {
+    std::vector<ArrayPtr> pcols, ocols;
+    for (const auto& e : s.partition_exprs) {
+      LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(batch));
+      pcols.push_back(std::move(col));
+    }
+    for (const auto& e : s.order_exprs) {
+      LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(batch));
+      ocols.push_back(std::move(col));
+    }
     for (int64_t r = 0; r < n; ++r) {
-      AppendOrderKey(*col, r, s.descending[i], &okeys[static_cast<size_t>(r)]);
+      for (const auto& c : pcols) AppendOrderKey(*c, r, false, &pbuf);
+      poff[static_cast<size_t>(r) + 1] = static_cast<uint32_t>(pbuf.size());
+      for (size_t i = 0; i < ocols.size(); ++i)
+        AppendOrderKey(*ocols[i], r, s.descending[i], &obuf);
+      ooff[static_cast<size_t>(r) + 1] = static_cast<uint32_t>(obuf.size());
     }
   }
-  // The rows need the batch as a shared pointer; `input.batch` is one.
-  std::vector<std::string> touched;  // partitions changed by this batch, first-touch order
-  absl::flat_hash_map<std::string, State::List> before;
+  const bool changes = s.options.emit == EmitMode::kChanges;
+  // ROW_NUMBER ON UPDATE only needs which row held each slot before the batch.
+  const bool seqs_only = !changes && s.rank_kind == RankKind::kRowNumber;
+  const uint64_t batch_no = ++s.batch_number;
+  std::vector<std::pair<const std::string*, State::Partition*>> touched;  // first-touch order
+  s.before_seqs.clear();
+  s.befores.clear();
   for (int64_t r = 0; r < n; ++r) {
-    const std::string& pk = pkeys[static_cast<size_t>(r)];
-    std::string& ok = okeys[static_cast<size_t>(r)];
-    auto it = s.partitions.find(pk);
-    if (it == s.partitions.end()) it = s.partitions.emplace(pk, State::List()).first;
-    State::List& list = it->second;
+    const size_t ri = static_cast<size_t>(r);
+    const std::string_view pk(pbuf.data() + poff[ri], poff[ri + 1] - poff[ri]);
+    const std::string_view ok(obuf.data() + ooff[ri], ooff[ri + 1] - ooff[ri]);
+    auto it = s.partitions.find(absl::string_view(pk.data(), pk.size()));
+    if (it == s.partitions.end())
+      it = s.partitions.emplace(std::string(pk), State::Partition()).first;
+    State::Partition& part = it->second;
+    State::List& list = part.rows;
     const uint64_t seq = s.next_seq++;
     if (s.Rejects(list, ok)) continue;
-    if (before.find(pk) == before.end()) {
-      before.emplace(pk, list);
-      touched.push_back(pk);
+    if (part.touched != batch_no) {
+      part.touched = batch_no;
+      part.before_len = static_cast<uint32_t>(list.size());
+      if (seqs_only) {
+        part.before = static_cast<uint32_t>(s.before_seqs.size());
+        for (const auto& e : list) s.before_seqs.push_back(e.seq);
+      } else {
+        part.before = static_cast<uint32_t>(s.befores.size());
+        s.befores.push_back(list);
+      }
+      touched.push_back({&it->first, &part});
     }
-    auto pos =
-        std::upper_bound(list.begin(), list.end(), ok,
-                         [](const std::string& o, const State::Entry& e) { return o < e.order; });
-    State::Entry e{std::move(ok), seq, input.batch, static_cast<int32_t>(r)};
+    auto pos = std::upper_bound(
+        list.begin(), list.end(), ok,
+        [](std::string_view o, const State::Entry& e) { return o < std::string_view(e.order); });
+    State::Entry e{std::string(ok), seq, input.batch, static_cast<int32_t>(r)};
     s.Ref(e);
     list.insert(pos, std::move(e));
     s.Trim(&list);
   }
   // Emit the differences of the touched partitions.
-  const bool changes = s.options.emit == EmitMode::kChanges;
   TopNOutput out(s.output_schema);
-  for (const std::string& pk : touched) {
-    const State::List& b = before[pk];
-    const State::List& a = s.partitions[pk];
+  for (const auto& [pk_ptr, part] : touched) {
+    const std::string& pk = *pk_ptr;
+    const State::List& a = part->rows;
+    const std::string* key = s.options.emit_keys && !changes ? &pk : nullptr;
+    if (seqs_only) {
+      const uint64_t* b = s.before_seqs.data() + part->before;
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (i < part->before_len && b[i] == a[i].seq) continue;
+        out.Add(a[i], static_cast<int64_t>(i) + 1, 1, key);
+      }
+      continue;
+    }
+    const State::List& b = s.befores[part->before];
     const auto rb = s.Ranks(b);
     const auto ra = s.Ranks(a);
-    const std::string* key = s.options.emit_keys && !changes ? &pk : nullptr;
     if (!changes) {
       for (size_t i = 0; i < a.size(); ++i) {
         if (i < b.size() && b[i].seq == a[i].seq && rb[i] == ra[i]) continue;
@@ -402,8 +448,10 @@ Status TopNOperator::Process(const Delta& input, std::vector<Delta>* output) {
     }
   }
   out.Flush(changes, output);
-  before.clear();
-  if (s.retained_rows > 4 * s.live + 65536) s.Compact();
+  s.befores.clear();  // drop references to rows that left the top N
+  // Referenced input batches may hold at most ~4x the kept rows: compaction (O(kept rows))
+  // then runs once per ~3x kept rows of input, so its cost per input row stays constant.
+  if (s.retained_rows > 4 * s.live + 262144) s.Compact();
   return Status::OK();
 }
 
@@ -415,8 +463,8 @@ constexpr uint8_t kTopNStateVersion = 1;
 Status TopNOperator::Snapshot(std::string* out) const {
   const State& s = *state_;
   std::vector<const std::string*> keys;
-  for (const auto& [k, list] : s.partitions) {
-    if (!list.empty()) keys.push_back(&k);
+  for (const auto& [k, p] : s.partitions) {
+    if (!p.rows.empty()) keys.push_back(&k);
   }
   std::sort(keys.begin(), keys.end(),
             [](const std::string* a, const std::string* b) { return *a < *b; });
@@ -426,7 +474,7 @@ Status TopNOperator::Snapshot(std::string* out) const {
   }
   int64_t n = 0;
   for (const auto* k : keys) {
-    for (const auto& e : s.partitions.at(*k)) {
+    for (const auto& e : s.partitions.at(*k).rows) {
       for (int c = 0; c < s.input_schema->num_fields(); ++c) {
         builders[static_cast<size_t>(c)]->AppendArraySlice(*e.batch->column(c), e.row, 1);
       }
@@ -443,7 +491,7 @@ Status TopNOperator::Snapshot(std::string* out) const {
   w.PutBatch(rows);
   w.Put(static_cast<uint32_t>(keys.size()));
   for (const auto* k : keys) {
-    const auto& list = s.partitions.at(*k);
+    const auto& list = s.partitions.at(*k).rows;
     w.PutString(*k);
     w.Put(static_cast<uint32_t>(list.size()));
     for (const auto& e : list) {
@@ -470,7 +518,7 @@ Status TopNOperator::Restore(std::string_view in) {
   LAMINAR_ASSIGN_OR_RETURN(auto batch, r.GetBatch(s.input_schema));
   uint32_t nparts = 0;
   if (!r.GetCount(&nparts, 8)) return bad("bad partition count");
-  absl::flat_hash_map<std::string, State::List> parts;
+  absl::node_hash_map<std::string, State::Partition> parts;
   int64_t next = 0;
   for (uint32_t p = 0; p < nparts; ++p) {
     std::string key;
@@ -494,7 +542,9 @@ Status TopNOperator::Restore(std::string_view in) {
     if (static_cast<int64_t>(list.size()) > s.limit && s.rank_kind == RankKind::kRowNumber) {
       return bad("partition holds more rows than the limit");
     }
-    parts.emplace(std::move(key), std::move(list));
+    State::Partition part;
+    part.rows = std::move(list);
+    parts.emplace(std::move(key), std::move(part));
   }
   if (next != batch->num_rows()) return bad("row count mismatch");
   if (!r.empty()) return bad("trailing bytes");
@@ -514,9 +564,9 @@ Status TopNOperator::Restore(std::string_view in) {
 int64_t TopNOperator::StateBytes() const {
   const State& s = *state_;
   int64_t bytes = 0;
-  for (const auto& [k, list] : s.partitions) {
+  for (const auto& [k, p] : s.partitions) {
     bytes += static_cast<int64_t>(k.size()) + 32;
-    for (const auto& e : list) bytes += static_cast<int64_t>(e.order.size()) + 48;
+    for (const auto& e : p.rows) bytes += static_cast<int64_t>(e.order.size()) + 48;
   }
   return bytes + s.retained_rows * 16;
 }
