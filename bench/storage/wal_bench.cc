@@ -120,8 +120,8 @@ BENCHMARK(BM_RawWriteFdatasync1M_64K)->UseRealTime();
 BENCHMARK(BM_WalAppendSyncPer1M_64K)->UseRealTime();
 
 OperatorStateMap MakeState(size_t bytes) {
-  std::vector<uint8_t> v(bytes);
-  for (size_t i = 0; i < bytes; ++i) v[i] = static_cast<uint8_t>(i * 17 + 3);
+  std::string v(bytes, '\0');
+  for (size_t i = 0; i < bytes; ++i) v[i] = static_cast<char>(i * 17 + 3);
   return {{"operator_graph", std::move(v)}};
 }
 

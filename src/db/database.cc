@@ -20,6 +20,7 @@
 // its wal_position, which rebuilds catalog, operator state, MV contents and watermarks exactly,
 // without re-emitting anything (no subscriber exists during recovery).
 
+#include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -41,6 +42,7 @@
 #include "common/time_util.h"
 #include "connector/source.h"
 #include "db/ingest_queue.h"
+#include "db/sink_manager.h"
 #include "db/source_options.h"
 #include "db/wal_batch_codec.h"
 #include "execution/batch_executor.h"
@@ -570,6 +572,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     // Graceful: queued input is processed (and logged) before the WAL closes.
     DrainAllQueues();
     CloseQueues();
+    ShutdownSinksWithFinalCheckpoint();
     if (wal_) {
       Status st = wal_->Close();
       wal_.reset();
@@ -922,6 +925,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   // source when it was queued and may predate an ALTER SOURCE ADD COLUMN (pad with NULLs);
   // direct pushes must match the current schema.
   Status ProcessPushed(Node* n, RecordBatchPtr batch, bool log, bool widen = false) {
+    if (!replaying_ && !sink_manager_.fault().ok()) return sink_manager_.fault();
     if (widen) batch = PadToSchema(batch, n->schema);
     LAMINAR_ASSIGN_OR_RETURN(batch, ConformBatch(*n, batch));
     // Encoding is only worth doing when a WAL will store it (in-memory databases skip it).
@@ -1294,6 +1298,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       }
     }
     Retain(n, on_time);
+    if (!sink_manager_.empty()) DeliverToSinks(n->name, on_time);
     if (on_time->num_rows() > 0) {
       Delta d;
       d.batch = on_time;
@@ -1402,6 +1407,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         Retain(s, out);
       }
       for (auto& sub : s->subs) sub->Deliver(out);
+      if (!sink_manager_.empty()) DeliverToSinks(s->name, out);
       s->subs.erase(
           std::remove_if(s->subs.begin(), s->subs.end(),
                          [](const std::shared_ptr<SubscriptionImpl>& x) { return x->cancelled(); }),
@@ -1801,8 +1807,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     if (skip) return Ddl(stmt_type, name);
     LAMINAR_ASSIGN_OR_RETURN(
         auto bound, sql::BindQuery(*st.query, *this, sql::BindMode::kStreaming, st.source_text));
-    LAMINAR_ASSIGN_OR_RETURN(bound.plan,
-                             sql::OptimizePlan(bound.plan, sql::BindMode::kStreaming));
+    LAMINAR_ASSIGN_OR_RETURN(bound.plan, sql::OptimizePlan(bound.plan, sql::BindMode::kStreaming));
     execution::AggregateOptions opts = execution::AggregateOptionsFor(bound.info);
     opts.emit_keys = is_mv;
     auto node = std::make_unique<Node>();
@@ -1929,25 +1934,17 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     bool skip;
     LAMINAR_RETURN_NOT_OK(CheckNewName(name, st.or_replace, &skip, st.if_not_exists, "Sink"));
     if (skip) return Ddl("CREATE SINK", name);
-    if (!st.from_name.empty()) {
-      std::string from = st.from_name.back().value;
-      if (Find(from) == nullptr) {
-        return Status::NotFound(
-            fmt::format("sink '{}' reads '{}', which does not exist", name, from),
-            ErrorCode::kTableNotFound);
-      }
-      sinks_[name] = from;
-    } else {
-      sinks_[name] = "(query)";
-    }
-    if (st.connector) {
-      sinks_.erase(name);
-      return Status::NotImplemented(
-          fmt::format("sink connector '{}' is not available in this build yet", st.connector->name),
-          ErrorCode::kConnectorConfig);
-    }
+    LAMINAR_ASSIGN_OR_RETURN(db::SinkSpec spec, SinkSpecOf(st));
+    LAMINAR_RETURN_NOT_OK(sink_manager_.Create(spec, SinkEnvironmentOf(), replaying_));
+    sinks_[name] = spec.input.empty() ? "(query)" : spec.input;
     sink_sql_[name] = st.source_text;
-    LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
+    Status logged = AppendLog(kLogStatement, st.source_text);
+    if (!logged.ok()) {
+      sink_manager_.Drop(name).IgnoreError();
+      sinks_.erase(name);
+      sink_sql_.erase(name);
+      return logged;
+    }
     return Ddl("CREATE SINK", name);
   }
 
@@ -1989,6 +1986,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         return Status::NotFound(fmt::format("Sink '{}' not found", name), ErrorCode::kSinkNotFound);
       }
       sinks_.erase(name);
+      sink_sql_.erase(name);
+      LAMINAR_RETURN_NOT_OK(sink_manager_.Drop(name));
       LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
       return Ddl(type, name);
     }
@@ -2230,8 +2229,12 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
                                      rows));
       case sql::ShowKind::kSinks:
         for (const auto& [name, from] : sinks_) {
-          rows.push_back({Str(name), Str(from), columnar::Scalar::Null(utf8()),
-                          columnar::Scalar::Null(utf8())});
+          auto info = sink_manager_.Describe(name);
+          auto text_or_null = [&](const std::string& v) {
+            return v.empty() ? columnar::Scalar::Null(utf8()) : Str(v);
+          };
+          rows.push_back({Str(name), Str(from), text_or_null(info ? info->connector : ""),
+                          text_or_null(info ? info->format : "")});
         }
         return Metadata(MakeMetadata(
             {{"sink_name", utf8()}, {"input", utf8()}, {"connector", utf8()}, {"format", utf8()}},
@@ -2456,6 +2459,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       }
       case K::kSet: {
         const auto& s = stmt.As<sql::SetStmt>();
+        if (ToLower(s.name) == "delivery.guarantee") {
+          LAMINAR_ASSIGN_OR_RETURN(auto g, connector::ParseDeliveryGuarantee(s.value_text));
+          LAMINAR_RETURN_NOT_OK(sink_manager_.SetPipelineGuarantee(g, SinkEnvironmentOf()));
+        }
         properties_[s.name] = s.value_text;
         return Ddl("SET", s.name);
       }
@@ -2501,9 +2508,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   static constexpr uint32_t kEngineStateVersion = 1;
 
-  static std::vector<uint8_t> ToBytes(const std::string& s) {
-    return std::vector<uint8_t>(s.begin(), s.end());
-  }
+  // A finished state image moves into the checkpoint (no copy of large operator states).
+  static std::string ToBytes(std::string& s) { return std::move(s); }
 
   static void PutRow(execution::StateWriter& w, const std::vector<columnar::Scalar>& row) {
     w.Put(static_cast<uint32_t>(row.size()));
@@ -2646,14 +2652,19 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         w.Put(kEngineStateVersion);
         w.Put(n.emitted);
         PutRetained(w, n);
+        // Rows in upsert_order, looked up through one hash index built in a single pass over
+        // the store (a tree lookup per key cost O(n log n) string compares on big MVs).
+        absl::flat_hash_map<std::string_view, const std::vector<columnar::Scalar>*> rows;
+        rows.reserve(n.upserts.size());
+        for (const auto& [k, row] : n.upserts) rows.emplace(k, &row);
         uint32_t live = 0;
-        for (const auto& k : n.upsert_order) live += n.upserts.count(k) ? 1 : 0;
+        for (const auto& k : n.upsert_order) live += rows.contains(k) ? 1 : 0;
         w.Put(live);
         for (const auto& k : n.upsert_order) {
-          auto it = n.upserts.find(k);
-          if (it == n.upserts.end()) continue;
+          auto it = rows.find(k);
+          if (it == rows.end()) continue;
           w.PutString(k);
-          PutRow(w, it->second);
+          PutRow(w, *it->second);
         }
         (*states)["mv:" + n.name] = ToBytes(buf);
       }
@@ -2676,6 +2687,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     rel_cache_.clear();
     sinks_.clear();
     sink_sql_.clear();
+    sink_manager_.Clear();
     creation_counter_ = 0;
     ingested_ = emitted_ = dropped_ = cycles_ = batches_ = mv_updates_ = 0;
   }
@@ -2838,6 +2850,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     } guard{&replaying_};
     replaying_ = true;
     auto accept = [&](const storage::LoadedCheckpoint& cp) -> Status {
+      // Exactly-once sinks still Pending without a commit decision: LDB-6015, use an older one.
+      LAMINAR_RETURN_NOT_OK(sink_manager_.CheckRecoverable(cp, *checkpoint_store_));
       if (cp.manifest.wal_position + 1 < first_wal_lsn) {
         return Status::Corruption(
             fmt::format("the WAL no longer holds the records after its position {} (the oldest "
@@ -2849,6 +2863,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       if (!st.ok()) ResetEngine();
       return st;
     };
+    sink_manager_.BeginRecovery();  // sinks re-created by the restore open in FinishRecovery
     auto loaded = checkpoint_store_->LoadNewestValid(accept);
     if (!loaded.ok()) {
       return loaded.status().WithContext("recovery of '" + options_.data_dir + "'");
@@ -2874,6 +2889,12 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     }
     LAMINAR_ASSIGN_OR_RETURN(auto ids, checkpoint_store_->ListCheckpoints());
     next_checkpoint_id_ = ids.empty() ? 1 : ids.back() + 1;
+    // Sinks: re-drive decided commits, roll back later epochs, begin the epoch the WAL replay
+    // below writes into (docs/sinks.md).
+    LAMINAR_RETURN_NOT_OK(sink_manager_
+                              .FinishRecovery(loaded->has_value() ? &(*loaded)->manifest : nullptr,
+                                              last_epoch_ + 1, checkpoint_store_.get())
+                              .WithContext("recovery of '" + options_.data_dir + "'"));
     (*loaded).reset();  // the state images are no longer needed
     storage::WalReaderOptions ro;
     ro.start_lsn = start_lsn;
@@ -2914,6 +2935,91 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     return manifest.wal_position;
   }
 
+  // --- sinks (db/sink_manager.h) -----------------------------------------------------------
+
+  // Resolves CREATE SINK's input, WHERE, connector, options and format.
+  Result<db::SinkSpec> SinkSpecOf(const sql::CreateSinkStmt& st) {
+    db::SinkSpec spec;
+    spec.name = st.name.value;
+    if (!st.from_name.empty()) {
+      const std::string from = st.from_name.back().value;
+      Node* in = Find(from);
+      if (in == nullptr) {
+        return Status::NotFound(
+            fmt::format("sink '{}' reads '{}', which does not exist", spec.name, from),
+            ErrorCode::kTableNotFound);
+      }
+      spec.input = in->name;
+      spec.input_schema = in->schema;
+      spec.input_changelog = in->changelog_output;
+      spec.where = st.where.get();
+      spec.where_text = st.source_text;
+    }
+    if (st.connector) {
+      spec.connector = st.connector->name;
+      for (const auto& o : st.connector->options) spec.options[ToLower(o.key)] = o.value_text;
+    }
+    for (const auto& o : st.options) {
+      const std::string key = ToLower(o.key);
+      if (key == "connector") {
+        if (spec.connector.empty()) spec.connector = ToLower(o.value_text);
+        continue;
+      }
+      spec.options[key] = o.value_text;
+    }
+    if (st.format) {
+      spec.format = st.format->name;
+      for (const auto& o : st.format->options) spec.format_options[ToLower(o.key)] = o.value_text;
+    }
+    if (!spec.connector.empty() && spec.input.empty()) {
+      return Status::NotImplemented(
+          fmt::format("sink '{}': a connector sink over FROM (query) is not supported yet; "
+                      "CREATE STREAM for the query and CREATE SINK ... FROM that stream",
+                      spec.name),
+          ErrorCode::kSqlUnsupported);
+    }
+    return spec;
+  }
+
+  db::SinkEnvironment SinkEnvironmentOf() const {
+    db::SinkEnvironment env;
+    env.checkpointing = !options_.data_dir.empty();
+    env.fs = storage::FileSystem::Default();
+    if (options_.wal_mode == WalMode::kOff) {
+      // Pushed input survives a crash only through the WAL; connector sources re-read theirs.
+      for (const auto& [key, node] : nodes_) {
+        if (node->kind == sql::RelationInfo::Kind::kSource && !node->conn) {
+          env.non_replayable_source = node->name;
+          break;
+        }
+      }
+    }
+    return env;
+  }
+
+  // A failing sink faults the pipeline (SinkManager::fault()); the push that produced the
+  // batch still succeeds, later ones are refused until the database is reopened.
+  void DeliverToSinks(const std::string& relation, const RecordBatchPtr& batch) {
+    sink_manager_.Deliver(relation, batch).IgnoreError();
+  }
+
+  // Shutdown: a final checkpoint commits the sinks' open epoch and lets a clean restart skip
+  // WAL replay; then every sink is closed. Caller holds mu_.
+  void ShutdownSinksWithFinalCheckpoint() {
+    if (wal_ && checkpoint_store_ && sink_manager_.fault().ok()) {
+      const bool idle = checkpoint_id_ > 0 && wal_->next_lsn() - 1 == last_checkpoint_wal_position_;
+      if (!idle) {
+        auto cp = Checkpoint();
+        if (!cp.ok()) {
+          Log(LogLevel::kWarn, "shutdown of '{}': final checkpoint failed: {}", options_.data_dir,
+              cp.status().ToString());
+        }
+      }
+    }
+    Status closed = sink_manager_.CloseAll();
+    if (!closed.ok()) Log(LogLevel::kWarn, "shutdown: closing sinks: {}", closed.ToString());
+  }
+
   // Takes one checkpoint (caller holds mu_ and checked that storage is open).
   Status WriteCheckpoint(CheckpointResult* r) {
     LAMINAR_RETURN_NOT_OK(wal_->Sync());  // the cut must never be ahead of the durable log
@@ -2926,7 +3032,18 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
                                                std::chrono::system_clock::now().time_since_epoch())
                                                .count());
     m.wal_position = wal_->next_lsn() - 1;
-    LAMINAR_RETURN_NOT_OK(checkpoint_store_->Save(m, states).status());
+    // Two-phase sink commit around the manifest (db/sink_manager.h).
+    Status pre = sink_manager_.PreCommit(m.epoch, &m);
+    if (!pre.ok()) {
+      sink_manager_.FailEpoch(m.epoch, pre);
+      return pre;
+    }
+    auto saved = checkpoint_store_->Save(m, states);
+    if (!saved.ok()) {
+      sink_manager_.FailEpoch(m.epoch, saved.status());
+      return saved.status();
+    }
+    LAMINAR_RETURN_NOT_OK(sink_manager_.Commit(*checkpoint_store_, *saved));
     uint64_t bytes = 0;
     for (const auto& [key, image] : states) bytes += image.size();
     checkpoint_id_ = m.checkpoint_id;
@@ -3025,6 +3142,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   mutable std::map<std::string, sql::RelationInfo> rel_cache_;
   std::map<std::string, std::string> sinks_;
+  db::SinkManager sink_manager_;  // runtime of the sinks above (connectors, 2PC)
   std::map<std::string, std::string> sink_sql_;
   std::map<std::string, std::string> properties_;
   uint64_t creation_counter_ = 0;

@@ -67,7 +67,7 @@ Result<CheckpointManifest> FileCheckpointStore::Save(const CheckpointManifest& m
   m.state_checksum.reset();
   // Large states go to state.bin in map order, straight from the caller's buffers (no
   // concatenated copy); the SHA-256 is computed before writing so the manifest can be built.
-  std::vector<const std::vector<uint8_t>*> external;
+  std::vector<const std::string*> external;
   uint64_t sidecar_size = 0;
   for (const auto& [key, bytes] : states) {
     OperatorStateRef ref;
@@ -78,8 +78,7 @@ Result<CheckpointManifest> FileCheckpointStore::Save(const CheckpointManifest& m
       sidecar_size += bytes.size();
       external.push_back(&bytes);
     } else {
-      ref.state_b64 =
-          Base64Encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+      ref.state_b64 = Base64Encode(bytes);
     }
     m.operator_states[key] = std::move(ref);
   }
@@ -174,7 +173,7 @@ Result<LoadedCheckpoint> FileCheckpointStore::Load(uint64_t id) {
                                               decoded.status().message()),
                                   ErrorCode::kStateCorruption);
       }
-      out.states[key].assign(decoded->begin(), decoded->end());
+      out.states[key].assign(reinterpret_cast<const char*>(decoded->data()), decoded->size());
       continue;
     }
     if (!sidecar) {
@@ -199,8 +198,7 @@ Result<LoadedCheckpoint> FileCheckpointStore::Load(uint64_t id) {
           fmt::format("operator state '{}' at [{}, +{}) lies beyond the end of the {}-byte file",
                       key, ref.external_offset, ref.external_length, sidecar->size()));
     }
-    auto begin = reinterpret_cast<const uint8_t*>(sidecar->data()) + ref.external_offset;
-    out.states[key].assign(begin, begin + ref.external_length);
+    out.states[key].assign(sidecar->data() + ref.external_offset, ref.external_length);
   }
   return out;
 }

@@ -13,8 +13,9 @@
 
 namespace laminar::storage {
 
-/// Operator state key (e.g. "operator_graph", "mv:<name>") -> opaque snapshot bytes.
-using OperatorStateMap = std::map<std::string, std::vector<uint8_t>>;
+/// Operator state key (e.g. "operator_graph", "mv:<name>") -> opaque snapshot bytes. Strings,
+/// because that is what operators serialise into: a snapshot moves into the map without a copy.
+using OperatorStateMap = std::map<std::string, std::string>;
 
 struct CheckpointStoreOptions {
   /// States larger than this go to the state.bin sidecar instead of inline base64.

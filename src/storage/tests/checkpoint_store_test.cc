@@ -32,9 +32,9 @@ CheckpointManifest SampleManifest(uint64_t id) {
   return m;
 }
 
-std::vector<uint8_t> Bytes(size_t n, uint8_t seed) {
-  std::vector<uint8_t> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(seed + i * 31);
+std::string Bytes(size_t n, uint8_t seed) {
+  std::string v(n, '\0');
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<char>(seed + i * 31);
   return v;
 }
 

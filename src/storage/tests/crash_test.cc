@@ -304,8 +304,8 @@ TEST(CheckpointCrashTest, PowerLossDuringSaveLeavesOldOrNewNeverBroken) {
   m2.checkpoint_id = 2;
   m2.epoch = 2;
   m2.wal_position = 20;
-  OperatorStateMap s1 = {{"op", std::vector<uint8_t>(300, 1)}};
-  OperatorStateMap s2 = {{"op", std::vector<uint8_t>(300, 2)}, {"small", {1, 2}}};
+  OperatorStateMap s1 = {{"op", std::string(300, '\1')}};
+  OperatorStateMap s2 = {{"op", std::string(300, '\2')}, {"small", std::string("\1\2")}};
   // Run out of space at every byte position of the second save, then lose power.
   bool completed = false;
   for (uint64_t budget = 0; !completed; budget += 37) {
@@ -346,7 +346,7 @@ TEST(CheckpointCrashTest, FailedFsyncDuringSaveIsReportedAndOldCheckpointSurvive
     CheckpointManifest m;
     m.checkpoint_id = 1;
     m.epoch = 1;
-    ASSERT_TRUE(store.Save(m, {{"a", std::vector<uint8_t>(20, 1)}}).ok());
+    ASSERT_TRUE(store.Save(m, {{"a", std::string(20, static_cast<char>(1))}}).ok());
     // Let `skip` syncs through, then fail one: emulated by failing after a warm-up save.
     m.checkpoint_id = 2;
     m.epoch = 2;
@@ -355,7 +355,7 @@ TEST(CheckpointCrashTest, FailedFsyncDuringSaveIsReportedAndOldCheckpointSurvive
       // Burn the injected failure on unrelated syncs so the failure lands at different steps.
       ASSERT_OK(fs.CreateDirs(JoinPath(base, "scratch")));
     }
-    auto saved = store.Save(m, {{"a", std::vector<uint8_t>(20, 2)}});
+    auto saved = store.Save(m, {{"a", std::string(20, static_cast<char>(2))}});
     EXPECT_FALSE(saved.ok());
     EXPECT_EQ(saved.status().error_code(), ErrorCode::kManifestPersistFailed);
     ASSERT_OK(fs.DropUnsyncedData());
@@ -363,7 +363,7 @@ TEST(CheckpointCrashTest, FailedFsyncDuringSaveIsReportedAndOldCheckpointSurvive
     ASSERT_TRUE(newest.ok());
     ASSERT_TRUE(newest->has_value());
     EXPECT_EQ((*newest)->manifest.checkpoint_id, 1u);
-    EXPECT_EQ((*newest)->states.at("a"), std::vector<uint8_t>(20, 1));
+    EXPECT_EQ((*newest)->states.at("a"), std::string(20, static_cast<char>(1)));
   }
 }
 
@@ -374,7 +374,7 @@ TEST(CheckpointCrashTest, BitFlipsInSidecarAreDetected) {
   CheckpointManifest m;
   m.checkpoint_id = 1;
   m.epoch = 1;
-  ASSERT_TRUE(store.Save(m, {{"a", std::vector<uint8_t>(40, 9)}}).ok());
+  ASSERT_TRUE(store.Save(m, {{"a", std::string(40, static_cast<char>(9))}}).ok());
   const std::string state = JoinPath(store.checkpoints_dir(), "checkpoint_000001/state.bin");
   for (uint64_t i = 0; i < 40; ++i) {
     testing::FlipBit(state, i, static_cast<int>(i % 8));
