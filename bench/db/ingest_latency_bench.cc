@@ -8,8 +8,8 @@
 //   BM_HandoffBaseline      Hand-written baseline: a mutex + condition variable handoff of one
 //                           int64 between two threads — the floor for any queued design.
 //
-// Rate: 20 000 rows/s in 1-row batches (the producer paces itself with yield-spins), 4 000
-// rows per iteration. Run: build/<dir>/bench/db/db_bench --benchmark_filter=Latency
+// Rates 2 000 and 20 000 rows/s in 1-row batches (the producer paces itself with yield-spins),
+// 0.2 s of input per iteration. Run: build/<dir>/bench/db/db_bench --benchmark_filter=Latency
 
 #include <benchmark/benchmark.h>
 
@@ -30,8 +30,8 @@
 namespace laminar {
 namespace {
 
-constexpr int kRows = 4000;
-constexpr int64_t kRatePerSecond = 20000;
+// Each iteration pushes 0.2 s worth of rows at the benchmark's rate (rows/s, last argument).
+int RowsFor(int64_t rate) { return static_cast<int>(rate / 5); }
 
 void Must(const Status& st) {
   if (!st.ok()) {
@@ -58,10 +58,10 @@ void Report(benchmark::State& state, std::vector<int64_t>& lat_ns) {
   state.SetItemsProcessed(static_cast<int64_t>(lat_ns.size()));
 }
 
-// Paces `n` calls of push(i) at kRatePerSecond.
+// Paces `n` calls of push(i) at `rate` per second.
 template <typename PushFn>
-void Paced(int n, PushFn&& push) {
-  const int64_t period = 1'000'000'000 / kRatePerSecond;
+void Paced(int n, int64_t rate, PushFn&& push) {
+  const int64_t period = 1'000'000'000 / rate;
   int64_t next = NowNs();
   for (int i = 0; i < n; ++i) {
     while (NowNs() < next) std::this_thread::yield();
@@ -70,7 +70,8 @@ void Paced(int n, PushFn&& push) {
   }
 }
 
-void RunDatabase(benchmark::State& state, const std::string& with) {
+void RunDatabase(benchmark::State& state, const std::string& with, int64_t rate) {
+  const int kRows = RowsFor(rate);
   std::vector<int64_t> all;
   for (auto _ : state) {
     state.PauseTiming();
@@ -89,7 +90,7 @@ void RunDatabase(benchmark::State& state, const std::string& with) {
     Must(sub.status());
     auto h = db->Source("s").ValueOrDie();
     state.ResumeTiming();
-    Paced(kRows, [&](int) {
+    Paced(kRows, rate, [&](int) {
       std::vector<int64_t> sent = {NowNs()};
       auto batch = std::make_shared<const RecordBatch>(
           h->schema(), 1, std::vector<columnar::ArrayPtr>{columnar::MakeInt64Array(sent)});
@@ -107,15 +108,18 @@ void RunDatabase(benchmark::State& state, const std::string& with) {
   Report(state, all);
 }
 
-void BM_InlineLatency(benchmark::State& state) { RunDatabase(state, ""); }
+void BM_InlineLatency(benchmark::State& state) { RunDatabase(state, "", state.range(0)); }
 
 void BM_QueuedLatency(benchmark::State& state) {
-  RunDatabase(state, state.range(0) == 0
-                         ? " WITH ('ingest' = 'queued', 'wait_strategy' = 'park')"
-                         : " WITH ('ingest' = 'queued', 'wait_strategy' = 'spin_yield')");
+  RunDatabase(state,
+              state.range(0) == 0 ? " WITH ('ingest' = 'queued', 'wait_strategy' = 'park')"
+                                  : " WITH ('ingest' = 'queued', 'wait_strategy' = 'spin_yield')",
+              state.range(1));
 }
 
 void BM_HandoffBaseline(benchmark::State& state) {
+  const int64_t rate = state.range(0);
+  const int kRows = RowsFor(rate);
   std::vector<int64_t> all;
   for (auto _ : state) {
     std::mutex mu;
@@ -135,7 +139,7 @@ void BM_HandoffBaseline(benchmark::State& state) {
         if (done) return;
       }
     });
-    Paced(kRows, [&](int) {
+    Paced(kRows, rate, [&](int) {
       {
         std::lock_guard<std::mutex> lock(mu);
         q.push_back(NowNs());
@@ -153,14 +157,26 @@ void BM_HandoffBaseline(benchmark::State& state) {
   Report(state, all);
 }
 
-BENCHMARK(BM_InlineLatency)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
-BENCHMARK(BM_QueuedLatency)
-    ->Arg(0)
-    ->Arg(1)
+BENCHMARK(BM_InlineLatency)
+    ->Arg(2000)
+    ->Arg(20000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)
     ->UseRealTime();
-BENCHMARK(BM_HandoffBaseline)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_QueuedLatency)
+    ->Args({0, 2000})
+    ->Args({1, 2000})
+    ->Args({0, 20000})
+    ->Args({1, 20000})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+BENCHMARK(BM_HandoffBaseline)
+    ->Arg(2000)
+    ->Arg(20000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace laminar
