@@ -35,6 +35,45 @@ struct Row {
   bool matched = false;
 };
 
+/// The buffered rows of one join key, oldest first: a vector with a moving front. Interval
+/// joins often key on near-unique values (Nexmark q7 joins on the price), so most keys hold
+/// one or two rows; std::deque allocated a 512-byte block plus its map for every key.
+/// Unlike std::deque, adding a row may move the others: callers keep no Row pointers across
+/// push_back()/insert().
+class RowList {
+ public:
+  bool empty() const { return head_ == rows_.size(); }
+  size_t size() const { return rows_.size() - head_; }
+  Row& front() { return rows_[head_]; }
+  Row& back() { return rows_.back(); }
+  Row& operator[](size_t i) { return rows_[head_ + i]; }
+  const Row& operator[](size_t i) const { return rows_[head_ + i]; }
+  Row* begin() { return rows_.data() + head_; }
+  Row* end() { return rows_.data() + rows_.size(); }
+  const Row* begin() const { return rows_.data() + head_; }
+  const Row* end() const { return rows_.data() + rows_.size(); }
+  void push_back(const Row& r) { rows_.push_back(r); }
+  Row* insert(const Row* pos, const Row& r) {
+    const auto at = pos - rows_.data();
+    rows_.insert(rows_.begin() + at, r);
+    return rows_.data() + at;
+  }
+  void pop_front() {
+    rows_[head_].batch.reset();  // release the batch as soon as its last row goes
+    if (++head_ == rows_.size()) {
+      rows_.clear();
+      head_ = 0;
+    } else if (head_ >= 16 && head_ * 2 >= rows_.size()) {
+      rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+
+ private:
+  std::vector<Row> rows_;
+  size_t head_ = 0;  // rows_[0, head_) were popped
+};
+
 /// Appends the binary image of one non-NULL key value: a type tag, then the raw value
 /// (integers widened to 64 bits so INT and BIGINT keys meet; strings length-prefixed so
 /// multi-column keys cannot run together). Floats, decimals, booleans and nested values use
@@ -179,15 +218,17 @@ struct JoinOperator::State {
   bool weighted = false;  // some input carried weights: output carries them too
 
   // Buffered rows per side and key (interval / unbounded / ASOF right side).
-  absl::flat_hash_map<std::string, std::deque<Row>> rows[2];
+  absl::flat_hash_map<std::string, RowList> rows[2];
   int64_t watermark[2] = {INT64_MIN, INT64_MIN};
   // Interval joins: (time after which a buffered row can no longer match, its key), so
   // eviction visits only keys with expired rows instead of every key on every watermark.
-  std::multimap<int64_t, std::string> expiry[2];
+  // Keys sharing an expiry time share one map node (in insertion order, as a multimap would
+  // keep them): bids arrive ~100 per millisecond, so this is far fewer nodes than rows.
+  std::map<int64_t, std::vector<std::string>> expiry[2];
   int64_t Reach(int side) const { return side == 0 ? spec.upper : -spec.lower; }
   void IndexRow(int side, const std::string& key, int64_t ts, bool null_key) {
     if (spec.strategy != JoinStrategy::kInterval) return;
-    expiry[side].emplace(null_key ? INT64_MIN : ts + Reach(side), key);
+    expiry[side][null_key ? INT64_MIN : ts + Reach(side)].push_back(key);
   }
   void RebuildIndex() {
     for (int side = 0; side < 2; ++side) {
@@ -328,42 +369,44 @@ struct JoinOperator::State {
     LAMINAR_RETURN_NOT_OK(EncodeKeys(keys[side], *in.batch, &k, &valid));
     const int tcol = spec.strategy == JoinStrategy::kInterval ? time_column(side) : -1;
     OutputBuilder out(output_schema, spec.left_columns);
+    // Probe first, store after: a batch's rows never pair with each other (same side), and
+    // the other side's lists do not change meanwhile, so pairs can point at the batch's rows
+    // in `incoming` (stable) and at the other side's rows. Stored rows are then appended in
+    // input order with their matched flags, exactly as storing while probing would leave them.
+    const auto n = static_cast<size_t>(in.num_rows());
+    std::vector<Row> incoming(n);
+    std::vector<uint8_t> store(n, 0);  // 1 = keyed row, 2 = NULL-key row kept for outer joins
     std::vector<std::pair<const Row*, const Row*>> pairs;
     std::vector<Row*> probe_rows, stored_rows;
-    for (int64_t i = 0; i < in.num_rows(); ++i) {
-      if (!valid[static_cast<size_t>(i)]) {
+    for (size_t i = 0; i < n; ++i) {
+      const auto row = static_cast<int64_t>(i);
+      Row& r = incoming[i];
+      r = Row{in.batch, static_cast<int32_t>(i), 0, 1, false};
+      if (!valid[i]) {
         // NULL keys never match; outer joins still report the row once it is final.
         if ((side == 0 && (keep_left_unmatched() || kind == JoinKind::kLeftAnti)) ||
             (side == 1 && keep_right_unmatched())) {
-          Row r{in.batch, static_cast<int32_t>(i), 0, 1, false};
-          if (tcol >= 0 && !in.batch->column(tcol)->IsNull(i))
-            r.ts = in.batch->column(tcol)->values<int64_t>()[i];
-          r.weight = in.has_weights() ? in.weights[static_cast<size_t>(i)] : 1;
-          rows[side][std::string("\x00null", 5)].push_back(r);
-          IndexRow(side, std::string("\x00null", 5), r.ts, true);
-          ++buffered;
+          if (tcol >= 0 && !in.batch->column(tcol)->IsNull(row))
+            r.ts = in.batch->column(tcol)->values<int64_t>()[row];
+          r.weight = in.has_weights() ? in.weights[i] : 1;
+          store[i] = 2;
         }
         continue;
       }
-      Row r{in.batch, static_cast<int32_t>(i), 0, 1, false};
       if (tcol >= 0) {
         const auto& tc = *in.batch->column(tcol);
-        if (tc.IsNull(i)) continue;
-        r.ts = tc.values<int64_t>()[i];
+        if (tc.IsNull(row)) continue;
+        r.ts = tc.values<int64_t>()[row];
       }
-      r.weight = in.has_weights() ? in.weights[static_cast<size_t>(i)] : 1;
-      auto& mine = rows[side][k[static_cast<size_t>(i)]];
-      mine.push_back(r);
-      IndexRow(side, k[static_cast<size_t>(i)], r.ts, false);
-      ++buffered;
-      Row* stored = &mine.back();
-      auto it = rows[other].find(k[static_cast<size_t>(i)]);
+      r.weight = in.has_weights() ? in.weights[i] : 1;
+      store[i] = 1;
+      auto it = rows[other].find(k[i]);
       if (it == rows[other].end()) continue;
       for (Row& o : it->second) {
-        const Row* l = side == 0 ? stored : &o;
-        const Row* rr = side == 0 ? &o : stored;
+        const Row* l = side == 0 ? &r : &o;
+        const Row* rr = side == 0 ? &o : &r;
         pairs.push_back({l, rr});
-        probe_rows.push_back(stored);
+        probe_rows.push_back(&r);
         stored_rows.push_back(&o);
       }
     }
@@ -381,6 +424,18 @@ struct JoinOperator::State {
       a->matched = true;
       b->matched = true;
     }
+    for (size_t i = 0; i < n; ++i) {
+      if (store[i] == 0) continue;
+      if (store[i] == 2) {
+        const std::string null_key("\x00null", 5);
+        rows[side][null_key].push_back(incoming[i]);
+        IndexRow(side, null_key, incoming[i].ts, true);
+      } else {
+        rows[side][k[i]].push_back(incoming[i]);
+        IndexRow(side, k[i], incoming[i].ts, false);
+      }
+      ++buffered;
+    }
     out.Flush(weighted, output);
     return Status::OK();
   }
@@ -397,7 +452,12 @@ struct JoinOperator::State {
       const int64_t reach = Reach(side);
       std::vector<std::string> due;
       while (!expiry[side].empty() && expiry[side].begin()->first < other_wm) {
-        due.push_back(std::move(expiry[side].begin()->second));
+        auto& keys_due = expiry[side].begin()->second;
+        if (due.empty()) {
+          due.swap(keys_due);
+        } else {
+          for (auto& key : keys_due) due.push_back(std::move(key));
+        }
         expiry[side].erase(expiry[side].begin());
       }
       for (const auto& key : due) {
@@ -695,7 +755,7 @@ Status JoinOperator::Snapshot(std::string* out) const {
   w.Put(static_cast<uint8_t>(s.weighted));
   for (int side = 0; side < 2; ++side) {
     std::vector<const Row*> all;
-    std::vector<std::pair<const std::string*, const std::deque<Row>*>> keys;
+    std::vector<std::pair<const std::string*, const RowList*>> keys;
     for (const auto& [k, list] : s.rows[side]) {
       keys.push_back({&k, &list});
       for (const Row& r : list) all.push_back(&r);
@@ -740,7 +800,7 @@ Status JoinOperator::Restore(std::string_view in) {
   if (!r.Get(&magic) || magic != kJoinStateMagic) return bad("bad magic");
   if (!r.Get(&version) || version != kJoinStateVersion) return bad("unsupported version");
   if (!r.Get(&wm[0]) || !r.Get(&wm[1]) || !r.Get(&weighted)) return bad("truncated header");
-  absl::flat_hash_map<std::string, std::deque<Row>> rows[2];
+  absl::flat_hash_map<std::string, RowList> rows[2];
   int64_t buffered = 0;
   for (int side = 0; side < 2; ++side) {
     LAMINAR_ASSIGN_OR_RETURN(auto batch, r.GetBatch(s.side_schema[side]));
