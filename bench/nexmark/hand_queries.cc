@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <map>
 #include <string_view>
+#include <vector>
 
 #include "columnar/array.h"
 #include "common/time_util.h"
@@ -325,10 +326,95 @@ int64_t Q12(const NexmarkDataset& d) {
   return rows;
 }
 
+// q11: bids per bidder per session (10 s gap), emitted when the watermark passes the session's
+// end. A row at t opens [t, t + gap] and merges every session of its bidder it overlaps.
+// Closing uses a min-heap of (session end, bidder), pushed when a session opens; a popped
+// bidder whose sessions were extended meanwhile is pushed again with its earliest end.
+int64_t Q11(const NexmarkDataset& d) {
+  constexpr int64_t kGap = 10 * kMicrosPerSecond;
+  struct Session {
+    int64_t start, end, count;
+  };
+  absl::flat_hash_map<int64_t, std::vector<Session>> sessions;
+  std::vector<std::pair<int64_t, int64_t>> heap;  // (end, bidder), min-heap
+  auto later = [](const auto& a, const auto& b) { return a.first > b.first; };
+  Watermark wm;
+  int64_t rows = 0;
+  Int64ColumnWriter bidder, count, start, end;
+  auto close_until = [&](int64_t watermark) {
+    const int64_t cap = static_cast<int64_t>(heap.size());
+    bidder.Start(cap);
+    count.Start(cap);
+    start.Start(cap);
+    end.Start(cap);
+    while (!heap.empty() && heap.front().first <= watermark) {
+      const int64_t who = heap.front().second;
+      std::pop_heap(heap.begin(), heap.end(), later);
+      heap.pop_back();
+      auto it = sessions.find(who);
+      if (it == sessions.end()) continue;
+      auto& list = it->second;
+      for (size_t j = 0; j < list.size();) {
+        if (list[j].end <= watermark) {
+          bidder.Append(who);
+          count.Append(list[j].count);
+          start.Append(list[j].start);
+          end.Append(list[j].end);
+          list.erase(list.begin() + static_cast<std::ptrdiff_t>(j));
+        } else {
+          ++j;
+        }
+      }
+      if (list.empty()) {
+        sessions.erase(it);
+      } else {
+        int64_t first_end = INT64_MAX;
+        for (const auto& sess : list) first_end = std::min(first_end, sess.end);
+        heap.emplace_back(first_end, who);
+        std::push_heap(heap.begin(), heap.end(), later);
+      }
+    }
+    rows += bidder.length();
+    g_sink = g_sink + bidder.Finish(columnar::int64())->length() +
+             count.Finish(columnar::int64())->length() +
+             start.Finish(columnar::timestamp())->length() +
+             end.Finish(columnar::timestamp())->length();
+  };
+  for (const auto& c : d.chunks) {
+    const int64_t* who = c.bid->column(kBidBidder)->values<int64_t>();
+    const int64_t* t = c.bid->column(kBidTime)->values<int64_t>();
+    for (int64_t i = 0; i < c.bid->num_rows(); ++i) {
+      auto& list = sessions[who[i]];
+      Session merged{t[i], t[i] + kGap, 1};
+      bool opened = true;
+      for (size_t j = 0; j < list.size();) {
+        if (list[j].end >= merged.start && list[j].start <= merged.end) {
+          merged.start = std::min(merged.start, list[j].start);
+          merged.end = std::max(merged.end, list[j].end);
+          merged.count += list[j].count;
+          opened = false;
+          list.erase(list.begin() + static_cast<std::ptrdiff_t>(j));
+        } else {
+          ++j;
+        }
+      }
+      list.push_back(merged);
+      if (opened) {
+        heap.emplace_back(merged.end, who[i]);
+        std::push_heap(heap.begin(), heap.end(), later);
+      }
+    }
+    wm.Observe(c.bid, kBidTime);
+    close_until(wm.value(d.watermark_delay_us));
+  }
+  close_until(INT64_MAX);
+  return rows;
+}
+
 }  // namespace
 
 bool HasHandWrittenQuery(const std::string& name) {
-  static const char* kNames[] = {"q0", "q1", "q2", "q5", "q7", "q8", "q12", "q14", "q22"};
+  static const char* kNames[] = {"q0", "q1", "q2", "q5", "q7", "q8", "q11", "q12", "q14", "q22"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 
@@ -339,6 +425,7 @@ int64_t RunHandWrittenQuery(const std::string& name, const NexmarkDataset& data)
   if (name == "q5") return Q5(data);
   if (name == "q7") return Q7(data);
   if (name == "q8") return Q8(data);
+  if (name == "q11") return Q11(data);
   if (name == "q12") return Q12(data);
   if (name == "q14") return Q14(data);
   if (name == "q22") return Q22(data);
