@@ -68,6 +68,10 @@ enum class ErrorCode : uint16_t {
   kPruneFailed = 6009,
   kSidecarCorruption = 6010,
   kOffsetMetadataMissing = 6011,
+  kCheckpointTooLarge = 6014,
+  kSinksPending = 6015,
+  kVnodePartial = 6025,
+  kGraphRestoreFailed = 6029,
   // 7xxx query execution
   kQueryExecutionFailed = 7001,
   kArrowError = 7002,

@@ -22,7 +22,7 @@ namespace laminar::db {
 
 /// LDB-6015: a checkpoint whose exactly-once sinks are still Pending without a commit decision
 /// (not yet in common/error_codes.h; the number is the reference system's).
-inline constexpr ErrorCode kSinksPendingErrorCode = static_cast<ErrorCode>(6015);
+inline constexpr ErrorCode kSinksPendingErrorCode = ErrorCode::kSinksPending;
 
 /// What CREATE SINK asks for, resolved by the database against its catalog.
 struct SinkSpec {
