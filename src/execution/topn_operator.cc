@@ -115,12 +115,20 @@ struct TopNOperator::State {
     uint64_t touched = 0;  // number of the last batch that changed it
     uint32_t before = 0;   // ROW_NUMBER ON UPDATE: offset into before_seqs; else into befores
     uint32_t before_len = 0;
+    bool pending = false;  // deduplication: its row is not final yet (listed in `pending`)
+    bool emitted = false;  // deduplication: its first row was emitted; later rows are dropped
   };
   // Node map: touched partitions are remembered by pointer while a batch is processed.
   absl::node_hash_map<std::string, Partition> partitions;
   uint64_t batch_number = 0;
   std::vector<uint64_t> before_seqs;  // scratch: arrival numbers of the touched partitions' rows
   std::vector<List> befores;          // scratch: full copies (changelog / RANK modes)
+  // Deduplication (`rn = 1` by an ascending event-time column, final_lag >= 0): a partition's
+  // row is emitted once the watermark minus the lag reaches its time (no earlier row can come).
+  int64_t final_lag = -1;
+  int time_column = -1;
+  int64_t last_watermark = INT64_MIN;  // rows already final on arrival are emitted at once
+  std::vector<std::pair<const std::string*, Partition*>> pending;
   uint64_t next_seq = 0;
   int64_t live = 0;  // kept rows
   // Input batches referenced by kept rows, and their total size: compaction copies the kept
@@ -294,6 +302,11 @@ Result<std::unique_ptr<TopNOperator>> TopNOperator::Make(const sql::PlanNode& no
   }
   s.limit = node.top_n;
   s.rank_output = node.top_n_rank_output;
+  if (node.top_n_final_lag >= 0 && options.emit != EmitMode::kChanges && s.limit == 1 &&
+      call.order_by.size() == 1 && call.order_by[0]->kind == fn::ExprKind::kColumnRef) {
+    s.final_lag = node.top_n_final_lag;
+    s.time_column = call.order_by[0]->column_index;
+  }
   s.options = options;
   s.input_schema = node.inputs[0]->schema;
   s.output_schema = node.schema;
@@ -379,6 +392,19 @@ Status TopNOperator::Process(const Delta& input, std::vector<Delta>* output) {
     State::Partition& part = it->second;
     State::List& list = part.rows;
     const uint64_t seq = s.next_seq++;
+    if (s.final_lag >= 0) {
+      if (part.emitted || s.Rejects(list, ok)) continue;
+      auto pos = list.begin();  // limit 1 and not rejected: the new row replaces the old one
+      State::Entry e{std::string(ok), seq, input.batch, static_cast<int32_t>(r)};
+      s.Ref(e);
+      list.insert(pos, std::move(e));
+      s.Trim(&list);
+      if (!part.pending) {
+        part.pending = true;
+        s.pending.push_back({&it->first, &part});
+      }
+      continue;
+    }
     if (s.Rejects(list, ok)) continue;
     if (part.touched != batch_no) {
       part.touched = batch_no;
@@ -400,6 +426,7 @@ Status TopNOperator::Process(const Delta& input, std::vector<Delta>* output) {
     list.insert(pos, std::move(e));
     s.Trim(&list);
   }
+  if (s.final_lag >= 0) return AdvanceWatermark(s.last_watermark, output);
   // Emit the differences of the touched partitions.
   TopNOutput out(s.output_schema);
   for (const auto& [pk_ptr, part] : touched) {
@@ -455,6 +482,34 @@ Status TopNOperator::Process(const Delta& input, std::vector<Delta>* output) {
   return Status::OK();
 }
 
+Status TopNOperator::AdvanceWatermark(int64_t watermark, std::vector<Delta>* output) {
+  State& s = *state_;
+  if (s.final_lag < 0) return Status::OK();
+  s.last_watermark = std::max(s.last_watermark, watermark);
+  if (s.pending.empty() || watermark == INT64_MIN) return Status::OK();
+  const int64_t limit = watermark > INT64_MIN + s.final_lag ? watermark - s.final_lag : INT64_MIN;
+  TopNOutput out(s.output_schema);
+  std::vector<std::pair<const std::string*, State::Partition*>> waiting;
+  for (const auto& [key, part] : s.pending) {
+    const State::Entry& e = part->rows.front();
+    const auto& tc = *e.batch->column(s.time_column);
+    // A later row can only win with an earlier time, and rows earlier than the watermark minus
+    // the lag are late: once the row's time is there, it is final. (NULL sorts last: final.)
+    if (!tc.IsNull(e.row) && tc.values<int64_t>()[e.row] > limit) {
+      waiting.push_back({key, part});
+      continue;
+    }
+    out.Add(e, 1, 1, nullptr);
+    part->emitted = true;
+    part->pending = false;
+    for (const auto& x : part->rows) s.Unref(x);
+    part->rows.clear();
+  }
+  s.pending.swap(waiting);
+  out.Flush(false, output);
+  return Status::OK();
+}
+
 namespace {
 constexpr uint32_t kTopNStateMagic = 0x4E504F54;  // "TOPN"
 constexpr uint8_t kTopNStateVersion = 1;
@@ -464,7 +519,7 @@ Status TopNOperator::Snapshot(std::string* out) const {
   const State& s = *state_;
   std::vector<const std::string*> keys;
   for (const auto& [k, p] : s.partitions) {
-    if (!p.rows.empty()) keys.push_back(&k);
+    if (!p.rows.empty() || p.emitted) keys.push_back(&k);
   }
   std::sort(keys.begin(), keys.end(),
             [](const std::string* a, const std::string* b) { return *a < *b; });
@@ -491,8 +546,10 @@ Status TopNOperator::Snapshot(std::string* out) const {
   w.PutBatch(rows);
   w.Put(static_cast<uint32_t>(keys.size()));
   for (const auto* k : keys) {
-    const auto& list = s.partitions.at(*k).rows;
+    const auto& part = s.partitions.at(*k);
+    const auto& list = part.rows;
     w.PutString(*k);
+    w.Put(static_cast<uint8_t>(part.emitted));
     w.Put(static_cast<uint32_t>(list.size()));
     for (const auto& e : list) {
       w.PutString(e.order);
@@ -523,8 +580,11 @@ Status TopNOperator::Restore(std::string_view in) {
   for (uint32_t p = 0; p < nparts; ++p) {
     std::string key;
     uint32_t count = 0;
-    if (!r.GetString(&key) || !r.GetCount(&count, 12)) return bad("bad partition entry");
-    if (count == 0 || parts.contains(key)) return bad("bad partition entry");
+    uint8_t emitted = 0;
+    if (!r.GetString(&key) || !r.Get(&emitted) || emitted > 1 || !r.GetCount(&count, 12)) {
+      return bad("bad partition entry");
+    }
+    if ((count == 0) != (emitted == 1) || parts.contains(key)) return bad("bad partition entry");
     State::List list;
     for (uint32_t i = 0; i < count; ++i) {
       State::Entry e;
@@ -544,11 +604,24 @@ Status TopNOperator::Restore(std::string_view in) {
     }
     State::Partition part;
     part.rows = std::move(list);
+    part.emitted = emitted == 1;
     parts.emplace(std::move(key), std::move(part));
   }
   if (next != batch->num_rows()) return bad("row count mismatch");
   if (!r.empty()) return bad("trailing bytes");
   s.partitions = std::move(parts);
+  s.pending.clear();
+  if (s.final_lag >= 0) {
+    std::vector<std::pair<const std::string*, State::Partition*>> pending;
+    for (auto& [k, p] : s.partitions) {
+      if (!p.emitted && !p.rows.empty()) pending.push_back({&k, &p});
+    }
+    // Deterministic order (the map's is not): by partition key.
+    std::sort(pending.begin(), pending.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    for (auto& [k, p] : pending) p->pending = true;
+    s.pending = std::move(pending);
+  }
   s.next_seq = next_seq;
   s.live = next;
   s.batch_refs.clear();

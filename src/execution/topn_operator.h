@@ -24,6 +24,9 @@ namespace laminar::execution {
 ///  - EMIT CHANGES: a Z-set changelog. When the rank reaches the output, a moved row is retracted
 ///    at its old rank (-1) and inserted at its new one (+1); otherwise only rows that left the
 ///    top N (-1) and rows that entered it (+1) appear.
+///  - Deduplication (`rn = 1` ORDER BY an ascending event-time column, not EMIT CHANGES): append-
+///    only. A partition's row is emitted once the watermark (minus how far that column trails
+///    it) reaches its time, so no earlier row can still arrive; later rows are dropped.
 /// Threading: single-threaded (driven by the pipeline). Durability: Snapshot()/Restore() carry
 /// the kept rows and the arrival counter, so replay after a restart ranks ties identically.
 class TopNOperator final : public StreamOperator {
@@ -33,8 +36,11 @@ class TopNOperator final : public StreamOperator {
                                                     const AggregateOptions& options);
   ~TopNOperator() override;
   Status Process(const Delta& input, std::vector<Delta>* output) override;
+  /// Deduplication mode only: emits the partitions' first rows that the watermark made final.
+  Status AdvanceWatermark(int64_t watermark, std::vector<Delta>* output) override;
   /// Image (magic "TOPN", version 1): u64 next arrival number, the kept rows as one batch,
-  /// then per partition (sorted by key) its key and each row's order key and arrival number.
+  /// then per partition (sorted by key) its key, an emitted flag (deduplication) and each
+  /// row's order key and arrival number.
   Status Snapshot(std::string* out) const override;
   Status Restore(std::string_view in) override;
   int64_t StateBytes() const override;

@@ -178,6 +178,9 @@ struct PlanNode {
   // ranking function) keeping the rows ranked <= top_n per partition; -1 = plain window.
   int64_t top_n = -1;
   bool top_n_rank_output = true;  // the rank column reaches the query's output
+  // >= 0: `rn = 1` by an ascending event-time column trailing the watermark by this lag (µs):
+  // deduplication that emits each partition's first row once the watermark makes it final.
+  int64_t top_n_final_lag = -1;
   // kJoin: output = left columns + right columns (left only for SEMI/ANTI)
   JoinKind join_kind = JoinKind::kInner;
   BExpr join_condition;  // over concat(left, right); residual check on candidate pairs

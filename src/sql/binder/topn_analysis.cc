@@ -8,6 +8,7 @@
 
 #include "common/string_util.h"
 #include "function/evaluator.h"
+#include "sql/binder/window_join_analysis.h"
 
 namespace laminar::sql {
 
@@ -109,6 +110,19 @@ class TopNPlanner {
         nw->top_n = n;
         LAMINAR_ASSIGN_OR_RETURN(nw->inputs[0], Rewrite(win->inputs[0]));
         LAMINAR_RETURN_NOT_OK(CheckInput(nw->inputs[0]));
+        // rn = 1 by an ascending event-time column: append-only deduplication.
+        const AnalyticCall& call = nw->analytics[0];
+        if (n == 1 && call.function == "row_number" && call.order_by.size() == 1 &&
+            !call.descending[0] && call.order_by[0]->kind == fn::ExprKind::kColumnRef &&
+            call.order_by[0]->type->id() == columnar::TypeId::kTimestamp &&
+            info_.emit != EmitKind::kChanges) {
+          const auto lags = OutputTimeLags(nw->inputs[0], catalog_, info_);
+          const int c = call.order_by[0]->column_index;
+          if (c >= 0 && static_cast<size_t>(c) < lags.size() && lags[static_cast<size_t>(c)] >= 0) {
+            nw->top_n_final_lag = lags[static_cast<size_t>(c)];
+          }
+        }
+        if (nw->top_n_final_lag < 0) updating_ = true;
         auto np = std::make_shared<PlanNode>(*proj);
         np->inputs = {nw};
         found_ = true;
@@ -184,6 +198,7 @@ class TopNPlanner {
   }
 
   bool found() const { return found_; }
+  bool updating() const { return updating_; }
 
  private:
   static bool ContainsTopN(const PlanPtr& p) {
@@ -247,6 +262,7 @@ class TopNPlanner {
   const CatalogView& catalog_;
   const StreamingInfo& info_;
   bool found_ = false;
+  bool updating_ = false;  // some top-N updates rows it emitted (not an append-only dedup)
 };
 
 }  // namespace
@@ -259,7 +275,7 @@ Result<PlanPtr> PlanStreamingTopN(const PlanPtr& plan, const CatalogView& catalo
   LAMINAR_RETURN_NOT_OK(planner.MarkRankOutput(
       out, std::vector<bool>(static_cast<size_t>(out->schema->num_fields()), true)));
   info->top_n = true;
-  info->append_only = false;
+  info->append_only = !planner.updating() && info->emit != EmitKind::kChanges;
   return out;
 }
 
