@@ -181,11 +181,11 @@ int32_t laminar_open(const char* data_dir, laminar_db** out);
 /* Database options (laminar::Options). Fill with laminar_options_init, then change fields;
  * `struct_size` lets later versions add fields at the end without breaking old callers. */
 typedef struct laminar_options {
-  uint32_t struct_size;   /* sizeof(laminar_options); set by laminar_options_init */
-  const char* data_dir;   /* NULL or "" = in-memory */
-  int64_t buffer_size;    /* rows per source input queue (default 65536) */
-  int32_t backpressure;   /* LAMINAR_BACKPRESSURE_* (default BLOCK) */
-  int32_t ingest_mode;    /* LAMINAR_INGEST_* (default INLINE) */
+  uint32_t struct_size; /* sizeof(laminar_options); set by laminar_options_init */
+  const char* data_dir; /* NULL or "" = in-memory */
+  int64_t buffer_size;  /* rows per source input queue (default 65536) */
+  int32_t backpressure; /* LAMINAR_BACKPRESSURE_* (default BLOCK) */
+  int32_t ingest_mode;  /* LAMINAR_INGEST_* (default INLINE) */
   /* Future-skew guard in ms: -1 = LAMINAR_MAX_FUTURE_SKEW_MS or 5 minutes; 0 disables. */
   int64_t max_future_skew_ms;
   /* Idle-source timeout in ms: -1 = LAMINAR_SOURCE_IDLE_TIMEOUT_MS or off; 0 disables. */
