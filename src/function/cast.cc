@@ -45,9 +45,6 @@ bool Rescale(int128_t v, int from_scale, int to_scale, int precision, int128_t* 
   return true;
 }
 
-template <typename T>
-constexpr bool kIsInt = std::is_integral_v<T> && !std::is_same_v<T, bool>;
-
 /// Numeric conversion of one value; false when it does not fit.
 template <typename From, typename To>
 bool ConvertNumeric(From v, const DataType& from, const DataType& to, To* out) {
