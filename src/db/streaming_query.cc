@@ -17,6 +17,7 @@
 #include "common/hash.h"
 #include "common/string_util.h"
 #include "execution/operator.h"
+#include "execution/topn_operator.h"
 #include "function/evaluator.h"
 #include "sql/binder/binder.h"
 #include "sql/parser/parser.h"
@@ -951,6 +952,16 @@ Result<std::unique_ptr<StreamingQuery>> StreamingQuery::Compile(
       case sql::PlanKind::kProject: {
         LAMINAR_ASSIGN_OR_RETURN(
             auto op, execution::FilterProjectOperator::MakeProject(n->exprs, n->schema));
+        p->ring1.push_back(std::move(op));
+        break;
+      }
+      case sql::PlanKind::kWindow: {
+        // Streaming top-N (ROW_NUMBER … WHERE rn <= N), planned by sql/binder/topn_analysis.
+        if (n->top_n < 1) {
+          return Status::NotImplemented(
+              "window functions in a continuous query need a rank filter (WHERE rn <= N)");
+        }
+        LAMINAR_ASSIGN_OR_RETURN(auto op, execution::TopNOperator::Make(*n, opts));
         p->ring1.push_back(std::move(op));
         break;
       }

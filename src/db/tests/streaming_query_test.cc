@@ -393,6 +393,21 @@ TEST_P(StreamingQueryTest, ChangelogOutputHasWeightColumn) {
   EXPECT_EQ(rows, (std::vector<std::string>{"A|1|-1", "A|3|1"}));
 }
 
+TEST_P(StreamingQueryTest, TopNPerPartitionAsChangelog) {
+  auto q = MustCompile(
+      "SELECT symbol, price FROM (SELECT symbol, price, ROW_NUMBER() OVER (PARTITION BY symbol "
+      "ORDER BY price DESC) AS rn FROM trades) WHERE rn <= 2 EMIT CHANGES",
+      Config());
+  ASSERT_NE(q, nullptr);
+  ASSERT_TRUE(q->Submit(Trade("A", 1, 1, "X", 0)).ok());
+  ASSERT_TRUE(q->Submit(Trade("A", 3, 1, "X", 0)).ok());
+  ASSERT_TRUE(q->Submit(Trade("B", 5, 1, "X", 0)).ok());
+  EXPECT_EQ(Sorted(Poll(*q)), (std::vector<std::string>{"A|1|1", "A|3|1", "B|5|1"}));
+  // A third, higher price for A pushes 1 out of the top 2.
+  ASSERT_TRUE(q->Submit(Trade("A", 2, 1, "X", 0)).ok());
+  EXPECT_EQ(Sorted(Poll(*q)), (std::vector<std::string>{"A|1|-1", "A|2|1"}));
+}
+
 TEST_P(StreamingQueryTest, SessionWindowCount) {
   auto q = MustCompile(
       "SELECT symbol, COUNT(*) AS n FROM trades GROUP BY symbol, SESSION(ts, INTERVAL '10' "
