@@ -166,9 +166,10 @@ void BM_PushHopGroupBy(benchmark::State& state) {
 }
 BENCHMARK(BM_PushHopGroupBy)->Arg(1000)->Arg(1'000'000);
 
-// Same answer by hand: (window start, key) → (count, sum); windows closed by the watermark are
-// emitted (as count of rows here) and erased.
-void BM_HandTumbleGroupBy(benchmark::State& state) {
+// Same answer by hand: (window start, key) → (count, sum); each row updates the windows that
+// contain it (one for TUMBLE, size/slide for HOP); windows closed by the watermark are emitted
+// (counted) and erased.
+void HandWindowGroupBy(benchmark::State& state, int64_t slide_micros) {
   const int64_t keys = state.range(0);
   struct Agg {
     int64_t count = 0, sum = 0;
@@ -200,61 +201,8 @@ void BM_HandTumbleGroupBy(benchmark::State& state) {
     const int64_t* tv = batch.column(2)->values<int64_t>();
     int64_t max_ts = INT64_MIN;
     for (int64_t r = 0; r < kBatchRows; ++r) {
-      const int64_t start = tv[r] - tv[r] % kWindowMicros;
-      Agg& a = groups[{start, kv[r]}];
-      ++a.count;
-      a.sum += vv[r];
-      max_ts = std::max(max_ts, tv[r]);
-    }
-    watermark = std::max(watermark, max_ts - 100'000);
-    absl::erase_if(groups, [&](const auto& g) {
-      if (g.first.first + kWindowMicros > watermark) return false;
-      ++out_rows;
-      return true;
-    });
-  }
-  state.SetItemsProcessed(state.iterations() * kBatchRows);
-  state.counters["out_rows"] = static_cast<double>(out_rows);
-}
-BENCHMARK(BM_HandTumbleGroupBy)->Arg(1000)->Arg(100'000)->Arg(1'000'000);
-
-// HOP by hand: each row updates its 4 windows (start = slide multiples with start <= ts <
-// start + size); closed windows are emitted (counted) and erased.
-void BM_HandHopGroupBy(benchmark::State& state) {
-  constexpr int64_t kSlideMicros = 250'000;
-  const int64_t keys = state.range(0);
-  struct Agg {
-    int64_t count = 0, sum = 0;
-  };
-  struct KeyHash {
-    size_t operator()(const std::pair<int64_t, int64_t>& p) const {
-      return absl::HashOf(p.first, p.second);
-    }
-  };
-  absl::flat_hash_map<std::pair<int64_t, int64_t>, Agg, KeyHash> groups;
-  std::vector<columnar::RecordBatchPtr> batches;
-  std::vector<int64_t> k, v, ts;
-  int64_t next_row = 0, watermark = INT64_MIN, out_rows = 0;
-  size_t i = 0;
-  for (auto _ : state) {
-    if (i == batches.size()) {
-      state.PauseTiming();
-      batches.clear();
-      for (int b = 0; b < kBatches; ++b) {
-        batches.push_back(MakeBatch(next_row, keys, &k, &v, &ts));
-        next_row += kBatchRows;
-      }
-      i = 0;
-      state.ResumeTiming();
-    }
-    const auto& batch = *batches[i++];
-    const int64_t* kv = batch.column(0)->values<int64_t>();
-    const int64_t* vv = batch.column(1)->values<int64_t>();
-    const int64_t* tv = batch.column(2)->values<int64_t>();
-    int64_t max_ts = INT64_MIN;
-    for (int64_t r = 0; r < kBatchRows; ++r) {
-      const int64_t last = tv[r] - tv[r] % kSlideMicros;
-      for (int64_t start = last; start > tv[r] - kWindowMicros; start -= kSlideMicros) {
+      const int64_t last = tv[r] - tv[r] % slide_micros;
+      for (int64_t start = last; start > tv[r] - kWindowMicros; start -= slide_micros) {
         Agg& a = groups[{start, kv[r]}];
         ++a.count;
         a.sum += vv[r];
@@ -271,6 +219,12 @@ void BM_HandHopGroupBy(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kBatchRows);
   state.counters["out_rows"] = static_cast<double>(out_rows);
 }
+
+void BM_HandTumbleGroupBy(benchmark::State& state) { HandWindowGroupBy(state, kWindowMicros); }
+BENCHMARK(BM_HandTumbleGroupBy)->Arg(1000)->Arg(100'000)->Arg(1'000'000);
+
+// HOP by hand: 250 ms slide, so each row updates 4 windows.
+void BM_HandHopGroupBy(benchmark::State& state) { HandWindowGroupBy(state, 250'000); }
 BENCHMARK(BM_HandHopGroupBy)->Arg(1000)->Arg(1'000'000);
 
 }  // namespace
