@@ -801,6 +801,11 @@ Status AggregateOperator::Snapshot(std::string* out) const {
   }
   w.Put(static_cast<uint32_t>(s.free_groups.size()));
   for (uint32_t g : s.free_groups) w.Put(g);
+  // EMIT EVERY: groups changed but not yet published (absent in older images = none).
+  if (!s.throttled.empty()) {
+    w.Put(static_cast<uint32_t>(s.throttled.size()));
+    for (uint32_t g : s.throttled) w.Put(g);
+  }
   return Status::OK();
 }
 
@@ -913,6 +918,14 @@ Status AggregateOperator::Restore(std::string_view in) {
   for (auto& g : free_groups) {
     if (!r.Get(&g) || g >= num_groups) return corrupt("free list names an unknown group");
   }
+  std::vector<uint32_t> throttled;
+  if (!r.empty()) {
+    if (!r.GetCount(&n, 4)) return corrupt("bad pending-update count");
+    throttled.resize(n);
+    for (auto& g : throttled) {
+      if (!r.Get(&g) || g >= num_groups) return corrupt("pending update names an unknown group");
+    }
+  }
   if (!r.empty()) return corrupt("trailing bytes");
 
   // Commit: nothing above touched the live state.
@@ -929,6 +942,9 @@ Status AggregateOperator::Restore(std::string_view in) {
   s.open_windows = std::move(open_windows);
   s.sessions = std::move(sessions);
   s.free_groups = std::move(free_groups);
+  s.throttled_mark.assign(num_groups, 0);
+  for (uint32_t g : throttled) s.throttled_mark[g] = 1;
+  s.throttled = std::move(throttled);
   s.watermark = watermark;
   s.late_dropped = late_dropped;
   return Status::OK();
