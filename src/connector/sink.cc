@@ -33,48 +33,18 @@ SinkRegistry& SinkRegistry::Global() {
 }
 
 Status SinkRegistry::RegisterSink(std::string_view name, SinkFactory factory) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::string key = ToLower(name);
-  if (sinks_.count(key) != 0) {
-    return Status::AlreadyExists(fmt::format("sink connector '{}' is already registered", name),
-                                 ErrorCode::kAlreadyExists);
-  }
-  sinks_.emplace(std::move(key), std::move(factory));
-  return Status::OK();
+  return sinks_.Add(name, std::move(factory));
 }
 
 Result<std::unique_ptr<SinkConnector>> SinkRegistry::CreateSink(std::string_view name,
                                                                 const ConnectorOptions& options,
                                                                 const SinkConfig& config) const {
-  SinkFactory factory;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = sinks_.find(ToLower(name));
-    if (it == sinks_.end()) {
-      std::vector<std::string> names;
-      for (const auto& [n, f] : sinks_) names.push_back(n);
-      std::string hint = ClosestMatch(name, names);
-      return Status::NotFound(
-          fmt::format("unknown sink connector '{}'{}", name,
-                      hint.empty() ? fmt::format(" (available: {})", fmt::join(names, ", "))
-                                   : fmt::format(" (did you mean '{}'?)", hint)),
-          ErrorCode::kConnectorConfig);
-    }
-    factory = it->second;
-  }
+  LAMINAR_ASSIGN_OR_RETURN(auto factory, sinks_.Find(name));
   return factory(options, config);
 }
 
-bool SinkRegistry::HasSink(std::string_view name) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return sinks_.count(ToLower(name)) != 0;
-}
+bool SinkRegistry::HasSink(std::string_view name) const { return sinks_.Contains(name); }
 
-std::vector<std::string> SinkRegistry::SinkNames() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::string> out;
-  for (const auto& [n, f] : sinks_) out.push_back(n);
-  return out;
-}
+std::vector<std::string> SinkRegistry::SinkNames() const { return sinks_.Names(); }
 
 }  // namespace laminar::connector

@@ -2,9 +2,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +10,7 @@
 
 #include "columnar/record_batch.h"
 #include "common/result.h"
+#include "connector/factory_map.h"
 #include "connector/source.h"
 
 namespace laminar::storage {
@@ -141,8 +140,7 @@ class SinkRegistry {
   std::vector<std::string> SinkNames() const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, SinkFactory> sinks_;
+  FactoryMap<SinkFactory> sinks_{"sink"};
 };
 
 /// Registers the sinks that ship with the library; called by SinkRegistry::Global().

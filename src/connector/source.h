@@ -4,13 +4,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "columnar/record_batch.h"
 #include "common/result.h"
+#include "connector/factory_map.h"
 
 namespace laminar::connector {
 
@@ -75,8 +75,7 @@ class ConnectorRegistry {
   std::vector<std::string> SourceNames() const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, SourceFactory> sources_;
+  FactoryMap<SourceFactory> sources_{"source"};
 };
 
 /// Registers the connectors that ship with the library; called by Global().
