@@ -86,43 +86,46 @@ void BM_Parse(benchmark::State& state) {
 }
 BENCHMARK(BM_Parse)->Unit(benchmark::kMicrosecond);
 
-void BM_ParseBind(benchmark::State& state) {
+// Parse, bind and (with `plan`) optimise `sql` once per iteration. Stops at the first error
+// (reported through SkipWithError) instead of reading a failed result.
+void RunFrontEnd(benchmark::State& state, const std::string& sql, BindMode mode, bool plan) {
   BenchCatalog cat;
   for (auto _ : state) {
-    auto stmt = laminar::sql::ParseOne(kCreateStream);
-    if (!stmt.ok()) state.SkipWithError("parse failed");
-    auto bound = laminar::sql::BindQuery(QueryOf(**stmt), cat, BindMode::kStreaming);
-    if (!bound.ok()) state.SkipWithError(bound.status().ToString().c_str());
-    benchmark::DoNotOptimize(bound);
+    auto stmt = laminar::sql::ParseOne(sql);
+    if (!stmt.ok()) {
+      state.SkipWithError("parse failed");
+      break;
+    }
+    auto bound = laminar::sql::BindQuery(QueryOf(**stmt), cat, mode);
+    if (!bound.ok()) {
+      state.SkipWithError(bound.status().ToString().c_str());
+      break;
+    }
+    if (!plan) {
+      benchmark::DoNotOptimize(bound);
+      continue;
+    }
+    auto optimized = laminar::sql::OptimizePlan(bound->plan, mode);
+    if (!optimized.ok()) {
+      state.SkipWithError("plan failed");
+      break;
+    }
+    benchmark::DoNotOptimize(optimized);
   }
+}
+
+void BM_ParseBind(benchmark::State& state) {
+  RunFrontEnd(state, kCreateStream, BindMode::kStreaming, /*plan=*/false);
 }
 BENCHMARK(BM_ParseBind)->Unit(benchmark::kMicrosecond);
 
 void BM_ParseBindPlan(benchmark::State& state) {
-  BenchCatalog cat;
-  for (auto _ : state) {
-    auto stmt = laminar::sql::ParseOne(kCreateStream);
-    if (!stmt.ok()) state.SkipWithError("parse failed");
-    auto bound = laminar::sql::BindQuery(QueryOf(**stmt), cat, BindMode::kStreaming);
-    if (!bound.ok()) state.SkipWithError(bound.status().ToString().c_str());
-    auto plan = laminar::sql::OptimizePlan(bound->plan, BindMode::kStreaming);
-    if (!plan.ok()) state.SkipWithError("plan failed");
-    benchmark::DoNotOptimize(plan);
-  }
+  RunFrontEnd(state, kCreateStream, BindMode::kStreaming, /*plan=*/true);
 }
 BENCHMARK(BM_ParseBindPlan)->Unit(benchmark::kMicrosecond);
 
 void BM_ParseBindPlanAdHocJoin(benchmark::State& state) {
-  BenchCatalog cat;
-  for (auto _ : state) {
-    auto stmt = laminar::sql::ParseOne(kAdHocJoin);
-    if (!stmt.ok()) state.SkipWithError("parse failed");
-    auto bound = laminar::sql::BindQuery(QueryOf(**stmt), cat, BindMode::kAdHoc);
-    if (!bound.ok()) state.SkipWithError(bound.status().ToString().c_str());
-    auto plan = laminar::sql::OptimizePlan(bound->plan, BindMode::kAdHoc);
-    if (!plan.ok()) state.SkipWithError("plan failed");
-    benchmark::DoNotOptimize(plan);
-  }
+  RunFrontEnd(state, kAdHocJoin, BindMode::kAdHoc, /*plan=*/true);
 }
 BENCHMARK(BM_ParseBindPlanAdHocJoin)->Unit(benchmark::kMicrosecond);
 
