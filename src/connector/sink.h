@@ -107,6 +107,13 @@ class SinkConnector {
   /// in recovery decides). Idempotent.
   virtual Status Close() = 0;
 
+  /// DROP SINK, after Close(): removes what the sink keeps only for its own recovery (staging
+  /// files, commit records), so nothing of the dropped sink lingers or is picked up by a sink
+  /// created later under the same name. Output already published to readers stays. The runtime
+  /// rolls the open epoch back before Close(), so nothing uncommitted is published. Default:
+  /// nothing to remove.
+  virtual Status Destroy() { return Status::OK(); }
+
   /// Rows accepted by WriteBatch() so far (metrics, SHOW SINKS).
   virtual uint64_t rows_written() const = 0;
   /// The newest epoch this sink has published, when it can tell (exactly-once sinks that keep

@@ -224,6 +224,10 @@ struct Node {
 
   // Sinks.
   std::string sink_input;
+  // Non-empty: this stream is the anonymous continuous query of `CREATE SINK owner_sink FROM
+  // (query)`. It is created, persisted (through the sink's statement) and dropped with the
+  // sink, and hidden from the catalog views (SHOW STREAMS, OutputNames, name resolution).
+  std::string owner_sink;
 
   std::vector<Node*> downstream;
   int64_t watermark = INT64_MIN;
@@ -486,7 +490,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   // --- CatalogView ---------------------------------------------------------------------------
   const sql::RelationInfo* FindRelation(std::string_view name) const override {
     auto it = nodes_.find(Lower(name));
-    if (it == nodes_.end()) return nullptr;
+    if (it == nodes_.end() || !it->second->owner_sink.empty()) return nullptr;
     auto& info = rel_cache_[it->first];
     const Node& n = *it->second;
     info.name = n.name;
@@ -501,7 +505,9 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   }
   std::vector<std::string> RelationNames() const override {
     std::vector<std::string> out;
-    for (const auto& [n, node] : nodes_) out.push_back(n);
+    for (const auto& [n, node] : nodes_) {
+      if (node->owner_sink.empty()) out.push_back(n);
+    }
     return out;
   }
 
@@ -668,7 +674,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
             any_active = true;
           }
         }
-      } else if (node->is_output() && node->kind != sql::RelationInfo::Kind::kLateStream) {
+      } else if (node->is_output() && node->kind != sql::RelationInfo::Kind::kLateStream &&
+                 node->owner_sink.empty()) {
         ++m.stream_count;
       }
     }
@@ -726,7 +733,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     std::vector<StreamMetrics> out;
     for (const auto& [n, node] : nodes_) {
-      if (!node->is_output()) continue;
+      if (!node->is_output() || !node->owner_sink.empty()) continue;
       StreamMetrics s;
       s.name = node->name;
       s.total_events = node->emitted;
@@ -742,7 +749,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     std::vector<const Node*> outs;
     for (const auto& [n, node] : nodes_) {
-      if (node->is_output()) outs.push_back(node.get());
+      if (node->is_output() && node->owner_sink.empty()) outs.push_back(node.get());
     }
     std::sort(outs.begin(), outs.end(),
               [](const Node* a, const Node* b) { return a->creation_order < b->creation_order; });
@@ -1799,7 +1806,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     return Status::OK();
   }
 
-  Result<ExecuteResult> CreateStream(const sql::CreateStreamStmt& st) {
+  // `owner_sink` non-empty: the hidden stream of `CREATE SINK owner_sink FROM (query)`; it is
+  // not logged (the sink's statement is, and re-creates it on replay and restore).
+  Result<ExecuteResult> CreateStream(const sql::CreateStreamStmt& st,
+                                     const std::string& owner_sink = {}) {
     const std::string name = st.name.value;
     const bool is_mv = st.object == sql::ObjectKind::kMaterializedView;
     const char* what = is_mv ? "Materialized view" : "Stream";
@@ -1866,6 +1876,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     node->has_watermark = false;
     for (Node* in : input_nodes) node->has_watermark |= in->has_watermark;
     node->bound = std::move(bound);
+    node->owner_sink = owner_sink;
     Node* raw = AddNode(std::move(node));
     std::set<Node*> linked;
     for (Node* in : input_nodes) {
@@ -1874,6 +1885,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     }
     // Bring the new stream's watermark up to date (no data is replayed into it).
     raw->watermark = INT64_MIN;
+    if (!owner_sink.empty()) return Ddl(stmt_type, name);
     LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
     return Ddl(stmt_type, name);
   }
@@ -1941,30 +1953,102 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     bool skip;
     LAMINAR_RETURN_NOT_OK(CheckNewName(name, st.or_replace, &skip, st.if_not_exists, "Sink"));
     if (skip) return Ddl("CREATE SINK", name);
-    LAMINAR_ASSIGN_OR_RETURN(db::SinkSpec spec, SinkSpecOf(st));
-    LAMINAR_RETURN_NOT_OK(sink_manager_.Create(spec, SinkEnvironmentOf(), replaying_));
-    sinks_[name] = spec.input.empty() ? "(query)" : spec.input;
+    // FROM (query): the query runs as a hidden stream feeding the sink (Node::owner_sink).
+    Node* query_node = nullptr;
+    if (st.from_query) {
+      LAMINAR_ASSIGN_OR_RETURN(query_node, CreateSinkQuery(st));
+    }
+    auto spec = SinkSpecOf(st, query_node);
+    Status created =
+        spec.ok() ? sink_manager_.Create(*spec, SinkEnvironmentOf(), replaying_) : spec.status();
+    if (!created.ok()) {
+      if (query_node != nullptr) DropNode(query_node, true).IgnoreError();
+      return created;
+    }
+    sinks_[name] = spec->input;
     sink_sql_[name] = st.source_text;
     Status logged = AppendLog(kLogStatement, st.source_text);
     if (!logged.ok()) {
-      sink_manager_.Drop(name).IgnoreError();
-      sinks_.erase(name);
-      sink_sql_.erase(name);
+      RemoveSink(name).IgnoreError();
       return logged;
     }
     return Ddl("CREATE SINK", name);
   }
 
+  // The hidden stream of `CREATE SINK name FROM (query)`: an ordinary continuous query (state,
+  // checkpoints and WAL replay as for any stream) that is not part of the visible catalog.
+  static std::string SinkQueryName(const std::string& sink) { return "__sink_" + sink; }
+
+  Result<Node*> CreateSinkQuery(const sql::CreateSinkStmt& st) {
+    const std::string hidden = SinkQueryName(st.name.value);
+    std::string quoted = "\"";
+    for (char c : hidden) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    quoted += "\"";
+    auto context = [&](const Status& why) {
+      return why.WithContext(fmt::format("query of sink '{}'", st.name.value));
+    };
+    auto parsed = sql::ParseOne("CREATE STREAM " + quoted + " AS " + st.from_query_text);
+    if (!parsed.ok()) return context(parsed.status());
+    if ((*parsed)->kind != sql::StatementKind::kCreateStream) {
+      return Status::Invalid(fmt::format("sink '{}': FROM (...) must be a query", st.name.value),
+                             ErrorCode::kSqlUnsupported);
+    }
+    auto made = CreateStream((*parsed)->As<sql::CreateStreamStmt>(), st.name.value);
+    if (!made.ok()) return context(made.status());
+    Node* n = Find(hidden);
+    if (n == nullptr) return Status::Internal("hidden query stream of sink '" + hidden + "'");
+    return n;
+  }
+
+  // Forgets sink `name` (its connector is rolled back, closed and its staging removed by
+  // SinkManager::Drop) and drops the hidden stream of a FROM (query) sink.
+  Status RemoveSink(const std::string& name) {
+    auto it = sinks_.find(name);
+    if (it == sinks_.end()) return Status::OK();
+    const std::string input = it->second;
+    sinks_.erase(it);
+    sink_sql_.erase(name);
+    Status dropped = sink_manager_.Drop(name);
+    Node* q = Find(input);
+    if (q != nullptr && Lower(q->owner_sink) == Lower(name)) {
+      LAMINAR_RETURN_NOT_OK(DropNode(q, true));
+    }
+    return dropped;
+  }
+
+  // Sinks that read `n` (for a hidden query stream: its owner).
+  std::vector<std::string> SinksReading(const Node& n) const {
+    std::vector<std::string> out;
+    for (const auto& [sink, input] : sinks_) {
+      if (Lower(input) == Lower(n.name)) out.push_back(sink);
+    }
+    return out;
+  }
+
   Status DropNode(Node* n, bool cascade) {
     std::vector<Node*> deps;
     for (Node* d : n->downstream) deps.push_back(d);
-    if (!deps.empty() && !cascade) {
+    // Sinks are dependents too: a sink left reading a dropped relation could not be re-created
+    // from the catalog on reopen.
+    const std::vector<std::string> dep_sinks = SinksReading(*n);
+    if ((!deps.empty() || !dep_sinks.empty()) && !cascade) {
       std::string names;
-      for (auto* d : deps) names += (names.empty() ? "" : ", ") + d->name;
+      for (auto* d : deps) {
+        names += (names.empty() ? "" : ", ") +
+                 (d->owner_sink.empty() ? d->name : "sink " + d->owner_sink);
+      }
+      for (const auto& k : dep_sinks) names += (names.empty() ? "" : ", ") + ("sink " + k);
       return Status::Invalid(
           fmt::format("cannot drop {} '{}': it is depended on by {}. Use CASCADE to drop them too",
                       n->KindName(), n->name, names),
           ErrorCode::kInvalidOperation);
+    }
+    for (const auto& k : dep_sinks) {
+      // The owner of a hidden query stream keeps its stream: this call is already dropping it.
+      sinks_.erase(k);
+      sink_sql_.erase(k);
+      Status st = sink_manager_.Drop(k);
+      if (!st.ok()) Log(LogLevel::kWarn, "dropping sink '{}': {}", k, st.ToString());
     }
     for (Node* d : deps) LAMINAR_RETURN_NOT_OK(DropNode(d, true));
     if (n->late_node) {
@@ -1992,10 +2076,11 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         if (st.if_exists) return Ddl(type, name);
         return Status::NotFound(fmt::format("Sink '{}' not found", name), ErrorCode::kSinkNotFound);
       }
-      sinks_.erase(name);
-      sink_sql_.erase(name);
-      LAMINAR_RETURN_NOT_OK(sink_manager_.Drop(name));
+      // Decided commits are completed first (a failure leaves the sink in place); then the
+      // DROP is logged and the open epoch rolled back: nothing uncommitted becomes visible.
+      LAMINAR_RETURN_NOT_OK(sink_manager_.PrepareDrop(name));
       LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, st.source_text));
+      LAMINAR_RETURN_NOT_OK(RemoveSink(name));
       return Ddl(type, name);
     }
     Node* n = Find(name);
@@ -2240,7 +2325,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           auto text_or_null = [&](const std::string& v) {
             return v.empty() ? columnar::Scalar::Null(utf8()) : Str(v);
           };
-          rows.push_back({Str(name), Str(from), text_or_null(info ? info->connector : ""),
+          const Node* in = Find(from);
+          const std::string input =
+              in != nullptr && !in->owner_sink.empty() ? "(" + in->query_text + ")" : from;
+          rows.push_back({Str(name), Str(input), text_or_null(info ? info->connector : ""),
                           text_or_null(info ? info->format : "")});
         }
         return Metadata(MakeMetadata(
@@ -2248,7 +2336,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
             rows));
       case sql::ShowKind::kStreams:
         for (const Node* n : sorted) {
-          if (n->kind != sql::RelationInfo::Kind::kStream) continue;
+          if (n->kind != sql::RelationInfo::Kind::kStream || !n->owner_sink.empty()) continue;
           rows.push_back({Str(n->name), Str(n->query_text)});
         }
         return Metadata(MakeMetadata({{"stream_name", utf8()}, {"sql", utf8()}}, rows));
@@ -2466,11 +2554,17 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       }
       case K::kSet: {
         const auto& s = stmt.As<sql::SetStmt>();
-        if (ToLower(s.name) == "delivery.guarantee") {
+        const std::string key = ToLower(s.name);
+        if (key == "delivery.guarantee") {
           LAMINAR_ASSIGN_OR_RETURN(auto g, connector::ParseDeliveryGuarantee(s.value_text));
-          LAMINAR_RETURN_NOT_OK(sink_manager_.SetPipelineGuarantee(g, SinkEnvironmentOf()));
+          LAMINAR_RETURN_NOT_OK(
+              sink_manager_.SetPipelineGuarantee(g, SinkEnvironmentOf(), replaying_));
         }
-        properties_[s.name] = s.value_text;
+        // Properties are pipeline-wide (one embedded engine): logged, and the newest SET of
+        // each key is part of every checkpoint's catalog, so they survive restart and crash.
+        LAMINAR_RETURN_NOT_OK(AppendLog(kLogStatement, s.source_text));
+        properties_[key] = s.value_text;
+        property_sql_[key] = s.source_text;
         return Ddl("SET", s.name);
       }
       case K::kAlterSource: {
@@ -2559,7 +2653,9 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   std::vector<std::string> CatalogStatements() const {
     std::vector<const Node*> order;
     for (const auto& [key, node] : nodes_) {
-      if (node->kind != sql::RelationInfo::Kind::kLateStream) order.push_back(node.get());
+      // Hidden sink queries come back with their sink's statement below.
+      if (node->kind != sql::RelationInfo::Kind::kLateStream && node->owner_sink.empty())
+        order.push_back(node.get());
     }
     std::sort(order.begin(), order.end(),
               [](const Node* a, const Node* b) { return a->creation_order < b->creation_order; });
@@ -2574,6 +2670,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     std::stable_sort(positioned.begin(), positioned.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::string> out;
+    // SET first: the pipeline guarantee applies to the sinks created below.
+    for (const auto& [key, text] : property_sql_) out.push_back(text);
     for (auto& [position, text] : positioned) out.push_back(std::move(text));
     for (const auto& [name, from] : sinks_) {
       auto it = sink_sql_.find(name);
@@ -2689,6 +2787,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     sinks_.clear();
     sink_sql_.clear();
     sink_manager_.Clear();
+    properties_.clear();
+    property_sql_.clear();
     creation_counter_ = 0;
     ingested_ = emitted_ = dropped_ = cycles_ = batches_ = mv_updates_ = 0;
   }
@@ -2941,16 +3041,20 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   // --- sinks (db/sink_manager.h) -----------------------------------------------------------
 
   // Resolves CREATE SINK's input, WHERE, connector, options and format.
-  Result<db::SinkSpec> SinkSpecOf(const sql::CreateSinkStmt& st) {
+  // `query_node`: the hidden stream of FROM (query) (null for FROM name).
+  Result<db::SinkSpec> SinkSpecOf(const sql::CreateSinkStmt& st, Node* query_node) {
     db::SinkSpec spec;
     spec.name = st.name.value;
-    if (!st.from_name.empty()) {
-      const std::string from = st.from_name.back().value;
-      Node* in = Find(from);
+    if (!st.from_name.empty() || query_node != nullptr) {
+      Node* in = query_node;
       if (in == nullptr) {
-        return Status::NotFound(
-            fmt::format("sink '{}' reads '{}', which does not exist", spec.name, from),
-            ErrorCode::kTableNotFound);
+        const std::string from = st.from_name.back().value;
+        in = Find(from);
+        if (in == nullptr || !in->owner_sink.empty()) {
+          return Status::NotFound(
+              fmt::format("sink '{}' reads '{}', which does not exist", spec.name, from),
+              ErrorCode::kTableNotFound);
+        }
       }
       spec.input = in->name;
       spec.input_schema = in->schema;
@@ -2973,13 +3077,6 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     if (st.format) {
       spec.format = st.format->name;
       for (const auto& o : st.format->options) spec.format_options[ToLower(o.key)] = o.value_text;
-    }
-    if (!spec.connector.empty() && spec.input.empty()) {
-      return Status::NotImplemented(
-          fmt::format("sink '{}': a connector sink over FROM (query) is not supported yet; "
-                      "CREATE STREAM for the query and CREATE SINK ... FROM that stream",
-                      spec.name),
-          ErrorCode::kSqlUnsupported);
     }
     return spec;
   }
@@ -3147,7 +3244,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   std::map<std::string, std::string> sinks_;
   db::SinkManager sink_manager_;  // runtime of the sinks above (connectors, 2PC)
   std::map<std::string, std::string> sink_sql_;
-  std::map<std::string, std::string> properties_;
+  std::map<std::string, std::string> properties_;    // SET: lower-case key -> value
+  std::map<std::string, std::string> property_sql_;  // SET: lower-case key -> newest statement
   uint64_t creation_counter_ = 0;
   std::unique_ptr<storage::WalWriter> wal_;
   bool replaying_ = false;

@@ -47,14 +47,14 @@ Status SinkManager::CheckGuarantee(const Entry& e, const SinkEnvironment& env) c
   if (pipeline_guarantee_ == DeliveryGuarantee::kExactlyOnce && !e.exactly_once()) {
     if (e.explicit_guarantee) {
       return Status::Invalid(
-          fmt::format("[LDB-5033] the pipeline is exactly-once but sink '{}' is configured "
+          fmt::format("the pipeline is exactly-once but sink '{}' is configured "
                       "'delivery.guarantee' = 'at-least-once'; mixed delivery guarantees are "
                       "not allowed (SET delivery.guarantee = 'at-least-once' or drop the option)",
                       e.name),
           ErrorCode::kMixedDeliveryCapabilities);
     }
     return Status::Invalid(
-        fmt::format("[LDB-5031] exactly-once requires all sinks to run exactly-once, but sink "
+        fmt::format("exactly-once requires all sinks to run exactly-once, but sink "
                     "'{}' runs at-least-once. Add 'delivery.guarantee' = 'exactly-once' to its "
                     "options",
                     e.name),
@@ -63,7 +63,7 @@ Status SinkManager::CheckGuarantee(const Entry& e, const SinkEnvironment& env) c
   if (!e.exactly_once()) return Status::OK();
   if (!e.conn->capabilities().exactly_once) {
     return Status::Invalid(
-        fmt::format("[LDB-5031] exactly-once requires all sinks to support exactly-once "
+        fmt::format("exactly-once requires all sinks to support exactly-once "
                     "semantics, but sink '{}' (connector '{}') does not. Use at-least-once or "
                     "configure a transactional sink",
                     e.name, e.connector),
@@ -71,14 +71,14 @@ Status SinkManager::CheckGuarantee(const Entry& e, const SinkEnvironment& env) c
   }
   if (!env.checkpointing) {
     return Status::Invalid(
-        fmt::format("[LDB-5032] exactly-once requires checkpointing to be enabled, but the "
+        fmt::format("exactly-once requires checkpointing to be enabled, but the "
                     "database of sink '{}' is in-memory. Open it with Options::data_dir",
                     e.name),
         ErrorCode::kExactlyOnceNoCheckpoint);
   }
   if (!env.non_replayable_source.empty()) {
     return Status::Invalid(
-        fmt::format("[LDB-5030] exactly-once requires all sources to support replay, but source "
+        fmt::format("exactly-once requires all sources to support replay, but source "
                     "'{}' does not: pushed input is replayable only through the WAL, which is "
                     "off (WalMode::kOff). Use WalMode::kSync or kAsync, or at-least-once for "
                     "sink '{}'",
@@ -180,21 +180,44 @@ Status SinkManager::OpenEntry(Entry* e, std::optional<uint64_t> recovered_epoch)
   return Status::OK();
 }
 
+Status SinkManager::PrepareDrop(const std::string& name) {
+  Entry* e = Find(name);
+  if (e == nullptr || !e->active() || !e->exactly_once() || epoch_ <= 1) return Status::OK();
+  // Epochs < epoch_ were decided by a checkpoint; CommitEpoch publishes those still staged.
+  Status st = e->conn->CommitEpoch(epoch_ - 1);
+  if (!st.ok()) {
+    return st.WithContext(fmt::format(
+        "DROP SINK '{}': epoch {} was decided but could not be published; the sink stays", name,
+        epoch_ - 1));
+  }
+  return Status::OK();
+}
+
 Status SinkManager::Drop(const std::string& name) {
   auto it = sinks_.find(ToLower(name));
   if (it == sinks_.end()) return Status::OK();
   Entry* e = it->second.get();
-  Status st;
-  if (e->conn && e->opened && !e->closed) st = e->conn->Close();
+  auto warn = [&](const char* step, const Status& st) {
+    if (!st.ok()) Log(LogLevel::kWarn, "DROP SINK '{}': {}: {}", name, step, st.ToString());
+  };
+  if (e->active()) {
+    if (e->exactly_once()) {
+      warn("publishing decided epochs", PrepareDrop(name));
+      warn("rolling back the open epoch", e->conn->RollbackEpoch(epoch_));
+    }
+    warn("close", e->conn->Close());
+    e->closed = true;
+  }
+  if (e->conn && e->opened) warn("removing recovery files", e->conn->Destroy());
   order_.erase(std::remove(order_.begin(), order_.end(), e), order_.end());
   sinks_.erase(it);
-  if (!st.ok()) Log(LogLevel::kWarn, "DROP SINK '{}': {}", name, st.ToString());
   return Status::OK();
 }
 
 void SinkManager::Clear() {
   order_.clear();
   sinks_.clear();
+  pipeline_guarantee_ = DeliveryGuarantee::kAtLeastOnce;
 }
 
 Status SinkManager::Deliver(const std::string& input, const columnar::RecordBatchPtr& batch) {
@@ -247,7 +270,18 @@ Status SinkManager::Deliver(const std::string& input, const columnar::RecordBatc
   return Status::OK();
 }
 
-Status SinkManager::SetPipelineGuarantee(DeliveryGuarantee guarantee, const SinkEnvironment& env) {
+Status SinkManager::SetPipelineGuarantee(DeliveryGuarantee guarantee, const SinkEnvironment& env,
+                                         bool replaying) {
+  if (replaying) {
+    // Re-applied on reopen: the setting was accepted when it was made.
+    pipeline_guarantee_ = DeliveryGuarantee::kAtLeastOnce;
+    Status st = SetPipelineGuarantee(guarantee, env, false);
+    if (!st.ok()) {
+      Log(LogLevel::kWarn, "recovery: SET delivery.guarantee: {}", st.ToString());
+      pipeline_guarantee_ = guarantee;
+    }
+    return Status::OK();
+  }
   DeliveryGuarantee old = pipeline_guarantee_;
   pipeline_guarantee_ = guarantee;
   for (Entry* e : order_) {
@@ -262,17 +296,16 @@ Status SinkManager::SetPipelineGuarantee(DeliveryGuarantee guarantee, const Sink
     if (!env.checkpointing) {
       pipeline_guarantee_ = old;
       return Status::Invalid(
-          "[LDB-5032] exactly-once requires checkpointing to be enabled, but the database is "
+          "exactly-once requires checkpointing to be enabled, but the database is "
           "in-memory. Open it with Options::data_dir",
           ErrorCode::kExactlyOnceNoCheckpoint);
     }
     if (!env.non_replayable_source.empty()) {
       pipeline_guarantee_ = old;
-      return Status::Invalid(
-          fmt::format("[LDB-5030] exactly-once requires all sources to support replay, but "
-                      "source '{}' does not: the WAL is off (WalMode::kOff)",
-                      env.non_replayable_source),
-          ErrorCode::kExactlyOnceNonReplayable);
+      return Status::Invalid(fmt::format("exactly-once requires all sources to support replay, but "
+                                         "source '{}' does not: the WAL is off (WalMode::kOff)",
+                                         env.non_replayable_source),
+                             ErrorCode::kExactlyOnceNonReplayable);
     }
   }
   return Status::OK();

@@ -81,9 +81,18 @@ class SinkManager {
   /// current epoch at once. `replaying`: re-created from the catalog or the WAL — environment
   /// checks are then only logged, so a database whose options changed still opens.
   Status Create(const SinkSpec& spec, const SinkEnvironment& env, bool replaying);
-  /// Closes and forgets a sink (uncommitted output of an exactly-once sink is abandoned).
+  /// DROP SINK, step 1: an exactly-once sink publishes every epoch whose commit was decided but
+  /// not confirmed (a commit that failed after the decision), so dropping it loses nothing a
+  /// checkpoint promised. Idempotent; an error leaves the sink untouched and the DROP fails.
+  Status PrepareDrop(const std::string& name);
+  /// DROP SINK, step 2 (after the DROP is logged): completes decided commits (best effort, see
+  /// PrepareDrop), rolls back the open epoch (exactly-once: its staged output is discarded and
+  /// never becomes visible; at-least-once: what was written stays and is flushed), closes the
+  /// connector, removes its private recovery files (SinkConnector::Destroy) and forgets it.
+  /// Errors of these steps are logged, never returned: the sink is gone either way.
   Status Drop(const std::string& name);
-  /// Forgets every sink without closing or committing anything (engine reset during recovery).
+  /// Forgets every sink and the pipeline guarantee without closing or committing anything
+  /// (engine reset during recovery).
   void Clear();
   bool empty() const { return sinks_.empty(); }
   bool Has(const std::string& name) const;
@@ -94,7 +103,11 @@ class SinkManager {
 
   /// `SET delivery.guarantee = …`: with exactly-once, every sink (existing and future) must run
   /// exactly-once and the environment must allow it.
-  Status SetPipelineGuarantee(connector::DeliveryGuarantee guarantee, const SinkEnvironment& env);
+  /// `replaying`: re-applied from the catalog or the WAL on reopen — the guarantee is set even
+  /// when a check fails (the failure is logged), so a database whose options changed still opens.
+  Status SetPipelineGuarantee(connector::DeliveryGuarantee guarantee, const SinkEnvironment& env,
+                              bool replaying = false);
+  connector::DeliveryGuarantee pipeline_guarantee() const { return pipeline_guarantee_; }
 
   // --- checkpoint coordinator -----------------------------------------------------------------
   /// Phase 1 for checkpoint epoch `epoch`: flushes at-least-once sinks, pre-commits

@@ -333,4 +333,19 @@ Status FileSink::Close() {
   return Status::OK();
 }
 
+Status FileSink::Destroy() {
+  if (!fs_->FileExists(staging_dir_)) return Status::OK();
+  auto run = [&]() -> Status {
+    LAMINAR_ASSIGN_OR_RETURN(auto names, fs_->ListDir(staging_dir_));
+    for (const auto& n : names) {
+      LAMINAR_RETURN_NOT_OK(fs_->DeleteFile(storage::JoinPath(staging_dir_, n)));
+    }
+    LAMINAR_RETURN_NOT_OK(fs_->DeleteDir(staging_dir_));
+    return fs_->SyncDir(storage::DirName(path_));
+  };
+  Status st = run();
+  if (!st.ok()) return Error("removing the staging directory failed", st);
+  return Status::OK();
+}
+
 }  // namespace laminar::connector

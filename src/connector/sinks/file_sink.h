@@ -52,6 +52,8 @@ class FileSink final : public SinkConnector {
   Status CommitEpoch(uint64_t epoch) override;
   Status RollbackEpoch(uint64_t epoch) override;
   Status Close() override;
+  /// Deletes `<path>.laminar/` (staged epochs and the commit record); `path` stays.
+  Status Destroy() override;
   uint64_t rows_written() const override { return rows_; }
   std::optional<uint64_t> LastCommittedEpoch() const override {
     if (guarantee_ != DeliveryGuarantee::kExactlyOnce || !open_) return std::nullopt;

@@ -75,6 +75,39 @@ TEST(FileSinkTest, ExactlyOnceOutputAppearsOnlyAtCommit) {
   EXPECT_EQ(file_sink->committed_length(), Expected(0, 5).size());
 }
 
+// DROP SINK: the runtime rolls the open epoch back and closes the sink; Destroy() then removes
+// the staging directory (staged epochs and the commit record) and leaves published output.
+TEST(FileSinkTest, DestroyRemovesStagingAndKeepsPublishedOutput) {
+  ScopedTempDir dir;
+  const std::string path = dir.Join("out.jsonl");
+  auto sink = MakeSink(nullptr, path, DeliveryGuarantee::kExactlyOnce);
+  auto* fs = storage::FileSystem::Default();
+  ASSERT_TRUE(sink->Open({Rows(0, 1)->schema(), std::nullopt}).ok());
+  ASSERT_TRUE(sink->BeginEpoch(1).ok());
+  ASSERT_TRUE(sink->WriteBatch(*Rows(0, 2)).ok());
+  ASSERT_TRUE(sink->PreCommit(1).ok());
+  ASSERT_TRUE(sink->CommitEpoch(1).ok());
+  ASSERT_TRUE(sink->BeginEpoch(2).ok());
+  ASSERT_TRUE(sink->WriteBatch(*Rows(2, 4)).ok());
+  ASSERT_TRUE(sink->PreCommit(2).ok());  // staged, never decided
+  auto* file_sink = static_cast<FileSink*>(sink.get());
+  EXPECT_TRUE(fs->FileExists(file_sink->StagedPath(2)));
+  ASSERT_TRUE(sink->RollbackEpoch(2).ok());
+  ASSERT_TRUE(sink->Close().ok());
+  ASSERT_TRUE(sink->Destroy().ok());
+  EXPECT_FALSE(fs->FileExists(path + ".laminar"));
+  EXPECT_EQ(Read(path), Expected(0, 2));
+  ASSERT_TRUE(sink->Destroy().ok());  // idempotent
+  // A sink created later under the same path starts after the published output.
+  auto again = MakeSink(nullptr, path, DeliveryGuarantee::kExactlyOnce);
+  ASSERT_TRUE(again->Open({Rows(0, 1)->schema(), std::nullopt}).ok());
+  ASSERT_TRUE(again->BeginEpoch(1).ok());
+  ASSERT_TRUE(again->WriteBatch(*Rows(4, 5)).ok());
+  ASSERT_TRUE(again->PreCommit(1).ok());
+  ASSERT_TRUE(again->CommitEpoch(1).ok());
+  EXPECT_EQ(Read(path), Expected(0, 2) + Expected(4, 5));
+}
+
 TEST(FileSinkTest, CommitOfSeveralPreCommittedEpochsKeepsOrder) {
   ScopedTempDir dir;
   const std::string path = dir.Join("r.jsonl");
