@@ -500,7 +500,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         n.kind == sql::RelationInfo::Kind::kTable ? n.version_column : n.wm_column;
     info.has_watermark = n.has_watermark;
     info.changelog = n.changelog_output;
-    info.time_lags = n.bound.info.time_lags;  // streams: event-time columns (window joins)
+    info.time_bounds = n.bound.info.time_bounds;  // streams: event-time columns (window joins)
     return &info;
   }
   std::vector<std::string> RelationNames() const override {

@@ -665,6 +665,11 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
 
 Status AggregateOperator::AdvanceWatermark(int64_t watermark, std::vector<Delta>* output) {
   State& s = *state_;
+  // A time column trailing the watermark (an upstream stream's window_start) can still bring
+  // rows older than it: close only the windows no row can reach any more.
+  if (s.window.time_bound.known()) {
+    watermark = std::min(watermark, s.window.time_bound.LowerBound(watermark));
+  }
   if (watermark <= s.watermark) return Status::OK();
   s.watermark = watermark;
   if (!s.windowed()) return Status::OK();

@@ -2254,7 +2254,8 @@ Result<BoundQuery> Binder::BindTopQuery(const Query& q) {
   info_.append_only = !info_.has_aggregate || closing;
   if (mode_ == BindMode::kStreaming) {
     LAMINAR_ASSIGN_OR_RETURN(out.plan, PlanStreamingTopN(out.plan, *catalog_, &info_));
-    info_.time_lags = OutputTimeLags(out.plan, *catalog_, info_);
+    out.plan = AnnotateWindowTimeBounds(out.plan, *catalog_);
+    info_.time_bounds = OutputTimeBounds(out.plan, *catalog_, info_);
   }
   out.info = info_;
   return out;

@@ -24,9 +24,10 @@ struct RelationInfo {
   /// Rows carry a trailing `__weight` column (EMIT CHANGES output).
   bool changelog = false;
   std::vector<std::string> primary_key;
-  /// Streams: per column, how far its values may trail the stream's watermark (µs; -1 = not an
-  /// event-time column). Sources: empty (the watermark column has lag 0).
-  std::vector<int64_t> time_lags;
+  /// Streams: per column, how far its values may trail the stream's watermark (lag in µs; -1 =
+  /// not an event-time column), with strictness and alignment. Sources: empty (the watermark
+  /// column has lag 0).
+  std::vector<TimeColumnBound> time_bounds;
 };
 
 /// The binder's view of the catalog.

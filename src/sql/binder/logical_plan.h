@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,29 @@ using BExpr = function::ExprPtr;
 enum class WindowKind : uint8_t { kNone, kTumble, kHop, kSession, kCumulate };
 const char* WindowKindName(WindowKind kind);
 
+/// What is known about the values an event-time column of a stream can still take, relative to
+/// the stream's watermark W (see window_join_analysis.h). Every row that can still arrive has a
+/// value v >= W - lag (v > W - lag when `strict`: window bounds of windows closed by the
+/// watermark), and, when period > 1, v = phase (mod period) (window bounds are aligned).
+struct TimeColumnBound {
+  int64_t lag = -1;  // µs; -1: not an event-time column whose relation to W is known
+  bool strict = false;
+  int64_t period = 0;  // µs; <= 1: any value
+  int64_t phase = 0;   // in [0, period)
+  bool known() const { return lag >= 0; }
+  /// The smallest value a row arriving once the watermark is `watermark` can carry.
+  int64_t LowerBound(int64_t watermark) const {
+    if (watermark == INT64_MIN || watermark < INT64_MIN + lag + 1) return INT64_MIN;
+    int64_t v = watermark - lag + (strict ? 1 : 0);
+    if (period > 1) {
+      int64_t r = (v - phase) % period;
+      if (r < 0) r += period;
+      if (r != 0) v = v > INT64_MAX - (period - r) ? INT64_MAX : v + (period - r);
+    }
+    return v;
+  }
+};
+
 /// A time window of an aggregation. All durations in µs. Windows are [start, end); starts aligned
 /// to the epoch plus `offset`.
 struct TimeWindow {
@@ -28,6 +52,10 @@ struct TimeWindow {
   int64_t slide = 0;   // HOP slide, CUMULATE step
   int64_t offset = 0;  // TUMBLE/HOP offset
   int64_t gap = 0;     // SESSION gap
+  /// Continuous queries: what is known about `time_expr` when it reads an event-time column of
+  /// the input. A window closes once no row can still reach it: when
+  /// min(watermark, time_bound.LowerBound(watermark)) passes its end (unknown: the watermark).
+  TimeColumnBound time_bound;
   std::string ToString() const;
 };
 
@@ -181,6 +209,11 @@ struct PlanNode {
   // >= 0: `rn = 1` by an ascending event-time column trailing the watermark by this lag (µs):
   // deduplication that emits each partition's first row once the watermark makes it final.
   int64_t top_n_final_lag = -1;
+  // kWindow in a continuous query (see over_window_analysis.h): a streaming OVER window of
+  // aggregates over ROWS frames; `over_time` describes the (first) ORDER BY column, an
+  // event-time column of the input, whose order the watermark makes final.
+  bool streaming_over = false;
+  TimeColumnBound over_time;
   // kJoin: output = left columns + right columns (left only for SEMI/ANTI)
   JoinKind join_kind = JoinKind::kInner;
   BExpr join_condition;  // over concat(left, right); residual check on candidate pairs
@@ -203,9 +236,9 @@ struct StreamingInfo {
   bool changelog_output = false;    // EMIT CHANGES: trailing __weight column
   std::vector<std::string> inputs;  // relations read
   bool top_n = false;               // a streaming top-N (ROW_NUMBER ... WHERE rn <= N)
-  /// Per output column: how far its values may trail the stream's watermark (µs), or -1 when
-  /// the column is not an event-time column (see window_join_analysis.h).
-  std::vector<int64_t> time_lags;
+  /// Per output column: how far its values may trail the stream's watermark (lag in µs; -1 when
+  /// the column is not an event-time column), strictness and alignment (window_join_analysis.h).
+  std::vector<TimeColumnBound> time_bounds;
 };
 
 struct BoundQuery {

@@ -3,6 +3,7 @@
 #include "sql/binder/window_join_analysis.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include "columnar/type.h"
 
@@ -17,27 +18,49 @@ bool IsClosing(EmitKind e) {
          e == EmitKind::kOnWatermark;
 }
 
-std::vector<int64_t> Lags(const PlanPtr& p, const CatalogView& catalog, const StreamingInfo& info) {
+// Window bounds of windows closed by the watermark: strict, aligned to `period` at `phase`.
+TimeColumnBound WindowBound(int64_t lag, int64_t period, int64_t phase) {
+  TimeColumnBound b;
+  b.lag = lag;
+  b.strict = true;
+  b.period = period;
+  if (period > 1) {
+    b.phase = phase % period;
+    if (b.phase < 0) b.phase += period;
+  }
+  return b;
+}
+
+std::vector<TimeColumnBound> Bounds(const PlanPtr& p, const CatalogView& catalog,
+                                    const StreamingInfo& info) {
   const size_t n = static_cast<size_t>(p->schema ? p->schema->num_fields() : 0);
-  std::vector<int64_t> out(n, -1);
+  std::vector<TimeColumnBound> out(n);
   switch (p->kind) {
     case PlanKind::kScan: {
       const RelationInfo* rel = catalog.FindRelation(p->relation);
       if (rel == nullptr) return out;
       if (rel->kind == RelationInfo::Kind::kSource) {
         if (rel->watermark_column >= 0 && static_cast<size_t>(rel->watermark_column) < n) {
-          out[static_cast<size_t>(rel->watermark_column)] = 0;
+          out[static_cast<size_t>(rel->watermark_column)].lag = 0;
         }
       } else if (rel->kind == RelationInfo::Kind::kStream ||
                  rel->kind == RelationInfo::Kind::kMaterializedView) {
-        for (size_t i = 0; i < n && i < rel->time_lags.size(); ++i) out[i] = rel->time_lags[i];
+        for (size_t i = 0; i < n && i < rel->time_bounds.size(); ++i) out[i] = rel->time_bounds[i];
       }
       return out;
     }
     case PlanKind::kFilter:
-      return Lags(p->inputs[0], catalog, info);
+      return Bounds(p->inputs[0], catalog, info);
+    case PlanKind::kWindow:
+      // A streaming OVER window emits input rows (plus computed columns) in the order the
+      // watermark makes final: the input columns keep their bounds.
+      if (p->streaming_over) {
+        auto in = Bounds(p->inputs[0], catalog, info);
+        for (size_t i = 0; i < n && i < in.size(); ++i) out[i] = in[i];
+      }
+      return out;
     case PlanKind::kProject: {
-      auto in = Lags(p->inputs[0], catalog, info);
+      auto in = Bounds(p->inputs[0], catalog, info);
       for (size_t i = 0; i < n && i < p->exprs.size(); ++i) {
         const auto& e = p->exprs[i];
         if (e->kind == fn::ExprKind::kColumnRef && e->column_index >= 0 &&
@@ -53,13 +76,35 @@ std::vector<int64_t> Lags(const PlanPtr& p, const CatalogView& catalog, const St
       const int64_t lateness = info.emit == EmitKind::kFinal ? 0 : info.allowed_lateness;
       const size_t start = p->group_exprs.size();
       if (start + 1 >= n) return out;
-      out[start + 1] = lateness;  // window_end
-      if (w.kind != WindowKind::kSession) out[start] = w.size + lateness;
+      switch (w.kind) {
+        case WindowKind::kTumble:
+          out[start] = WindowBound(w.size + lateness, w.size, w.offset);
+          out[start + 1] = WindowBound(lateness, w.size, w.offset);
+          break;
+        case WindowKind::kHop:
+          out[start] = WindowBound(w.size + lateness, w.slide, w.offset);
+          out[start + 1] = WindowBound(lateness, w.slide, w.offset + w.size);
+          break;
+        case WindowKind::kCumulate:
+          out[start] = WindowBound(w.size + lateness, w.size, 0);
+          out[start + 1] = WindowBound(lateness, std::gcd(w.slide, w.size), 0);
+          break;
+        default:  // SESSION: the end is known to follow the watermark, the start is not
+          out[start + 1] = WindowBound(lateness, 0, 0);
+          break;
+      }
       return out;
     }
     default:
       return out;
   }
+}
+
+std::vector<int64_t> Lags(const PlanPtr& p, const CatalogView& catalog, const StreamingInfo& info) {
+  const auto bounds = Bounds(p, catalog, info);
+  std::vector<int64_t> out(bounds.size());
+  for (size_t i = 0; i < bounds.size(); ++i) out[i] = bounds[i].lag;
+  return out;
 }
 
 int64_t LagOf(const std::vector<int64_t>& lags, int col) {
@@ -71,6 +116,36 @@ int64_t LagOf(const std::vector<int64_t>& lags, int col) {
 std::vector<int64_t> OutputTimeLags(const PlanPtr& plan, const CatalogView& catalog,
                                     const StreamingInfo& info) {
   return Lags(plan, catalog, info);
+}
+
+std::vector<TimeColumnBound> OutputTimeBounds(const PlanPtr& plan, const CatalogView& catalog,
+                                              const StreamingInfo& info) {
+  return Bounds(plan, catalog, info);
+}
+
+PlanPtr AnnotateWindowTimeBounds(const PlanPtr& plan, const CatalogView& catalog) {
+  PlanPtr out = plan;
+  for (size_t i = 0; i < plan->inputs.size(); ++i) {
+    PlanPtr in = AnnotateWindowTimeBounds(plan->inputs[i], catalog);
+    if (in != plan->inputs[i]) {
+      if (out == plan) out = std::make_shared<PlanNode>(*plan);
+      out->inputs[i] = std::move(in);
+    }
+  }
+  if (plan->kind != PlanKind::kAggregate || plan->window.kind == WindowKind::kNone ||
+      plan->window.kind == WindowKind::kSession || !plan->window.time_expr ||
+      plan->window.time_expr->kind != fn::ExprKind::kColumnRef) {
+    return out;
+  }
+  // The input's own EMIT clauses are part of its relations' time bounds already.
+  const StreamingInfo none;
+  const auto bounds = Bounds(out->inputs[0], catalog, none);
+  const int c = plan->window.time_expr->column_index;
+  if (c < 0 || static_cast<size_t>(c) >= bounds.size() || !bounds[static_cast<size_t>(c)].known())
+    return out;
+  if (out == plan) out = std::make_shared<PlanNode>(*plan);
+  out->window.time_bound = bounds[static_cast<size_t>(c)];
+  return out;
 }
 
 bool CompleteJoinTimeBound(const CatalogView& catalog, const PlanPtr& left, const PlanPtr& right,

@@ -23,6 +23,21 @@ namespace laminar::sql {
 std::vector<int64_t> OutputTimeLags(const PlanPtr& plan, const CatalogView& catalog,
                                     const StreamingInfo& info);
 
+/// Like OutputTimeLags, with what else is known about each column (TimeColumnBound): a source's
+/// watermark column is inclusive (a row at exactly the watermark is on time); the bounds of
+/// windows closed by the watermark are strict (a window is emitted once the watermark reaches
+/// its end, so later ones end after it) and aligned (TUMBLE: period size, HOP: slide, CUMULATE:
+/// starts max_size and ends step; phase from the offset).
+std::vector<TimeColumnBound> OutputTimeBounds(const PlanPtr& plan, const CatalogView& catalog,
+                                              const StreamingInfo& info);
+
+/// Sets `window.time_bound` of every windowed aggregate in `plan` whose time expression reads an
+/// event-time column of its input with a known bound, so the aggregate closes a window only
+/// once no row can still reach it. Without it, a TUMBLE over an upstream stream's trailing
+/// `window_start` with a smaller window than upstream closed windows before their rows came.
+/// Returns `plan` itself when nothing changed (nodes are copied on write).
+PlanPtr AnnotateWindowTimeBounds(const PlanPtr& plan, const CatalogView& catalog);
+
 /// Completes the time bound of a streaming stream–stream join. `bounded`: the ON clause already
 /// bounds right.ts - left.ts from both sides (an interval join); then only the time columns'
 /// lags are recorded in `js`. Otherwise looks for an equality of two event-time columns with
