@@ -2376,20 +2376,27 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
             rows));
       }
       case sql::ShowKind::kCheckpointStatus: {
-        std::vector<std::string> srcs;
-        for (const Node* n : sorted) {
-          if (n->kind == sql::RelationInfo::Kind::kSource) srcs.push_back(n->name);
+        // As the reference (show_commands.rs): always one row — the newest checkpoint's id,
+        // epoch, time and the source/sink names its manifest recorded (", "-separated), and
+        // the number of checkpoints in the store; zeros and empty names before the first.
+        auto join = [](const std::vector<std::string>& names) {
+          std::string out;
+          for (const auto& x : names) out += (out.empty() ? "" : ", ") + x;
+          return out;
+        };
+        uint64_t total = 0;
+        if (checkpoint_store_) {
+          auto ids = checkpoint_store_->ListCheckpoints();
+          if (ids.ok()) total = ids->size();
         }
-        std::string s;
-        for (auto& x : srcs) s += (s.empty() ? "" : ",") + x;
-        std::string k;
-        for (auto& [name, from] : sinks_) k += (k.empty() ? "" : ",") + name;
-        if (checkpoint_id_ > 0) {
-          rows.push_back({columnar::Scalar::Int64(static_cast<int64_t>(checkpoint_id_)),
-                          columnar::Scalar::Int64(static_cast<int64_t>(last_epoch_)),
-                          columnar::Scalar::Int64(last_checkpoint_ms_), Str(s), Str(k),
-                          columnar::Scalar::Int64(static_cast<int64_t>(checkpoint_id_))});
-        }
+        const bool any = checkpoint_id_ > 0;
+        rows.push_back(
+            {columnar::Scalar::Int64(static_cast<int64_t>(checkpoint_id_)),
+             columnar::Scalar::Int64(static_cast<int64_t>(any ? last_epoch_ : 0)),
+             columnar::Scalar::Int64(any ? last_checkpoint_ms_ : 0),
+             Str(any ? join(last_checkpoint_sources_) : ""),
+             Str(any ? join(last_checkpoint_sinks_) : ""),
+             columnar::Scalar::Int64(static_cast<int64_t>(total))});
         return Metadata(MakeMetadata({{"checkpoint_id", columnar::int64()},
                                       {"epoch", columnar::int64()},
                                       {"timestamp_ms", columnar::int64()},
@@ -2979,6 +2986,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       checkpoint_id_ = m.checkpoint_id;
       last_epoch_ = m.epoch;
       last_checkpoint_ms_ = static_cast<int64_t>(m.timestamp_ms);
+      last_checkpoint_sources_ = m.source_names;
+      last_checkpoint_sinks_ = m.sink_names;
       last_checkpoint_wal_position_ = m.wal_position;
       checkpoint_wal_positions_[m.checkpoint_id] = m.wal_position;
       Log(LogLevel::kInfo, "recovery: restored {} (epoch {}), replaying the WAL from LSN {}",
@@ -3149,6 +3158,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     checkpoint_id_ = m.checkpoint_id;
     last_epoch_ = m.epoch;
     last_checkpoint_ms_ = static_cast<int64_t>(m.timestamp_ms);
+    last_checkpoint_sources_ = m.source_names;  // SHOW CHECKPOINT STATUS
+    last_checkpoint_sinks_ = m.sink_names;
     last_checkpoint_bytes_ = bytes;
     last_checkpoint_wal_position_ = m.wal_position;
     checkpoint_wal_positions_[m.checkpoint_id] = m.wal_position;
@@ -3255,6 +3266,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   uint64_t stream_errors_ = 0;
   uint64_t checkpoint_id_ = 0;  // newest checkpoint taken or restored (0: none)
   int64_t last_checkpoint_ms_ = 0;
+  // source_names / sink_names of the newest checkpoint's manifest (SHOW CHECKPOINT STATUS).
+  std::vector<std::string> last_checkpoint_sources_, last_checkpoint_sinks_;
   // Checkpoints (see "checkpoints and recovery" above).
   std::unique_ptr<storage::FileCheckpointStore> checkpoint_store_;
   uint64_t next_checkpoint_id_ = 1;

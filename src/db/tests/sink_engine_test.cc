@@ -565,5 +565,54 @@ TEST(SinkEngineTest, PipelineGuaranteeSurvivesReopen) {
   }
 }
 
+// SHOW CHECKPOINT STATUS as in the reference: one row always; the newest checkpoint's id, epoch,
+// time and the source/sink names of its manifest (", "-separated, sorted); the number of
+// checkpoints in the store. Also after a reopen (the restored checkpoint).
+TEST(SinkEngineTest, ShowCheckpointStatusMatchesTheReference) {
+  ScopedTempDir tmp;
+  const std::string dir = tmp.Join("db");
+  auto status = [](Database& db) {
+    auto r = db.Execute("SHOW CHECKPOINT STATUS").ValueOrDie();
+    EXPECT_EQ(r.num_rows(), 1);
+    std::vector<std::string> names;
+    for (const auto& f : r.schema->fields()) names.push_back(f->name);
+    EXPECT_EQ(names, (std::vector<std::string>{"checkpoint_id", "epoch", "timestamp_ms", "sources",
+                                               "sinks", "total_checkpoints"}));
+    std::vector<std::string> row;
+    for (int c = 0; c < r.batches[0]->num_columns(); ++c) {
+      row.push_back(columnar::GetScalar(*r.batches[0]->column(c), 0).ToString());
+    }
+    return row;
+  };
+  {
+    auto db = Open(dir);
+    auto none = status(*db);
+    EXPECT_EQ(none, (std::vector<std::string>{"0", "0", "0", "", "", "0"}));
+    Exec(*db, kSource);
+    Exec(*db, "CREATE SOURCE other (x BIGINT)");
+    Exec(*db, "CREATE SINK zz FROM ev INTO BLACKHOLE ()");
+    Exec(*db, "CREATE SINK aa FROM (SELECT id FROM ev) INTO BLACKHOLE ()");
+    Exec(*db, "CHECKPOINT");
+    Exec(*db, "CHECKPOINT");
+    Exec(*db, "DROP SINK zz");  // not in the newest manifest yet
+    auto row = status(*db);
+    EXPECT_EQ(row[0], "2");
+    EXPECT_EQ(row[1], "2");
+    EXPECT_GT(std::stoll(row[2]), 0);
+    EXPECT_EQ(row[3], "ev, other");
+    EXPECT_EQ(row[4], "aa, zz");
+    EXPECT_EQ(row[5], "2");
+  }
+  auto db = Open(dir);
+  auto row = status(*db);
+  EXPECT_EQ(row[0], "2");
+  EXPECT_EQ(row[4], "aa, zz");
+  Exec(*db, "CHECKPOINT");
+  row = status(*db);
+  EXPECT_EQ(row[0], "3");
+  EXPECT_EQ(row[4], "aa");
+  EXPECT_EQ(row[5], "3");
+}
+
 }  // namespace
 }  // namespace laminar
