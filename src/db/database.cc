@@ -2566,6 +2566,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           LAMINAR_ASSIGN_OR_RETURN(auto g, connector::ParseDeliveryGuarantee(s.value_text));
           LAMINAR_RETURN_NOT_OK(
               sink_manager_.SetPipelineGuarantee(g, SinkEnvironmentOf(), replaying_));
+        } else if (key == "checkpoint_interval") {
+          LAMINAR_RETURN_NOT_OK(SetCheckpointInterval(s.value_text));
         }
         // Properties are pipeline-wide (one embedded engine): logged, and the newest SET of
         // each key is part of every checkpoint's catalog, so they survive restart and crash.
@@ -3206,8 +3208,16 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     timer_stop_ = false;
     checkpoint_timer_ = std::thread([this] {
       std::unique_lock<std::mutex> lock(timer_mu_);
-      while (
-          !timer_cv_.wait_for(lock, options_.checkpoint_interval, [this] { return timer_stop_; })) {
+      while (!timer_stop_) {
+        // SET checkpoint_interval changes the interval under timer_mu_ and wakes us up; 'off'
+        // (0) parks the thread until the next change.
+        const auto interval = options_.checkpoint_interval;
+        auto changed = [&] { return timer_stop_ || options_.checkpoint_interval != interval; };
+        if (interval.count() <= 0) {
+          timer_cv_.wait(lock, changed);
+          continue;
+        }
+        if (timer_cv_.wait_for(lock, interval, changed)) continue;
         lock.unlock();
         {
           std::lock_guard<std::recursive_mutex> db_lock(mu_);
@@ -3219,6 +3229,43 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         lock.lock();
       }
     });
+  }
+
+  // SET checkpoint_interval = '5s' | '500ms' | '1 minute' | 'off' (REFERENCE §1.2). Persisted
+  // like every SET; on reopen the replayed value is in place before OpenStorage starts the
+  // timer. Caller holds mu_ (lock order mu_ -> timer_mu_; the timer never holds timer_mu_
+  // while it takes mu_).
+  Status SetCheckpointInterval(const std::string& text) {
+    std::string t = ToLower(Trim(text));
+    std::chrono::milliseconds interval{0};
+    if (t != "off" && t != "none" && t != "0") {
+      size_t digits = 0;
+      while (digits < t.size() && ((t[digits] >= '0' && t[digits] <= '9') || t[digits] == '.'))
+        ++digits;
+      if (digits > 0 && digits < t.size() && t[digits] != ' ') t.insert(digits, " ");
+      auto iv = ParseInterval(t);
+      if (!iv.ok() || !iv->IsFixedDuration() || iv->ToMicros() <= 0) {
+        return Status::Invalid(
+            fmt::format("checkpoint_interval '{}' is not a positive duration; use e.g. '5s', "
+                        "'500ms', '1 minute' or 'off'",
+                        text),
+            ErrorCode::kInvalidConfig);
+      }
+      interval = std::chrono::milliseconds(std::max<int64_t>(1, iv->ToMicros() / 1000));
+    }
+    if (options_.data_dir.empty() && interval.count() > 0) {
+      return Status::Invalid(
+          "checkpoint_interval: checkpointing is disabled: the database is in-memory; open it "
+          "with Options::data_dir",
+          ErrorCode::kCheckpointFailed);
+    }
+    {
+      std::lock_guard<std::mutex> lock(timer_mu_);
+      options_.checkpoint_interval = interval;
+      timer_cv_.notify_all();
+    }
+    if (!replaying_ && wal_) StartCheckpointTimer();  // recovery: OpenStorage starts it
+    return Status::OK();
   }
 
   void StopCheckpointTimer() {
