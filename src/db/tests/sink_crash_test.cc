@@ -1,0 +1,164 @@
+// fork + SIGKILL loop for a sink over an inline query: `CREATE SINK ... FROM (SELECT ... GROUP BY
+// TUMBLE ... EMIT ON WINDOW CLOSE) INTO FILE (... exactly-once)`. The child inserts one row per
+// statement (one second apart, ten per window) and checkpoints every few rows, reporting each
+// acknowledged id; SIGKILL lands anywhere — with a window half-full at the last checkpoint, in
+// the middle of a commit, between the manifest and the commit marker. After each kill the parent
+// reopens (the hidden query comes back from the catalog with its window state, the WAL replays
+// into a new epoch) and shuts down (final checkpoint): the file must then hold every closed
+// window exactly once, in order, with the right count and sum.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "columnar/scalar.h"
+#include "common/time_util.h"
+#include "laminar/laminar.hpp"
+#include "storage/file_system.h"
+#include "storage/tests/test_util.h"
+
+namespace laminar {
+namespace {
+
+using storage::testing::ScopedTempDir;
+
+constexpr int kCheckpointEvery = 7;
+constexpr int64_t kRowsPerWindow = 10;                   // one row per second, 10 s windows
+constexpr int64_t kBaseMicros = 1704067200LL * 1000000;  // 2024-01-01 00:00:00
+
+std::string TsOf(int64_t id) { return FormatTimestamp(kBaseMicros + id * 1000000); }
+
+std::unique_ptr<Database> OpenOrDie(const std::string& dir) {
+  Options o;
+  o.data_dir = dir;
+  auto db = Database::Open(o);
+  EXPECT_TRUE(db.ok()) << db.status().ToString();
+  return db.ok() ? std::move(*db) : nullptr;
+}
+
+int64_t RowCount(Database& db) {
+  auto n = db.Execute("SELECT COUNT(*) FROM ev");
+  if (!n.ok() || n->batches.empty()) return -1;
+  return columnar::GetScalar(*n->batches[0]->column(0), 0).int_value();
+}
+
+/// Child: never returns.
+[[noreturn]] void InsertUntilKilled(const std::string& dir, int fd) {
+  Options o;
+  o.data_dir = dir;
+  auto db = Database::Open(o);
+  if (!db.ok()) _exit(3);
+  int64_t next = RowCount(**db);
+  if (next < 0) _exit(5);
+  while (true) {
+    auto r = (*db)->Execute(fmt::format("INSERT INTO ev VALUES ({}, '{}')", next, TsOf(next)));
+    if (!r.ok()) _exit(6);
+    if (::write(fd, &next, sizeof(next)) != sizeof(next)) _exit(7);
+    ++next;
+    if (next % kCheckpointEvery == 0 && !(*db)->Checkpoint().ok()) _exit(8);
+  }
+}
+
+/// The JSON line the sink writes for window `k` (ids k*10 .. k*10+9).
+std::string WindowLine(int64_t k) {
+  const int64_t first = k * kRowsPerWindow;
+  const int64_t sum = (first + first + kRowsPerWindow - 1) * kRowsPerWindow / 2;
+  return fmt::format("{{\"window_start\":\"{}\",\"c\":{},\"s\":{}}}", TsOf(first), kRowsPerWindow,
+                     sum);
+}
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::vector<std::string> out;
+  auto text = storage::FileSystem::Default()->ReadFileToString(path);
+  EXPECT_TRUE(text.ok()) << text.status().ToString();
+  if (!text.ok()) return out;
+  size_t pos = 0;
+  while (pos < text->size()) {
+    size_t end = text->find('\n', pos);
+    if (end == std::string::npos) {
+      ADD_FAILURE() << "unterminated line at byte " << pos;
+      break;
+    }
+    out.push_back(text->substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+TEST(SinkCrashTest, ForkAndSigkillQuerySinkIsExactlyOnce) {
+  ScopedTempDir tmp(/*in_memory=*/true);
+  const std::string dir = tmp.Join("db");
+  const std::string out = tmp.Join("sink/windows.jsonl");
+  const uint32_t seed =
+      static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  int64_t acked = 0;
+  int64_t seen_windows = 0;
+  int kills = 0;
+  {
+    auto db = OpenOrDie(dir);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->Execute("CREATE SOURCE ev (id BIGINT, ts TIMESTAMP, WATERMARK FOR ts)").ok());
+    auto sink = db->Execute(
+        "CREATE SINK wins FROM (SELECT window_start, COUNT(*) AS c, SUM(id) AS s FROM ev "
+        "GROUP BY TUMBLE(ts, INTERVAL '10' SECOND) EMIT ON WINDOW CLOSE) INTO FILE (path = '" +
+        out + "', 'delivery.guarantee' = 'exactly-once') FORMAT JSON");
+    ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+    ASSERT_TRUE(db->Shutdown().ok());
+  }
+  while (kills < 50 || (kills < 120 && std::chrono::steady_clock::now() < deadline)) {
+    SCOPED_TRACE("kill " + std::to_string(kills));
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(fds[0]);
+      InsertUntilKilled(dir, fds[1]);
+    }
+    ::close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::microseconds(3000 + rng() % 40000));
+    ASSERT_EQ(::kill(pid, SIGKILL), 0);
+    int wstatus = 0;
+    ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited with " << WEXITSTATUS(wstatus);
+    int64_t id;
+    while (::read(fds[0], &id, sizeof(id)) == sizeof(id)) acked = std::max(acked, id + 1);
+    ::close(fds[0]);
+    ++kills;
+
+    auto db = OpenOrDie(dir);
+    ASSERT_NE(db, nullptr);
+    const int64_t rows = RowCount(*db);
+    ASSERT_GE(rows, acked) << "acknowledged rows lost";
+    ASSERT_LE(rows, acked + 1);
+    ASSERT_TRUE(db->Shutdown().ok());  // final checkpoint commits the replayed epoch
+    // Window k closes once the watermark (the newest ts, no delay) reaches its end, i.e. once
+    // row (k + 1) * 10 exists.
+    const int64_t closed = rows == 0 ? 0 : (rows - 1) / kRowsPerWindow;
+    const std::vector<std::string> lines = Lines(out);
+    ASSERT_EQ(static_cast<int64_t>(lines.size()), closed)
+        << "windows missing or duplicated (" << rows << " rows)";
+    for (int64_t k = 0; k < closed; ++k) {
+      ASSERT_EQ(lines[static_cast<size_t>(k)], WindowLine(k)) << "window " << k;
+    }
+    ASSERT_GE(closed, seen_windows);
+    seen_windows = closed;
+    acked = std::max(acked, rows);
+  }
+  EXPECT_GE(kills, 50);
+  EXPECT_GT(seen_windows, 0);
+}
+
+}  // namespace
+}  // namespace laminar
