@@ -34,6 +34,12 @@ constexpr int64_t kNumColdChannels = 10'000;
 // 64 KiB keeps it in L2 (the content is random letters either way).
 constexpr int64_t kExtraPoolSize = 1 << 16;
 constexpr int64_t kOutOfOrderMultiplier = 953;
+// Bid `extra` values up to this long are copied with a fixed number of blocks; the pool keeps
+// kExtraPoolSlack readable bytes past its end for that.
+constexpr int64_t kBidExtraFastMax = 96;
+constexpr int64_t kExtraPoolSlack = 128;
+// Released column memory a generator keeps for reuse (a few chunks' worth).
+constexpr int64_t kMaxCachedColumnBytes = 64 << 20;
 
 constexpr std::array<std::string_view, 11> kFirstNames = {
     "Peter", "Paul", "Luke", "John", "Saul", "Vicky", "Kate", "Julie", "Sarah", "Deiter", "Walter"};
@@ -45,6 +51,13 @@ constexpr std::array<std::string_view, 10> kCities = {
 constexpr std::array<std::string_view, 6> kStatesUpper = {"AZ", "CA", "ID", "OR", "WA", "WY"};
 constexpr std::array<std::string_view, 6> kStatesLower = {"az", "ca", "id", "or", "wa", "wy"};
 constexpr std::array<std::string_view, 4> kHotChannels = {"Google", "Facebook", "Baidu", "Apple"};
+// A channel URL is kUrlPrefix + path + kUrlSuffix, plus kUrlChannelId + id for most cold channels.
+constexpr std::string_view kUrlPrefix = "https://www.nexmark.com/";
+constexpr std::string_view kUrlSuffix = "/item.htm?query=1";
+// kUrlSuffix + "&channel_id=" padded to 32 bytes, so a cold URL's tail is one fixed-size copy.
+constexpr char kUrlTail[33] = "/item.htm?query=1&channel_id=\0\0\0";
+constexpr int64_t kUrlTailWithIdLength = 29;
+static_assert(kUrlPrefix.size() == 24 && kUrlSuffix.size() == 17);
 
 SchemaPtr MakeNexmarkSchema(std::vector<std::pair<std::string, columnar::DataTypePtr>> cols) {
   std::vector<columnar::FieldPtr> fields;
@@ -52,24 +65,36 @@ SchemaPtr MakeNexmarkSchema(std::vector<std::pair<std::string, columnar::DataTyp
   return std::make_shared<Schema>(std::move(fields));
 }
 
+// Character of nextString for a draw c in [0, 338): `special` for c < 26 (probability 1/13),
+// else 'a' + (c - 26) % 26. A table instead of the modulo per character.
+template <char kSpecial>
+struct StringCharTable {
+  constexpr StringCharTable() : chars() {
+    for (int c = 0; c < 338; ++c)
+      chars[c] = c < 26 ? kSpecial : static_cast<char>('a' + (c - 26) % 26);
+  }
+  char chars[338];
+};
+constexpr StringCharTable<' '> kSpaceChars;
+constexpr StringCharTable<'_'> kUnderscoreChars;
+
 // nextString(maxLen, special): length 3 + uniform[0, maxLen - 3); each character is `special`
 // with probability 1/13, else a uniform lowercase letter; the result is trimmed of spaces.
 // Writes at most max_len bytes to `out`; returns the length. One 64-bit draw yields seven
-// characters (each consumes log2(338) ≈ 8.4 bits by multiply-shift).
+// characters (each consumes log2(338) ≈ 8.4 bits by multiply-shift). `special` is ' ' or '_'.
 int64_t NextString(FastRandom& rng, int64_t max_len, char special, char* out) {
+  LAMINAR_DCHECK(special == ' ' || special == '_');
+  const char* chars = special == ' ' ? kSpaceChars.chars : kUnderscoreChars.chars;
   const int64_t len = 3 + static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(max_len - 3)));
-  uint64_t bits = 0;
-  int left = 0;
-  for (int64_t i = 0; i < len; ++i) {
-    if (left == 0) {
-      bits = rng.Next();
-      left = 7;
+  int64_t i = 0;
+  while (i < len) {
+    uint64_t bits = rng.Next();
+    const int64_t stop = std::min<int64_t>(len, i + 7);
+    for (; i < stop; ++i) {
+      __uint128_t m = static_cast<__uint128_t>(bits) * 338u;
+      out[i] = chars[static_cast<unsigned>(m >> 64)];
+      bits = static_cast<uint64_t>(m);
     }
-    __uint128_t m = static_cast<__uint128_t>(bits) * 338u;
-    const unsigned c = static_cast<unsigned>(m >> 64);
-    bits = static_cast<uint64_t>(m);
-    --left;
-    out[i] = c < 26 ? special : static_cast<char>('a' + (c - 26) % 26);
   }
   if (special != ' ') return len;
   int64_t begin = 0, end = len;
@@ -77,12 +102,6 @@ int64_t NextString(FastRandom& rng, int64_t max_len, char special, char* out) {
   while (end > begin && out[end - 1] == ' ') --end;
   if (begin > 0) std::memmove(out, out + begin, static_cast<size_t>(end - begin));
   return end - begin;
-}
-
-// round(10^(U[0,1) * 6) * 100): log-uniform on [100, 1e8].
-int64_t NextPrice(FastRandom& rng) {
-  static const double kLn10Times6 = 6.0 * std::log(10.0);
-  return static_cast<int64_t>(std::exp(rng.UnitDouble() * kLn10Times6) * 100.0 + 0.5);
 }
 
 // Length of nextExtra(currentSize, desiredAverageSize).
@@ -212,11 +231,25 @@ struct NexmarkGenerator::Impl {
   std::string arena;
   std::array<Span, kNumHotChannels> hot_channels;
   std::array<Span, kNumHotChannels> hot_urls;
-  std::vector<Span> cold_channels;
-  std::vector<Span> cold_urls;
+  /// Cold channel j as one 32-byte record: the name is "channel-" + j and the URL is
+  /// kUrlPrefix + path + kUrlSuffix [+ "&channel_id=" + id], so only the variable parts are
+  /// stored. Whole strings (~90 bytes each, 0.9 MB for 10,000 channels) did not stay in cache
+  /// and their random lookups were the largest single cost of a bid; this table is 320 KB.
+  struct alignas(32) ColdChannel {
+    char path[16];       // "abc/defg/hij": three nextString(5, '_') joined by '/'
+    char id_digits[10];  // |Integer.reverse(j)| in decimal, when the URL has a channel_id
+    char j_digits[4];    // j in decimal
+    uint8_t path_length;
+    uint8_t lengths;  // id_digits length (0 = no channel_id) | j_digits length << 4
+  };
+  static_assert(sizeof(ColdChannel) == 32);
+  std::vector<ColdChannel> cold;
+  LogUniformPrice price;  // nextPrice(): round(10^(U[0,1) * 6) * 100)
   double inter_event_delay_us = 0;
   int64_t events_for_auctions = 0;  // events until num_in_flight_auctions more auctions exist
 
+  // Column memory comes back here when the consumer drops a batch (see ColumnMemoryPool).
+  std::shared_ptr<ColumnMemoryPool> pool;
   Int64ColumnWriter p_id, p_time;
   StringColumnWriter p_name, p_email, p_card, p_city, p_state, p_extra;
   Int64ColumnWriter a_id, a_initial, a_reserve, a_time, a_expires, a_seller, a_category;
@@ -237,39 +270,58 @@ Result<std::unique_ptr<NexmarkGenerator>> NexmarkGenerator::Make(NexmarkConfig c
   for (auto k : kinds) impl->want[static_cast<int>(k)] = true;
 
   FastRandom setup(HashCombine(config.seed, 0x51ed270b27a5c3b1ULL));
-  impl->extra_pool.resize(kExtraPoolSize + StringColumnWriter::kCopySlack);
+  impl->extra_pool.resize(kExtraPoolSize + kExtraPoolSlack);
   for (int64_t i = 0; i < kExtraPoolSize; ++i) {
     impl->extra_pool[static_cast<size_t>(i)] = static_cast<char>('a' + setup.Uniform(26));
   }
-  auto base_url = [&] {
+  // The three random path segments of a channel URL (GENERATOR_SPEC.md §5), "abc/defg/hij".
+  auto url_path = [&] {
     char part[8];
-    std::string url = "https://www.nexmark.com/";
+    std::string path;
     for (int i = 0; i < 3; ++i) {
-      url.append(part, static_cast<size_t>(NextString(setup, 5, '_', part)));
-      url += '/';
+      if (i > 0) path += '/';
+      path.append(part, static_cast<size_t>(NextString(setup, 5, '_', part)));
     }
-    url += "item.htm?query=1";
-    return url;
+    return path;
   };
   for (int64_t i = 0; i < kNumHotChannels; ++i) {
     impl->hot_channels[static_cast<size_t>(i)] = impl->Add(kHotChannels[static_cast<size_t>(i)]);
-    impl->hot_urls[static_cast<size_t>(i)] = impl->Add(base_url());
+    impl->hot_urls[static_cast<size_t>(i)] =
+        impl->Add(std::string(kUrlPrefix) + url_path() + std::string(kUrlSuffix));
   }
-  impl->cold_channels.reserve(kNumColdChannels);
-  impl->cold_urls.reserve(kNumColdChannels);
+  impl->cold.resize(kNumColdChannels);
   for (int64_t j = 0; j < kNumColdChannels; ++j) {
-    impl->cold_channels.push_back(impl->Add(fmt::format("channel-{}", j)));
-    std::string url = base_url();
+    Impl::ColdChannel& rec = impl->cold[static_cast<size_t>(j)];
+    std::memset(&rec, 0, sizeof(rec));
+    const std::string j_text = std::to_string(j);
+    std::memcpy(rec.j_digits, j_text.data(), j_text.size());
+    const std::string path = url_path();
+    std::memcpy(rec.path, path.data(), path.size());
+    rec.path_length = static_cast<uint8_t>(path.size());
+    size_t id_length = 0;
     if (setup.Uniform(10) > 0) {
       // Java: Math.abs(Integer.reverse(j)).
       uint32_t x = static_cast<uint32_t>(j), r = 0;
       for (int b = 0; b < 32; ++b) r |= ((x >> b) & 1u) << (31 - b);
       int64_t v = static_cast<int32_t>(r);
-      url += fmt::format("&channel_id={}", v < 0 ? -v : v);
+      const std::string id_text = std::to_string(v < 0 ? -v : v);
+      std::memcpy(rec.id_digits, id_text.data(), id_text.size());
+      id_length = id_text.size();
     }
-    impl->cold_urls.push_back(impl->Add(url));
+    rec.lengths = static_cast<uint8_t>(id_length | (j_text.size() << 4));
   }
   impl->arena.append(StringColumnWriter::kCopySlack, '\0');
+  impl->pool = std::make_shared<ColumnMemoryPool>(kMaxCachedColumnBytes);
+  for (auto* w : {&impl->p_id, &impl->p_time, &impl->a_id, &impl->a_initial, &impl->a_reserve,
+                  &impl->a_time, &impl->a_expires, &impl->a_seller, &impl->a_category,
+                  &impl->b_auction, &impl->b_bidder, &impl->b_price, &impl->b_time}) {
+    w->SetPool(impl->pool);
+  }
+  for (auto* w : {&impl->p_name, &impl->p_email, &impl->p_card, &impl->p_city, &impl->p_state,
+                  &impl->p_extra, &impl->a_item, &impl->a_desc, &impl->a_extra, &impl->b_channel,
+                  &impl->b_url, &impl->b_extra}) {
+    w->SetPool(impl->pool);
+  }
   impl->inter_event_delay_us = 1e6 / config.event_rate * config.num_event_generators;
   impl->events_for_auctions =
       config.num_in_flight_auctions * config.total_proportion() / config.auction_proportion;
@@ -317,8 +369,8 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
                     &s.a_category}) {
       w->Start(cap_auction);
     }
-    s.a_item.Start(cap_auction, cap_auction * 11);
-    s.a_desc.Start(cap_auction, cap_auction * 52);
+    s.a_item.Start(cap_auction, cap_auction * 14);
+    s.a_desc.Start(cap_auction, cap_auction * 58);
     s.a_extra.Start(cap_auction, cap_auction * std::max<int64_t>(c.auction_avg_size - 100, 16));
   }
   if (s.want[2]) {
@@ -343,6 +395,8 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
     bid_extra_base = d - delta;
     bid_extra_span = 2 * delta;
   }
+  // Longest bid `extra`; the default config's (81) takes the branch-free fixed-size copy.
+  const int64_t bid_extra_max = bid_extra_base + std::max<int64_t>(bid_extra_span - 1, 0);
   // In-order runs (g == 1): event ids are consecutive, so (epoch, offset in the 1:3:46 mix)
   // advance by counting instead of a 64-bit division per event.
   int64_t seq_epoch = 0, seq_off = 0;
@@ -352,7 +406,38 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
     seq_off = first_id % total;
   }
 
+  // A bid's channel comes from its own stream (seeded by the event id, like the other fields),
+  // so it can be drawn kChannelLookahead events early and the cold channel's record
+  // prefetched: those random lookups in a 320 KB table missed the cache on every cold bid.
+  const uint64_t channel_key = FastRandom::RunKey(c.seed ^ 0x1f83d9abfb41bd6bULL);
+  auto event_id_of = [&](int64_t index) {
+    const int64_t event_num = c.first_event_number + index;
+    return c.first_event_id +
+           (g == 1 ? event_num : (event_num / g) * g + (event_num * kOutOfOrderMultiplier) % g);
+  };
+  // Channel code: < kNumHotChannels is hot channel i, otherwise cold channel code - 4.
+  auto channel_code = [&](int64_t index) {
+    FastRandom ch =
+        FastRandom::ForEventOfRun(channel_key, static_cast<uint64_t>(event_id_of(index)));
+    if (ch.Uniform(kHotChannelsRatio) > 0)
+      return static_cast<uint32_t>(ch.Uniform(kNumHotChannels));
+    return static_cast<uint32_t>(kNumHotChannels + ch.Uniform(kNumColdChannels));
+  };
+  constexpr int64_t kChannelLookahead = 8;
+  uint32_t channel_ring[16];  // codes of events k .. k + kChannelLookahead, by index & 15
+  const bool lookahead = s.want[2];
+  if (lookahead) {
+    for (int64_t k = next_index_; k < std::min(end, next_index_ + kChannelLookahead); ++k) {
+      channel_ring[k & 15] = channel_code(k);
+    }
+  }
+
   for (int64_t k = next_index_; k < end; ++k) {
+    if (lookahead && k + kChannelLookahead < end) {
+      const uint32_t code = channel_code(k + kChannelLookahead);
+      channel_ring[(k + kChannelLookahead) & 15] = code;
+      if (code >= kNumHotChannels) __builtin_prefetch(&s.cold[code - kNumHotChannels]);
+    }
     const int64_t num = c.first_event_number + k;
     int64_t adjusted, epoch, off;
     if (g == 1) {
@@ -450,8 +535,8 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
       }
       s.a_seller.Append(seller + kFirstPersonId);
       s.a_category.Append(kFirstCategoryId + static_cast<int64_t>(rng.Uniform(kNumCategories)));
-      const int64_t initial = NextPrice(rng);
-      s.a_initial.Append(initial);
+      // Prices hold their random bits until the pass after the loop (see there).
+      s.a_initial.Append(static_cast<int64_t>(rng.Next()));
       const int64_t horizon_ms = (TimestampMicros(adjusted + s.events_for_auctions) - ts_us) / 1000;
       const int64_t length_ms =
           1 + static_cast<int64_t>(
@@ -471,7 +556,7 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
         s.a_desc.Commit(len);
         current += len;
       }
-      s.a_reserve.Append(initial + NextPrice(rng));
+      s.a_reserve.Append(static_cast<int64_t>(rng.Next()));
       const int64_t extra_len = NextExtraLength(rng, current, c.auction_avg_size);
       s.a_extra.AppendFromPadded(
           pool + rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)), extra_len);
@@ -494,30 +579,62 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
         bidder = next_person();
       }
       s.b_bidder.Append(bidder + kFirstPersonId + (c.flink_bidder_offset ? kFirstPersonId : 0));
-      s.b_price.Append(NextPrice(rng));
-      Impl::Span channel, url;
-      if (rng.Uniform(kHotChannelsRatio) > 0) {
-        const auto i = rng.Uniform(kNumHotChannels);
-        channel = s.hot_channels[i];
-        url = s.hot_urls[i];
+      s.b_price.Append(static_cast<int64_t>(rng.Next()));
+      const uint32_t code = channel_ring[k & 15];
+      if (code < kNumHotChannels) {
+        const Impl::Span channel = s.hot_channels[code], url = s.hot_urls[code];
+        s.b_channel.AppendFromPadded(s.arena.data() + channel.offset, channel.length);
+        s.b_url.AppendFromPadded(s.arena.data() + url.offset, url.length);
       } else {
-        const auto j = rng.Uniform(kNumColdChannels);
-        channel = s.cold_channels[j];
-        url = s.cold_urls[j];
+        const Impl::ColdChannel& rec = s.cold[code - kNumHotChannels];
+        // Fixed-size copies into the writers' slack; only the lengths vary.
+        char* p = s.b_channel.Reserve(16);
+        std::memcpy(p, "channel-", 8);
+        std::memcpy(p + 8, rec.j_digits, 4);
+        s.b_channel.Commit(8 + (rec.lengths >> 4));
+        p = s.b_url.Reserve(24 + 16 + 32 + 16);
+        std::memcpy(p, kUrlPrefix.data(), 24);
+        std::memcpy(p + 24, rec.path, 16);
+        char* tail = p + 24 + rec.path_length;
+        std::memcpy(tail, kUrlTail, 32);
+        const int64_t id_length = rec.lengths & 15;
+        std::memcpy(tail + kUrlTailWithIdLength, rec.id_digits, 16);
+        s.b_url.Commit(24 + rec.path_length +
+                       (id_length == 0 ? static_cast<int64_t>(kUrlSuffix.size())
+                                       : kUrlTailWithIdLength + id_length));
       }
-      s.b_channel.AppendFromPadded(s.arena.data() + channel.offset, channel.length);
-      s.b_url.AppendFromPadded(s.arena.data() + url.offset, url.length);
       s.b_time.Append(time_us);
       const int64_t extra_len =
           bid_extra_span == 0
               ? bid_extra_base
               : bid_extra_base +
                     static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(bid_extra_span)));
-      s.b_extra.AppendFromPadded(
-          pool + rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)), extra_len);
+      if (bid_extra_max <= kBidExtraFastMax) {
+        s.b_extra.AppendFromPaddedAtMost<kBidExtraFastMax>(
+            pool + rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)), extra_len);
+      } else {
+        s.b_extra.AppendFromPadded(
+            pool + rng.Uniform(static_cast<uint64_t>(kExtraPoolSize - extra_len + 1)), extra_len);
+      }
     }
   }
   next_index_ = end;
+  // nextPrice() from the stored random bits. A separate loop of independent iterations: inside
+  // the event loop, each price's floating-point dependency chain stalled the rest of the event.
+  if (s.want[1]) {
+    int64_t* initial = s.a_initial.mutable_values();
+    int64_t* reserve = s.a_reserve.mutable_values();
+    for (int64_t i = 0; i < s.a_initial.length(); ++i) {
+      initial[i] = s.price.FromBits(static_cast<uint64_t>(initial[i]));
+      reserve[i] = initial[i] + s.price.FromBits(static_cast<uint64_t>(reserve[i]));
+    }
+  }
+  if (s.want[2]) {
+    int64_t* price = s.b_price.mutable_values();
+    for (int64_t i = 0; i < s.b_price.length(); ++i) {
+      price[i] = s.price.FromBits(static_cast<uint64_t>(price[i]));
+    }
+  }
 
   NexmarkBatches out;
   out.events = count;

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
 #include "columnar/pretty_print.h"
 #include "columnar/record_batch.h"
 #include "connector/generator/nexmark_source.h"
+#include "connector/generator/random.h"
 #include "connector/source.h"
 
 namespace laminar::connector {
@@ -196,6 +198,81 @@ TEST(NexmarkGeneratorTest, IdSpacesAndFieldDomains) {
     ASSERT_EQ(card.GetView(i).size(), 19u);
     ASSERT_EQ(states.count(state.GetView(i)), 1u) << state.GetView(i);
   }
+}
+
+TEST(NexmarkGeneratorTest, LogUniformPriceRoundsLikeExp) {
+  // The table + polynomial price equals round(exp(6u ln 10) * 100) computed with libm; a
+  // difference is only possible when the exact value is within ~1e-7 of a half-integer.
+  LogUniformPrice price;
+  FastRandom rng(12345);
+  int64_t differ = 0;
+  for (int i = 0; i < 1'000'000; ++i) {
+    const uint64_t bits = rng.Next();
+    const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;
+    const auto want = static_cast<int64_t>(std::exp(u * 6.0 * std::log(10.0)) * 100.0 + 0.5);
+    const int64_t got = price.FromBits(bits);
+    ASSERT_LE(std::abs(got - want), 1) << "u=" << u;
+    differ += got != want;
+  }
+  EXPECT_LE(differ, 2);
+  EXPECT_EQ(price.FromBits(0), 100);
+  EXPECT_EQ(price.FromBits(~uint64_t{0}), 100'000'000);
+  EXPECT_EQ(price.FromBits(uint64_t{1} << 63), 100'000);  // u = 1/2: 10^3 * 100
+}
+
+TEST(NexmarkGeneratorTest, ChannelUrlsFollowTheSpec) {
+  auto all = GenerateAll(SmallConfig(20'000), 4096, {NexmarkTable::kBid});
+  const auto& channel = *all.bid->GetColumnByName("channel");
+  const auto& url = *all.bid->GetColumnByName("url");
+  std::map<std::string, std::string> url_of_channel;
+  for (int64_t i = 0; i < all.bid->num_rows(); ++i) {
+    const std::string ch(channel.GetView(i));
+    std::string_view u = url.GetView(i);
+    // Every channel always has the same URL.
+    auto [it, inserted] = url_of_channel.emplace(ch, std::string(u));
+    ASSERT_EQ(it->second, u);
+    ASSERT_EQ(u.substr(0, 24), "https://www.nexmark.com/");
+    u.remove_prefix(24);
+    for (int segment = 0; segment < 3; ++segment) {
+      const size_t slash = u.find('/');
+      ASSERT_NE(slash, std::string_view::npos) << url.GetView(i);
+      ASSERT_GE(slash, 3u);
+      ASSERT_LE(slash, 4u);
+      for (char c : u.substr(0, slash)) ASSERT_TRUE(c == '_' || (c >= 'a' && c <= 'z'));
+      u.remove_prefix(slash + 1);
+    }
+    ASSERT_EQ(u.substr(0, 16), "item.htm?query=1");
+    u.remove_prefix(16);
+    if (ch.rfind("channel-", 0) != 0) {
+      ASSERT_TRUE(u.empty()) << ch;  // hot channels have no channel_id
+      continue;
+    }
+    if (u.empty()) continue;
+    // "&channel_id=" + |Integer.reverse(j)|.
+    const auto j = static_cast<uint32_t>(std::stoul(ch.substr(8)));
+    uint32_t r = 0;
+    for (int b = 0; b < 32; ++b) r |= ((j >> b) & 1u) << (31 - b);
+    const int64_t v = static_cast<int32_t>(r);
+    ASSERT_EQ(u, "&channel_id=" + std::to_string(v < 0 ? -v : v)) << ch;
+  }
+  EXPECT_GT(url_of_channel.size(), 1000u);
+}
+
+TEST(NexmarkGeneratorTest, RecycledColumnMemoryKeepsOutputsIntact) {
+  // Chunks dropped by the consumer give their memory back to the generator's pool; the next
+  // chunks must not depend on it, and a retained batch must not be overwritten by them.
+  auto reference = GenerateAll(SmallConfig(20'000), 20'000);
+  auto gen = NexmarkGenerator::Make(SmallConfig(20'000)).ValueOrDie();
+  auto first = gen->NextBatches(1000);  // retained while later chunks reuse memory
+  const auto first_bids = Rows(first.bid);
+  std::vector<std::string> bids = first_bids;
+  while (!gen->exhausted()) {
+    auto out = gen->NextBatches(1000);
+    for (auto& row : Rows(out.bid)) bids.push_back(std::move(row));
+  }
+  gen.reset();  // buffers outlive the generator and its pool
+  EXPECT_EQ(Rows(first.bid), first_bids);
+  EXPECT_EQ(bids, Rows(reference.bid));
 }
 
 TEST(NexmarkGeneratorTest, HandCheckedFirstEvents) {
