@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,6 +45,38 @@ class PosixWritableFile final : public WritableFile {
       p += n;
       left -= static_cast<size_t>(n);
       size_ += static_cast<uint64_t>(n);
+    }
+    return Status::OK();
+  }
+
+  Status AppendV(std::span<const std::span<const std::byte>> parts) override {
+    if (fd_ < 0) return Status::IOError(fmt::format("append to closed file '{}'", path_));
+    constexpr size_t kMaxIov = 16;
+    while (!parts.empty()) {
+      struct iovec iov[kMaxIov];
+      size_t n = 0;
+      size_t total = 0;
+      for (; n < kMaxIov && n < parts.size(); ++n) {
+        iov[n].iov_base = const_cast<std::byte*>(parts[n].data());
+        iov[n].iov_len = parts[n].size();
+        total += parts[n].size();
+      }
+      ssize_t w = ::writev(fd_, iov, static_cast<int>(n));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return PosixError("write", path_, errno);
+      }
+      size_ += static_cast<uint64_t>(w);
+      if (static_cast<size_t>(w) == total) {
+        parts = parts.subspan(n);
+        continue;
+      }
+      // Short write: finish the part it stopped in with Append(), then continue after it.
+      size_t done = static_cast<size_t>(w);
+      size_t i = 0;
+      while (done >= parts[i].size()) done -= parts[i++].size();
+      LAMINAR_RETURN_NOT_OK(Append(parts[i].subspan(done)));
+      parts = parts.subspan(i + 1);
     }
     return Status::OK();
   }

@@ -25,13 +25,22 @@ inline std::span<const std::byte> AsBytes(std::string_view s) {
 /// After a failed Sync() the data must be treated as lost: the kernel may have dropped the dirty
 /// pages and a later Sync() can succeed without writing them ("fsyncgate"), so callers must not
 /// retry a failed Sync() and then acknowledge.
-/// Threading: not thread-safe; one owner.
+/// Threading: one owner thread calls Append()/Close(); Sync() may also be called from one other
+/// thread while the owner appends (the WAL's background syncer does this), and then covers at
+/// least every byte whose Append() returned before Sync() started.
 class WritableFile {
  public:
   virtual ~WritableFile() = default;
 
   /// Appends all of `data` (short writes and EINTR are retried internally).
   virtual Status Append(std::span<const std::byte> data) = 0;
+  /// Appends `parts` in order as if by one Append() of their concatenation. The POSIX file uses
+  /// writev(2), so a caller can write a header and a large payload without copying them into
+  /// one buffer first.
+  virtual Status AppendV(std::span<const std::span<const std::byte>> parts) {
+    for (const auto& part : parts) LAMINAR_RETURN_NOT_OK(Append(part));
+    return Status::OK();
+  }
   /// Makes every appended byte durable (fdatasync). See the class comment for failure semantics.
   virtual Status Sync() = 0;
   /// Closes the descriptor. Does not sync. Idempotent.

@@ -105,6 +105,9 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(FileSystem& fs, const std::st
   }
   std::unique_ptr<WalWriter> writer(new WalWriter(fs, dir, options));
   LAMINAR_RETURN_NOT_OK(writer->Recover());
+  if (options.sync_mode == WalSyncMode::kAsync) {
+    writer->syncer_ = std::thread([w = writer.get()] { w->SyncerLoop(); });
+  }
   return writer;
 }
 
@@ -129,7 +132,8 @@ Status WalWriter::Recover() {
   const WalTail& tail = reader->tail();
   const std::string path = JoinPath(dir_, WalSegmentFileName(first));
   next_lsn_ = tail.last_lsn != 0 ? tail.last_lsn + 1 : first;
-  written_lsn_ = durable_lsn_ = next_lsn_ - 1;
+  written_lsn_ = next_lsn_ - 1;
+  durable_lsn_ = next_lsn_ - 1;
   if (tail.dropped_bytes > 0) {
     Log(LogLevel::kWarn, "WAL '{}': cut {} bytes of torn tail at offset {} ({})", path,
         tail.dropped_bytes, tail.valid_end, tail.reason);
@@ -163,12 +167,71 @@ Status WalWriter::Fail(Status st) {
   return failed_;
 }
 
+void WalWriter::SyncerLoop() {
+  std::unique_lock<std::mutex> lock(sync_mu_);
+  while (!syncer_stop_) {
+    sync_cv_.wait_for(lock, options_.async_flush_interval,
+                      [&] { return syncer_stop_ || syncer_wake_; });
+    syncer_wake_ = false;
+    if (syncer_stop_ || !syncer_status_.ok() || file_ == nullptr) continue;
+    // Every byte of the records up to `target` was written before this Sync() starts, so the
+    // fdatasync covers them even while the owner keeps appending.
+    const uint64_t target = written_lsn_.load(std::memory_order_acquire);
+    if (target <= durable_lsn_.load(std::memory_order_relaxed)) continue;
+    WritableFile* file = file_.get();
+    syncer_busy_ = true;
+    lock.unlock();
+    Status st = file->Sync();
+    lock.lock();
+    syncer_busy_ = false;
+    if (st.ok()) {
+      if (durable_lsn_.load(std::memory_order_relaxed) < target) {
+        durable_lsn_.store(target, std::memory_order_release);
+      }
+    } else {
+      syncer_status_ = std::move(st);
+      syncer_failed_.store(true, std::memory_order_release);
+    }
+    sync_cv_.notify_all();
+  }
+}
+
+std::unique_lock<std::mutex> WalWriter::PauseSyncer() {
+  std::unique_lock<std::mutex> lock(sync_mu_);
+  sync_cv_.wait(lock, [&] { return !syncer_busy_; });
+  return lock;
+}
+
+Status WalWriter::CheckSyncer() {
+  if (!syncer_failed_.load(std::memory_order_acquire)) return Status::OK();
+  std::lock_guard<std::mutex> lock(sync_mu_);
+  return Fail(syncer_status_);
+}
+
+void WalWriter::WakeSyncer() {
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    syncer_wake_ = true;
+  }
+  sync_cv_.notify_all();
+}
+
+void WalWriter::StopSyncer() {
+  if (!syncer_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    syncer_stop_ = true;
+  }
+  sync_cv_.notify_all();
+  syncer_.join();
+}
+
 Status WalWriter::WriteBuffer() {
   if (buffer_.empty()) return Status::OK();
   Status st = file_->Append(buffer_);
   buffer_.clear();
   if (!st.ok()) return Fail(std::move(st));
-  written_lsn_ = next_lsn_ - 1;
+  written_lsn_.store(next_lsn_ - 1, std::memory_order_release);
   return Status::OK();
 }
 
@@ -177,28 +240,38 @@ Status WalWriter::SyncLocked() {
   last_sync_ = std::chrono::steady_clock::now();
   bytes_since_sync_ = 0;
   if (options_.sync_mode == WalSyncMode::kOff) return Status::OK();
-  if (durable_lsn_ == written_lsn_) return Status::OK();
+  const uint64_t target = written_lsn_.load(std::memory_order_relaxed);
+  if (durable_lsn_.load(std::memory_order_relaxed) >= target) return CheckSyncer();
+  auto lock = PauseSyncer();
+  if (!syncer_status_.ok()) return Fail(syncer_status_);
+  if (durable_lsn_.load(std::memory_order_relaxed) >= target) return Status::OK();
   Status st = file_->Sync();
   if (!st.ok()) return Fail(std::move(st));
-  durable_lsn_ = written_lsn_;
+  durable_lsn_.store(target, std::memory_order_release);
   return Status::OK();
 }
 
 Status WalWriter::RollSegment() {
   LAMINAR_RETURN_NOT_OK(WriteBuffer());
+  auto lock = PauseSyncer();
+  if (!syncer_status_.ok()) return Fail(syncer_status_);
   // Always sync the finished segment, even in kOff: only the last segment may have a torn tail.
   Status st = file_->Sync();
   if (st.ok()) st = file_->Close();
   if (!st.ok()) return Fail(std::move(st));
-  durable_lsn_ = written_lsn_;
+  durable_lsn_.store(written_lsn_.load(std::memory_order_relaxed), std::memory_order_release);
   st = StartSegment(next_lsn_);
-  if (!st.ok()) return Fail(std::move(st));
+  if (!st.ok()) {
+    file_.reset();  // closed above; the syncer must not touch it
+    return Fail(std::move(st));
+  }
   segments_.push_back(next_lsn_);
   return Status::OK();
 }
 
 Result<uint64_t> WalWriter::Append(std::span<const std::byte> payload, uint8_t type) {
   if (!failed_.ok()) return failed_;
+  LAMINAR_RETURN_NOT_OK(CheckSyncer());
   if (type == 0) return Status::Invalid("WAL record type 0 is reserved", ErrorCode::kWalError);
   if (payload.size() > kWalMaxRecordPayload) {
     return Status::Invalid(fmt::format("WAL record of {} bytes exceeds the limit of {} bytes",
@@ -217,11 +290,21 @@ Result<uint64_t> WalWriter::Append(std::span<const std::byte> payload, uint8_t t
   EncodeFixed64(header + 9, lsn);
   EncodeFixed32(header, RecordCrc({header + 4, kWalRecordHeaderSize - 4}, payload));
   buffer_.insert(buffer_.end(), header, header + kWalRecordHeaderSize);
-  buffer_.insert(buffer_.end(), payload.begin(), payload.end());
   ++next_lsn_;
   segment_bytes_ += record_size;
   bytes_since_sync_ += record_size;
-  if (buffer_.size() >= options_.write_buffer_size) LAMINAR_RETURN_NOT_OK(WriteBuffer());
+  if (payload.size() >= options_.direct_write_threshold) {
+    // Large record: hand the pending buffer, this header and the caller's payload to the OS in
+    // one writev instead of copying the payload into the buffer first.
+    const std::span<const std::byte> parts[] = {buffer_, payload};
+    Status st = file_->AppendV(parts);
+    buffer_.clear();
+    if (!st.ok()) return Fail(std::move(st));
+    written_lsn_.store(lsn, std::memory_order_release);
+  } else {
+    buffer_.insert(buffer_.end(), payload.begin(), payload.end());
+    if (buffer_.size() >= options_.write_buffer_size) LAMINAR_RETURN_NOT_OK(WriteBuffer());
+  }
   if (options_.sync_mode == WalSyncMode::kAsync) LAMINAR_RETURN_NOT_OK(SyncIfDue());
   return lsn;
 }
@@ -233,15 +316,22 @@ Status WalWriter::Sync() {
 
 Status WalWriter::Flush() {
   if (!failed_.ok()) return failed_;
+  LAMINAR_RETURN_NOT_OK(CheckSyncer());
   return WriteBuffer();
 }
 
 Status WalWriter::SyncIfDue() {
   if (!failed_.ok()) return failed_;
+  LAMINAR_RETURN_NOT_OK(CheckSyncer());
   if (options_.sync_mode != WalSyncMode::kAsync || bytes_since_sync_ == 0) return Status::OK();
+  const auto now = std::chrono::steady_clock::now();
   if (bytes_since_sync_ >= options_.async_flush_bytes ||
-      std::chrono::steady_clock::now() - last_sync_ >= options_.async_flush_interval) {
-    return SyncLocked();
+      now - last_sync_ >= options_.async_flush_interval) {
+    // Hand everything to the OS and let the syncer fdatasync it; never wait for the disk here.
+    LAMINAR_RETURN_NOT_OK(WriteBuffer());
+    last_sync_ = now;
+    bytes_since_sync_ = 0;
+    WakeSyncer();
   }
   return Status::OK();
 }
@@ -260,6 +350,7 @@ Status WalWriter::TruncateBefore(uint64_t lsn) {
 }
 
 Status WalWriter::Close() {
+  StopSyncer();
   if (file_ == nullptr) return failed_;
   Status st = failed_.ok() ? SyncLocked() : failed_;
   Status close_st = file_->Close();

@@ -1,11 +1,15 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/result.h"
@@ -50,9 +54,11 @@ enum class WalSyncMode : uint8_t {
   /// Only Sync() (and segment roll) makes records durable. The engine appends a batch of records
   /// and calls Sync() once (group commit); Append + successful Sync is the acknowledgement point.
   kSync,
-  /// Like kSync, plus the writer syncs by itself once `async_flush_bytes` are pending or
-  /// `async_flush_interval` has passed (checked in Append() and SyncIfDue(); there is no
-  /// background thread). A crash may lose the records of the last interval.
+  /// Like kSync, plus a background syncer thread fdatasyncs what was handed to the OS every
+  /// `async_flush_interval`, or sooner once `async_flush_bytes` were written since the last sync
+  /// (Append() and SyncIfDue() hand the buffer to the OS and wake the syncer; they never wait for
+  /// an fsync themselves, except at a segment roll). A crash may lose the records of the last
+  /// interval.
   kAsync,
   /// Never fdatasync (Sync() only hands buffered bytes to the OS). Survives a process crash once
   /// flushed, not a power loss. Segment rolls still sync so the log stays well formed.
@@ -71,6 +77,9 @@ struct WalOptions {
   /// Appended bytes are buffered in memory and handed to the OS once this many are pending (and
   /// on Sync()/Flush()), so small records do not cost one write(2) each.
   size_t write_buffer_size = 1u << 20;
+  /// Records with a payload at least this large are written with one writev(2) of the pending
+  /// buffer, the record header and the caller's payload, instead of being copied into the buffer.
+  size_t direct_write_threshold = 256u << 10;
 };
 
 /// The name of the segment whose first record has `first_lsn` ("wal-00000000000000000001.log").
@@ -86,7 +95,9 @@ std::string WalSegmentFileName(uint64_t first_lsn);
 /// the writer is failed for good: every later call returns that error and nothing more is ever
 /// acknowledged (after a failed fsync the kernel may have dropped the pages; retrying could
 /// "succeed" without the data). Reopening the directory recovers what is really on disk.
-/// Threading: not thread-safe; owned by one compute thread.
+/// Threading: not thread-safe; owned by one compute thread. In kAsync mode the writer runs one
+/// background thread of its own that only calls WritableFile::Sync() on the active segment;
+/// its errors fail the writer at the owner's next call.
 class WalWriter {
  public:
   /// `fs` must outlive the writer.
@@ -113,9 +124,10 @@ class WalWriter {
 
   /// LSN the next Append() will return.
   uint64_t next_lsn() const { return next_lsn_; }
-  /// Highest LSN known durable (0 when none).
-  uint64_t durable_lsn() const { return durable_lsn_; }
-  /// OK, or the error that failed the writer.
+  /// Highest LSN known durable (0 when none). In kAsync mode it advances in the background.
+  uint64_t durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
+  /// OK, or the error that failed the writer (a background sync failure shows up here after the
+  /// owner's next Append()/Sync()/SyncIfDue()).
   const Status& status() const { return failed_; }
   /// First LSNs of the segments currently in the directory, ascending.
   const std::vector<uint64_t>& segments() const { return segments_; }
@@ -128,20 +140,41 @@ class WalWriter {
   Status WriteBuffer();
   Status SyncLocked();
   Status Fail(Status st);
+  /// Body of the kAsync background syncer thread.
+  void SyncerLoop();
+  /// Waits until the syncer is not inside a Sync() and returns the held lock, so the owner may
+  /// sync, close or replace `file_`. Without a syncer it returns at once.
+  std::unique_lock<std::mutex> PauseSyncer();
+  /// Adopts a background sync failure as the writer's failure.
+  Status CheckSyncer();
+  void WakeSyncer();
+  void StopSyncer();
 
   FileSystem& fs_;
   const std::string dir_;
   const WalOptions options_;
-  std::unique_ptr<WritableFile> file_;  // the active (last) segment
+  // The active (last) segment. Replaced only by the owner while holding sync_mu_ with the
+  // syncer idle; the syncer reads it under sync_mu_.
+  std::unique_ptr<WritableFile> file_;
   std::vector<uint64_t> segments_;
-  uint64_t segment_bytes_ = 0;     // size of the active segment including buffered bytes
-  std::vector<std::byte> buffer_;  // framed records not yet handed to the OS
-  uint64_t next_lsn_ = 1;          // never reused, even after a torn tail is cut
-  uint64_t written_lsn_ = 0;       // last LSN handed to the OS
-  uint64_t durable_lsn_ = 0;       // last LSN covered by a successful fdatasync
-  uint64_t bytes_since_sync_ = 0;
+  uint64_t segment_bytes_ = 0;            // size of the active segment including buffered bytes
+  std::vector<std::byte> buffer_;         // framed records not yet handed to the OS
+  uint64_t next_lsn_ = 1;                 // never reused, even after a torn tail is cut
+  std::atomic<uint64_t> written_lsn_{0};  // last LSN handed to the OS (written by the owner)
+  std::atomic<uint64_t> durable_lsn_{0};  // last LSN covered by a successful fdatasync
+  uint64_t bytes_since_sync_ = 0;         // kAsync: since the syncer was last woken
   std::chrono::steady_clock::time_point last_sync_;
   Status failed_;  // sticky: once set, every call returns it
+
+  // kAsync background syncer. The flags and syncer_status_ are guarded by sync_mu_.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::thread syncer_;
+  bool syncer_stop_ = false;
+  bool syncer_wake_ = false;
+  bool syncer_busy_ = false;  // inside file_->Sync() without the lock
+  Status syncer_status_;      // first background sync failure
+  std::atomic<bool> syncer_failed_{false};
 };
 
 /// How the reader treats a record that fails validation.

@@ -37,6 +37,28 @@ TEST(PosixFileSystemTest, WriteReadRoundTrip) {
   EXPECT_EQ(*n, 2u);  // short only at end of file
 }
 
+TEST(PosixFileSystemTest, AppendVWritesPartsInOrder) {
+  ScopedTempDir dir;
+  FileSystem& fs = *FileSystem::Default();
+  std::string path = dir.Join("v.txt");
+  auto file = fs.NewWritableFile(path);
+  ASSERT_TRUE(file.ok());
+  // More parts than one writev() takes (16), some empty.
+  std::vector<std::string> parts;
+  std::string expected;
+  for (int i = 0; i < 40; ++i) {
+    parts.push_back(i % 7 == 0 ? std::string()
+                               : std::string(static_cast<size_t>(i * 13), 'a' + i % 26));
+    expected += parts.back();
+  }
+  std::vector<std::span<const std::byte>> spans;
+  for (const auto& p : parts) spans.push_back(AsBytes(p));
+  ASSERT_OK((*file)->AppendV(spans));
+  EXPECT_EQ((*file)->Size(), expected.size());
+  ASSERT_OK((*file)->Close());
+  EXPECT_EQ(*fs.ReadFileToString(path), expected);
+}
+
 TEST(PosixFileSystemTest, ReopenAppendsAfterExistingBytes) {
   ScopedTempDir dir;
   FileSystem& fs = *FileSystem::Default();
