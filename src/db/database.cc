@@ -1950,6 +1950,24 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   Result<ExecuteResult> CreateSink(const sql::CreateSinkStmt& st) {
     const std::string name = st.name.value;
+    if (st.or_replace && !st.if_not_exists && sinks_.count(name)) {
+      // OR REPLACE: the new input must resolve before the old sink is dropped (as DROP SINK:
+      // decided epochs published, the open one rolled back). The statement is logged once and
+      // does the same on replay.
+      if (st.from_query) {
+        LAMINAR_RETURN_NOT_OK(
+            sql::BindQuery(*st.from_query, *this, sql::BindMode::kStreaming, st.source_text)
+                .status()
+                .WithContext(fmt::format("query of sink '{}'", name)));
+      } else if (Node* in = Find(st.from_name.back().value);
+                 in == nullptr || !in->owner_sink.empty()) {
+        return Status::NotFound(fmt::format("sink '{}' reads '{}', which does not exist", name,
+                                            st.from_name.back().value),
+                                ErrorCode::kTableNotFound);
+      }
+      LAMINAR_RETURN_NOT_OK(sink_manager_.PrepareDrop(name));
+      LAMINAR_RETURN_NOT_OK(RemoveSink(name));
+    }
     bool skip;
     LAMINAR_RETURN_NOT_OK(CheckNewName(name, st.or_replace, &skip, st.if_not_exists, "Sink"));
     if (skip) return Ddl("CREATE SINK", name);
@@ -2412,7 +2430,11 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   Result<ExecuteResult> Describe(const sql::DescribeStmt& st) {
     std::string name = st.name.back().value;
     Node* n = Find(name);
-    if (n == nullptr) {
+    if (n == nullptr && sinks_.count(name)) {
+      return Status::Invalid("DESCRIBE is not supported for sinks. Use SHOW SINKS for details.",
+                             ErrorCode::kInvalidOperation);
+    }
+    if (n == nullptr || !n->owner_sink.empty()) {
       std::string best = ClosestMatch(name, RelationNames());
       return Status::NotFound(fmt::format("table '{}' not found{}", name,
                                           best.empty() ? "" : "; did you mean '" + best + "'?"),
