@@ -1,9 +1,11 @@
 // Stream joins. See JoinOperator in operator.h for the contract; docs/joins.md for semantics.
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <span>
@@ -37,7 +39,8 @@ struct Row {
 
 /// The buffered rows of one join key, oldest first: a vector with a moving front. Interval
 /// joins often key on near-unique values (Nexmark q7 joins on the price), so most keys hold
-/// one or two rows; std::deque allocated a 512-byte block plus its map for every key.
+/// one row: that row lives inline in the hash map slot (no allocation per key); std::deque
+/// allocated a 512-byte block plus its map for every key.
 /// Unlike std::deque, adding a row may move the others: callers keep no Row pointers across
 /// push_back()/insert().
 class RowList {
@@ -58,6 +61,10 @@ class RowList {
     rows_.insert(rows_.begin() + at, r);
     return rows_.data() + at;
   }
+  void clear() {
+    rows_.clear();
+    head_ = 0;
+  }
   void pop_front() {
     rows_[head_].batch.reset();  // release the batch as soon as its last row goes
     if (++head_ == rows_.size()) {
@@ -70,7 +77,7 @@ class RowList {
   }
 
  private:
-  std::vector<Row> rows_;
+  absl::InlinedVector<Row, 1> rows_;
   size_t head_ = 0;  // rows_[0, head_) were popped
 };
 
@@ -127,6 +134,88 @@ Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& ex
   }
   return Status::OK();
 }
+
+/// Join key of the typed path: the values of one or two integer or temporal key columns,
+/// widened to 64 bits (an unused second word is 0). Equal words mean equal SQL values, exactly
+/// as the string path's binary image would say, without building a string per row.
+struct WordKey {
+  int64_t a = 0;
+  int64_t b = 0;
+  bool operator==(const WordKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const WordKey& k) {
+    return H::combine(std::move(h), k.a, k.b);
+  }
+};
+
+/// The string path's type tag of a key column whose values fit one 64-bit word (integers and
+/// temporal types, see AppendKey), or 0 when the column needs the string path. Floats are not
+/// words: the string path equates them through their display text.
+char WordKeyTag(const columnar::DataType& t) {
+  if (t.is_integer()) return 'i';
+  if (t.is_temporal()) return static_cast<char>('a' + static_cast<int>(t.id()));
+  return 0;
+}
+
+/// Reads one key column as 64-bit words into word `w` (0 or 1) of `keys`; NULLs clear `valid`.
+void ReadKeyWords(const columnar::Array& col, int w, std::vector<WordKey>* keys,
+                  std::vector<uint8_t>* valid) {
+  const int64_t n = col.length();
+  auto fill = [&]<typename T>(const T* v) {
+    for (int64_t r = 0; r < n; ++r) {
+      auto& k = (*keys)[static_cast<size_t>(r)];
+      (w == 0 ? k.a : k.b) = static_cast<int64_t>(v[r]);
+    }
+  };
+  columnar::VisitFixedWidth(col.type_id(), [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) fill(col.values<T>());
+  });
+  if (col.null_count() != 0) {
+    for (int64_t r = 0; r < n; ++r) {
+      if (col.IsNull(r)) (*valid)[static_cast<size_t>(r)] = 0;
+    }
+  }
+}
+
+/// The typed path's counterpart of EncodeKeys.
+Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& exprs,
+                  const RecordBatch& batch, std::vector<WordKey>* keys,
+                  std::vector<uint8_t>* valid) {
+  const auto n = static_cast<size_t>(batch.num_rows());
+  keys->assign(n, WordKey());
+  valid->assign(n, 1);
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    LAMINAR_ASSIGN_OR_RETURN(auto col, exprs[i]->Evaluate(batch));
+    ReadKeyWords(*col, static_cast<int>(i), keys, valid);
+  }
+  return Status::OK();
+}
+
+/// The string path's image of a word key (what AppendKey builds for the same values): the
+/// checkpoint format keeps string keys whichever path built them.
+std::string WordKeyImage(const WordKey& k, const std::string& tags) {
+  std::string out;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    const int64_t v = i == 0 ? k.a : k.b;
+    out.push_back(tags[i]);
+    out.append(reinterpret_cast<const char*>(&v), 8);
+  }
+  return out;
+}
+
+/// Parses WordKeyImage(); false when `image` is not one of `tags`.
+bool ParseWordKeyImage(std::string_view image, const std::string& tags, WordKey* k) {
+  if (image.size() != tags.size() * 9) return false;
+  *k = WordKey();
+  for (size_t i = 0; i < tags.size(); ++i) {
+    if (image[i * 9] != tags[i]) return false;
+    std::memcpy(i == 0 ? &k->a : &k->b, image.data() + i * 9 + 1, 8);
+  }
+  return true;
+}
+
+/// The key of the rows with a NULL key kept for outer joins, in checkpoint images.
+const std::string kNullKeyImage("\x00null", 5);
 
 /// Assembles output rows from (left row, right row) references; a null side gives NULLs.
 class OutputBuilder {
@@ -218,24 +307,64 @@ struct JoinOperator::State {
   bool weighted = false;  // some input carried weights: output carries them too
 
   // Buffered rows per side and key (interval / unbounded / ASOF right side).
-  absl::flat_hash_map<std::string, RowList> rows[2];
-  int64_t watermark[2] = {INT64_MIN, INT64_MIN};
-  // Interval joins: (time after which a buffered row can no longer match, its key), so
-  // eviction visits only keys with expired rows instead of every key on every watermark.
+  // Interval joins also index (time after which a buffered row can no longer match, its key),
+  // so eviction visits only keys with expired rows instead of every key on every watermark.
   // Keys sharing an expiry time share one map node (in insertion order, as a multimap would
   // keep them): bids arrive ~100 per millisecond, so this is far fewer nodes than rows.
-  std::map<int64_t, std::vector<std::string>> expiry[2];
-  int64_t Reach(int side) const { return side == 0 ? spec.upper : -spec.lower; }
-  void IndexRow(int side, const std::string& key, int64_t ts, bool null_key) {
-    if (spec.strategy != JoinStrategy::kInterval) return;
-    expiry[side][null_key ? INT64_MIN : ts + Reach(side)].push_back(key);
+  //
+  // Inner joins store a side's new rows unindexed first, a batch at a time ("the tail"): a
+  // probe scans the tail through a small map of the probing batch's keys. The tail joins the
+  // hash index once probes have scanned it kTailScans times over, so a side that is rarely
+  // probed (Nexmark q7: ~1M bids per 10 s against one window maximum) never pays a hash insert
+  // per row, and a frequently probed side pays at most kTailScans small-map lookups per row.
+  // Expired tail batches are dropped whole (an inner join emits nothing for them).
+  template <typename Key>
+  struct TailBatch {
+    std::vector<Row> rows;  // the batch's buffered rows, in arrival order
+    std::vector<Key> keys;  // their keys
+    int64_t max_ts = INT64_MIN;
+  };
+  template <typename Key>
+  struct KeyedRows {
+    absl::flat_hash_map<Key, RowList> rows[2];
+    std::map<int64_t, std::vector<Key>> expiry[2];
+    std::deque<TailBatch<Key>> tail[2];  // newer than every indexed row of the side
+    int64_t tail_rows[2] = {0, 0};
+    int64_t tail_scanned[2] = {0, 0};  // tail rows visited by probes since the last indexing
+  };
+  bool lazy_index() const { return kind == JoinKind::kInner; }
+  // How many times over probes may scan a tail before it is indexed: a scan visits a row for
+  // the price of a lookup in a small (cached) map, indexing costs a miss in the large one.
+  static constexpr int64_t kTailScans = 8;
+  // Interval and unbounded joins on one or two integer/temporal columns (the same tags on both
+  // sides) key by 64-bit words; other keys, and the ASOF right side, by their binary image.
+  KeyedRows<WordKey> by_word;
+  KeyedRows<std::string> by_string;
+  std::string word_tags;  // non-empty: the typed path, one WordKeyTag per key column
+  template <typename Key>
+  KeyedRows<Key>& Keyed() {
+    if constexpr (std::is_same_v<Key, WordKey>) {
+      return by_word;
+    } else {
+      return by_string;
+    }
   }
+  // Rows with a NULL key, kept for outer/anti joins until the next eviction (never match).
+  RowList null_rows[2];
+  int64_t watermark[2] = {INT64_MIN, INT64_MIN};
+  int64_t Reach(int side) const { return side == 0 ? spec.upper : -spec.lower; }
+  template <typename Key>
+  void IndexRow(int side, const Key& key, int64_t ts) {
+    if (spec.strategy != JoinStrategy::kInterval) return;
+    Keyed<Key>().expiry[side][ts + Reach(side)].push_back(key);
+  }
+  template <typename Key>
   void RebuildIndex() {
+    auto& keyed = Keyed<Key>();
     for (int side = 0; side < 2; ++side) {
-      expiry[side].clear();
-      for (const auto& [key, list] : rows[side]) {
-        const bool null_key = key.size() == 5 && key[0] == '\x00';
-        for (const Row& r : list) IndexRow(side, key, r.ts, null_key);
+      keyed.expiry[side].clear();
+      for (const auto& [key, list] : keyed.rows[side]) {
+        for (const Row& r : list) IndexRow(side, key, r.ts);
       }
     }
   }
@@ -363,8 +492,15 @@ struct JoinOperator::State {
 
   // Interval / unbounded: store the side's rows, probe the other side.
   Status Symmetric(int side, const Delta& in, std::vector<Delta>* output) {
+    return word_tags.empty() ? SymmetricBy<std::string>(side, in, output)
+                             : SymmetricBy<WordKey>(side, in, output);
+  }
+
+  template <typename Key>
+  Status SymmetricBy(int side, const Delta& in, std::vector<Delta>* output) {
     const int other = 1 - side;
-    std::vector<std::string> k;
+    auto& keyed = Keyed<Key>();
+    std::vector<Key> k;
     std::vector<uint8_t> valid;
     LAMINAR_RETURN_NOT_OK(EncodeKeys(keys[side], *in.batch, &k, &valid));
     const int tcol = spec.strategy == JoinStrategy::kInterval ? time_column(side) : -1;
@@ -400,14 +536,29 @@ struct JoinOperator::State {
       }
       r.weight = in.has_weights() ? in.weights[i] : 1;
       store[i] = 1;
-      auto it = rows[other].find(k[i]);
-      if (it == rows[other].end()) continue;
-      for (Row& o : it->second) {
-        const Row* l = side == 0 ? &r : &o;
-        const Row* rr = side == 0 ? &o : &r;
-        pairs.push_back({l, rr});
-        probe_rows.push_back(&r);
-        stored_rows.push_back(&o);
+    }
+    // The other side's unindexed rows matching this batch, grouped by incoming row.
+    std::vector<std::pair<uint32_t, Row*>> tail_hits;
+    // A tail no larger than the batch costs less to index than one scan (which maps the batch).
+    if (keyed.tail_rows[other] <= static_cast<int64_t>(n)) IndexTail<Key>(other);
+    if (!keyed.tail[other].empty()) ScanTail<Key>(other, k, store, &tail_hits);
+    size_t hit = 0;
+    auto add_pair = [&](Row& r, Row& o) {
+      const Row* l = side == 0 ? &r : &o;
+      const Row* rr = side == 0 ? &o : &r;
+      pairs.push_back({l, rr});
+      probe_rows.push_back(&r);
+      stored_rows.push_back(&o);
+    };
+    for (size_t i = 0; i < n; ++i) {
+      if (store[i] != 1) continue;
+      Row& r = incoming[i];
+      auto it = keyed.rows[other].find(k[i]);
+      if (it != keyed.rows[other].end()) {
+        for (Row& o : it->second) add_pair(r, o);
+      }
+      for (; hit < tail_hits.size() && tail_hits[hit].first == i; ++hit) {
+        add_pair(r, *tail_hits[hit].second);
       }
     }
     LAMINAR_ASSIGN_OR_RETURN(auto ok, CheckPairs(pairs));
@@ -424,62 +575,138 @@ struct JoinOperator::State {
       a->matched = true;
       b->matched = true;
     }
+    TailBatch<Key>* tail = nullptr;
+    if (lazy_index()) {
+      tail = &keyed.tail[side].emplace_back();
+      tail->rows.reserve(n);
+      tail->keys.reserve(n);
+    }
     for (size_t i = 0; i < n; ++i) {
       if (store[i] == 0) continue;
       if (store[i] == 2) {
-        const std::string null_key("\x00null", 5);
-        rows[side][null_key].push_back(incoming[i]);
-        IndexRow(side, null_key, incoming[i].ts, true);
+        null_rows[side].push_back(incoming[i]);
+      } else if (tail != nullptr) {
+        tail->max_ts = std::max(tail->max_ts, incoming[i].ts);
+        tail->rows.push_back(std::move(incoming[i]));
+        tail->keys.push_back(std::move(k[i]));
       } else {
-        rows[side][k[i]].push_back(incoming[i]);
-        IndexRow(side, k[i], incoming[i].ts, false);
+        keyed.rows[side][k[i]].push_back(incoming[i]);
+        IndexRow(side, k[i], incoming[i].ts);
       }
       ++buffered;
     }
+    if (tail != nullptr) {
+      if (tail->rows.empty()) {
+        keyed.tail[side].pop_back();
+      } else {
+        keyed.tail_rows[side] += static_cast<int64_t>(tail->rows.size());
+      }
+    }
+    if (keyed.tail_scanned[other] > kTailScans * keyed.tail_rows[other]) IndexTail<Key>(other);
     out.Flush(weighted, output);
     return Status::OK();
+  }
+
+  // Finds the rows of `side`'s tail whose key equals an incoming row's key (store[i] == 1):
+  // (incoming row, tail row) pairs ordered by incoming row, then tail arrival.
+  template <typename Key>
+  void ScanTail(int side, const std::vector<Key>& k, const std::vector<uint8_t>& store,
+                std::vector<std::pair<uint32_t, Row*>>* hits) {
+    auto& keyed = Keyed<Key>();
+    // Incoming rows by key: the first row, then a chain in row order.
+    absl::flat_hash_map<Key, uint32_t> first;
+    std::vector<uint32_t> next(k.size(), UINT32_MAX), last(k.size(), UINT32_MAX);
+    for (size_t i = 0; i < k.size(); ++i) {
+      if (store[i] != 1) continue;
+      auto [it, inserted] = first.try_emplace(k[i], static_cast<uint32_t>(i));
+      if (!inserted) next[last[it->second]] = static_cast<uint32_t>(i);
+      last[it->second] = static_cast<uint32_t>(i);
+    }
+    if (first.empty()) return;
+    for (auto& batch : keyed.tail[side]) {
+      for (size_t j = 0; j < batch.rows.size(); ++j) {
+        auto it = first.find(batch.keys[j]);
+        if (it == first.end()) continue;
+        for (uint32_t i = it->second; i != UINT32_MAX; i = next[i]) {
+          hits->push_back({i, &batch.rows[j]});
+        }
+      }
+    }
+    std::stable_sort(hits->begin(), hits->end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    keyed.tail_scanned[side] += keyed.tail_rows[side];
+  }
+
+  // Moves `side`'s tail into the hash index (after the indexed rows: it is newer).
+  template <typename Key>
+  void IndexTail(int side) {
+    auto& keyed = Keyed<Key>();
+    for (auto& batch : keyed.tail[side]) {
+      for (size_t j = 0; j < batch.rows.size(); ++j) {
+        keyed.rows[side][batch.keys[j]].push_back(batch.rows[j]);
+        IndexRow(side, batch.keys[j], batch.rows[j].ts);
+      }
+    }
+    keyed.tail[side].clear();
+    keyed.tail_rows[side] = 0;
+    keyed.tail_scanned[side] = 0;
   }
 
   // Drops rows that can no longer match and emits outer/anti rows for them.
   Status Evict(std::vector<Delta>* output) {
     if (spec.strategy != JoinStrategy::kInterval) return Status::OK();
+    return word_tags.empty() ? EvictBy<std::string>(output) : EvictBy<WordKey>(output);
+  }
+
+  // Emits the outer/anti row of an evicted unmatched row.
+  void EmitUnmatched(int side, const Row& r, OutputBuilder* out) const {
+    if (r.matched) return;
+    if (side == 0 && keep_left_unmatched()) out->Add(&r, nullptr, r.weight);
+    if (side == 0 && kind == JoinKind::kLeftAnti) out->Add(&r, nullptr, r.weight);
+    if (side == 1 && keep_right_unmatched()) out->Add(nullptr, &r, r.weight);
+  }
+
+  template <typename Key>
+  Status EvictBy(std::vector<Delta>* output) {
+    auto& keyed = Keyed<Key>();
     OutputBuilder out(output_schema, spec.left_columns);
     for (int side = 0; side < 2; ++side) {
       const int64_t other_wm = watermark[1 - side];
       if (other_wm == INT64_MIN) continue;
+      // NULL-key rows never match: they go at the first eviction after their arrival.
+      for (const Row& r : null_rows[side]) EmitUnmatched(side, r, &out);
+      buffered -= static_cast<int64_t>(null_rows[side].size());
+      null_rows[side].clear();
       // A left row (ts t) can still meet right rows with ts <= t + upper; a right row (ts u)
       // left rows with ts <= u - lower. Future rows of the other side have ts >= its watermark.
       const int64_t reach = Reach(side);
-      std::vector<std::string> due;
-      while (!expiry[side].empty() && expiry[side].begin()->first < other_wm) {
-        auto& keys_due = expiry[side].begin()->second;
-        if (due.empty()) {
-          due.swap(keys_due);
-        } else {
-          for (auto& key : keys_due) due.push_back(std::move(key));
-        }
-        expiry[side].erase(expiry[side].begin());
+      auto& tail = keyed.tail[side];
+      while (!tail.empty() && tail.front().max_ts + reach < other_wm) {
+        const auto dropped = static_cast<int64_t>(tail.front().rows.size());
+        keyed.tail_rows[side] -= dropped;
+        buffered -= dropped;
+        tail.pop_front();
       }
-      for (const auto& key : due) {
-        auto it = rows[side].find(key);
-        if (it == rows[side].end()) continue;
-        auto& list = it->second;
-        const bool null_key = it->first.size() == 5 && it->first[0] == '\x00';
-        while (!list.empty() && (null_key || list.front().ts + reach < other_wm)) {
-          Row& r = list.front();
-          if (!r.matched) {
-            if (side == 0 && keep_left_unmatched()) out.Add(&r, nullptr, r.weight);
-            if (side == 0 && kind == JoinKind::kLeftAnti) out.Add(&r, nullptr, r.weight);
-            if (side == 1 && keep_right_unmatched()) out.Add(nullptr, &r, r.weight);
+      auto& expiry = keyed.expiry[side];
+      auto& rows = keyed.rows[side];
+      // Whole expiry buckets at once: keys in bucket order (expiry time, then insertion).
+      auto end = expiry.lower_bound(other_wm);
+      for (auto b = expiry.begin(); b != end; ++b) {
+        for (const Key& key : b->second) {
+          auto it = rows.find(key);
+          if (it == rows.end()) continue;
+          auto& list = it->second;
+          while (!list.empty() && list.front().ts + reach < other_wm) {
+            EmitUnmatched(side, list.front(), &out);
+            list.pop_front();
+            --buffered;
           }
-          list.pop_front();
-          --buffered;
-          if (null_key && list.empty()) break;
+          // Keep an emptied list while the key set is small: recreating a list per key on every
+          // match cycle costs more than the memory (bounded by the number of distinct keys).
+          if (list.empty() && rows.size() > 4096) rows.erase(it);
         }
-        // Keep an emptied list while the key set is small: recreating a deque per key on every
-        // match cycle costs more than the memory (bounded by the number of distinct keys).
-        if (list.empty() && rows[side].size() > 4096) rows[side].erase(it);
       }
+      expiry.erase(expiry.begin(), end);
     }
     out.Flush(weighted, output);
     return Status::OK();
@@ -494,8 +721,8 @@ struct JoinOperator::State {
     int64_t best_d = INT64_MAX;
     const Row* fwd = nullptr;
     if (has_key) {
-      auto it = rows[1].find(key);
-      if (it != rows[1].end()) {
+      auto it = by_string.rows[1].find(key);
+      if (it != by_string.rows[1].end()) {
         for (const Row& r : it->second) {
           int64_t d = l.ts - r.ts;  // > 0: right is earlier
           switch (spec.direction) {
@@ -602,12 +829,12 @@ struct JoinOperator::State {
     // Future left rows have ts >= the left watermark and pending rows keep their own times:
     // per key, right rows older than the newest one at or below that threshold are useless.
     // Pruning walks every key: only worth it once keys hold several rows on average.
-    if (buffered < 2 * static_cast<int64_t>(rows[1].size()) + 1024) return;
+    if (buffered < 2 * static_cast<int64_t>(by_string.rows[1].size()) + 1024) return;
     int64_t threshold = watermark[0];
     for (const auto& p : pending) threshold = std::min(threshold, p.row.ts);
     if (threshold == INT64_MIN) return;
     if (spec.tolerance >= 0) threshold -= spec.tolerance;
-    for (auto& [key, list] : rows[1]) {
+    for (auto& [key, list] : by_string.rows[1]) {
       // Rows are kept sorted by time on insert.
       size_t keep_from = 0;
       for (size_t j = 0; j < list.size(); ++j) {
@@ -629,7 +856,7 @@ struct JoinOperator::State {
       if (!valid[static_cast<size_t>(i)] || tc.IsNull(i)) continue;
       Row r{in.batch, static_cast<int32_t>(i), tc.values<int64_t>()[i],
             in.has_weights() && in.weights[static_cast<size_t>(i)] < 0 ? -1 : 1, false};
-      auto& list = rows[1][k[static_cast<size_t>(i)]];
+      auto& list = by_string.rows[1][k[static_cast<size_t>(i)]];
       auto pos = std::upper_bound(list.begin(), list.end(), r.ts,
                                   [](int64_t t, const Row& x) { return t < x.ts; });
       list.insert(pos, r);
@@ -672,6 +899,20 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& no
       if (c >= 0 && c < s.pair_schema->num_fields())
         s.residual_columns[static_cast<size_t>(c)] = true;
     }
+  }
+  if ((s.spec.strategy == JoinStrategy::kInterval || s.spec.strategy == JoinStrategy::kUnbounded) &&
+      !s.spec.left_keys.empty() && s.spec.left_keys.size() <= 2 &&
+      s.spec.left_keys.size() == s.spec.right_keys.size()) {
+    std::string tags;
+    for (size_t i = 0; i < s.spec.left_keys.size(); ++i) {
+      const char tag = WordKeyTag(*s.spec.left_keys[i]->type);
+      if (tag == 0 || tag != WordKeyTag(*s.spec.right_keys[i]->type)) {
+        tags.clear();
+        break;
+      }
+      tags.push_back(tag);
+    }
+    s.word_tags = std::move(tags);
   }
   if (s.semi() && s.spec.strategy != JoinStrategy::kInterval) {
     return Status::NotImplemented("SEMI/ANTI joins are supported for interval joins only",
@@ -754,18 +995,39 @@ Status JoinOperator::Snapshot(std::string* out) const {
   w.Put(s.watermark[1]);
   w.Put(static_cast<uint8_t>(s.weighted));
   for (int side = 0; side < 2; ++side) {
+    // Keys as their string-path images (NULL-key rows first), whichever path keyed them.
+    // Unindexed (tail) rows follow as one entry per row: restoring appends them to their
+    // key's list after its indexed rows, in arrival order.
     std::vector<const Row*> all;
-    std::vector<std::pair<const std::string*, const RowList*>> keys;
-    for (const auto& [k, list] : s.rows[side]) {
-      keys.push_back({&k, &list});
+    std::vector<std::pair<std::string, std::span<const Row>>> keys;
+    auto list_span = [](const RowList& l) { return std::span<const Row>(l.begin(), l.size()); };
+    if (!s.null_rows[side].empty()) {
+      keys.push_back({kNullKeyImage, list_span(s.null_rows[side])});
+    }
+    for (const auto& [k, list] : s.by_string.rows[side]) keys.push_back({k, list_span(list)});
+    for (const auto& [k, list] : s.by_word.rows[side]) {
+      keys.push_back({WordKeyImage(k, s.word_tags), list_span(list)});
+    }
+    for (const auto& batch : s.by_string.tail[side]) {
+      for (size_t j = 0; j < batch.rows.size(); ++j) {
+        keys.push_back({batch.keys[j], std::span<const Row>(&batch.rows[j], 1)});
+      }
+    }
+    for (const auto& batch : s.by_word.tail[side]) {
+      for (size_t j = 0; j < batch.rows.size(); ++j) {
+        keys.push_back(
+            {WordKeyImage(batch.keys[j], s.word_tags), std::span<const Row>(&batch.rows[j], 1)});
+      }
+    }
+    for (const auto& [k, list] : keys) {
       for (const Row& r : list) all.push_back(&r);
     }
     w.PutBatch(*GatherRows(s.side_schema[side], all));
     w.Put(static_cast<uint32_t>(keys.size()));
     for (const auto& [k, list] : keys) {
-      w.PutString(*k);
-      w.Put(static_cast<uint32_t>(list->size()));
-      for (const Row& r : *list) {
+      w.PutString(k);
+      w.Put(static_cast<uint32_t>(list.size()));
+      for (const Row& r : list) {
         w.Put(r.ts);
         w.Put(r.weight);
         w.Put(static_cast<uint8_t>(r.matched));
@@ -800,7 +1062,9 @@ Status JoinOperator::Restore(std::string_view in) {
   if (!r.Get(&magic) || magic != kJoinStateMagic) return bad("bad magic");
   if (!r.Get(&version) || version != kJoinStateVersion) return bad("unsupported version");
   if (!r.Get(&wm[0]) || !r.Get(&wm[1]) || !r.Get(&weighted)) return bad("truncated header");
-  absl::flat_hash_map<std::string, RowList> rows[2];
+  State::KeyedRows<WordKey> by_word;
+  State::KeyedRows<std::string> by_string;
+  RowList null_rows[2];
   int64_t buffered = 0;
   for (int side = 0; side < 2; ++side) {
     LAMINAR_ASSIGN_OR_RETURN(auto batch, r.GetBatch(s.side_schema[side]));
@@ -811,7 +1075,18 @@ Status JoinOperator::Restore(std::string_view in) {
       std::string key;
       uint32_t n = 0;
       if (!r.GetString(&key) || !r.GetCount(&n, 17)) return bad("bad key entry");
-      auto& list = rows[side][key];
+      RowList* target = &null_rows[side];
+      if (key != kNullKeyImage) {
+        WordKey word;
+        if (s.word_tags.empty()) {
+          target = &by_string.rows[side][key];
+        } else if (ParseWordKeyImage(key, s.word_tags, &word)) {
+          target = &by_word.rows[side][word];
+        } else {
+          return bad("key does not match the join's key types");
+        }
+      }
+      auto& list = *target;
       for (uint32_t i = 0; i < n; ++i) {
         Row row;
         uint8_t matched = 0;
@@ -848,12 +1123,14 @@ Status JoinOperator::Restore(std::string_view in) {
   s.watermark[0] = wm[0];
   s.watermark[1] = wm[1];
   s.weighted = weighted != 0;
-  s.rows[0] = std::move(rows[0]);
-  s.rows[1] = std::move(rows[1]);
+  s.by_word = std::move(by_word);
+  s.by_string = std::move(by_string);
+  for (int side = 0; side < 2; ++side) s.null_rows[side] = std::move(null_rows[side]);
   s.buffered = buffered;
   s.pending = std::move(pending);
   s.table_version = UINT64_MAX;  // rebuild the lookup index from the live table
-  s.RebuildIndex();
+  s.RebuildIndex<WordKey>();
+  s.RebuildIndex<std::string>();
   return Status::OK();
 }
 
