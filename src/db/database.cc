@@ -500,6 +500,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         n.kind == sql::RelationInfo::Kind::kTable ? n.version_column : n.wm_column;
     info.has_watermark = n.has_watermark;
     info.changelog = n.changelog_output;
+    info.append_only = n.bound.info.append_only;
     info.time_bounds = n.bound.info.time_bounds;  // streams: event-time columns (window joins)
     return &info;
   }

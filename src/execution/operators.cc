@@ -7,6 +7,7 @@
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
 #include "execution/operator.h"
+#include "execution/over_window_operator.h"
 #include "execution/state_codec.h"
 #include "execution/topn_operator.h"
 #include "function/aggregate/accumulator.h"
@@ -1185,6 +1186,11 @@ Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
       break;
     }
     case sql::PlanKind::kWindow: {
+      if (plan->streaming_over) {  // SUM/AVG/... OVER (ROWS ...): over_window_operator.h
+        LAMINAR_ASSIGN_OR_RETURN(auto op, OverWindowOperator::Make(*plan));
+        ops.push_back(std::move(op));
+        break;
+      }
       // Ranking functions with a rank filter (sql/binder/topn_analysis.h).
       if (plan->top_n < 1) {
         return Status::NotImplemented("window functions in a continuous query need a rank filter");

@@ -677,13 +677,15 @@ Result<BExpr> Binder::BindAggregateCall(const FunctionCallExpr& f, AggContext* a
 
 Result<BExpr> Binder::BindAnalytic(const FunctionCallExpr& f, Scope& scope, AggContext* agg) {
   const std::string& n = f.name.value;
-  // Ranking functions in a continuous query become a streaming top-N (topn_analysis.h).
-  if (mode_ == BindMode::kStreaming && n != "row_number" && n != "rank" && n != "dense_rank") {
+  // Ranking functions in a continuous query become a streaming top-N (topn_analysis.h),
+  // aggregates a streaming OVER window (over_window_analysis.h).
+  if (mode_ == BindMode::kStreaming && n != "row_number" && n != "rank" && n != "dense_rank" &&
+      n != "sum" && n != "avg" && n != "count" && n != "min" && n != "max") {
     return BindError(
         ErrorCode::kSqlUnsupported, f.pos,
         fmt::format("{}(...) OVER (...) is not supported in a continuous query yet", ToUpper(n)),
-        "use GROUP BY with TUMBLE/HOP/SESSION windows, or run it as an ad-hoc SELECT "
-        "over a materialized view");
+        "SUM/AVG/COUNT/MIN/MAX OVER (... ROWS ...) and ranking functions with a rank filter "
+        "are; or run it as an ad-hoc SELECT over a materialized view");
   }
   if (analytics_ == nullptr || agg != nullptr) {
     return BindError(ErrorCode::kPlanningFailed, f.pos,

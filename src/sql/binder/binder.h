@@ -23,6 +23,9 @@ struct RelationInfo {
   bool has_watermark = false;
   /// Rows carry a trailing `__weight` column (EMIT CHANGES output).
   bool changelog = false;
+  /// Rows are only ever appended: false for streams whose rows update earlier ones (an
+  /// aggregate emitting ON UPDATE, an updating top-N).
+  bool append_only = true;
   std::vector<std::string> primary_key;
   /// Streams: per column, how far its values may trail the stream's watermark (lag in µs; -1 =
   /// not an event-time column), with strictness and alignment. Sources: empty (the watermark

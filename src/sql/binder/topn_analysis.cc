@@ -8,6 +8,7 @@
 
 #include "common/string_util.h"
 #include "function/evaluator.h"
+#include "sql/binder/over_window_analysis.h"
 #include "sql/binder/window_join_analysis.h"
 
 namespace laminar::sql {
@@ -73,7 +74,8 @@ class TopNPlanner {
 
   Result<PlanPtr> Rewrite(const PlanPtr& p) {
     if (p->kind == PlanKind::kFilter && p->inputs[0]->kind == PlanKind::kProject &&
-        p->inputs[0]->inputs[0]->kind == PlanKind::kWindow) {
+        p->inputs[0]->inputs[0]->kind == PlanKind::kWindow &&
+        !IsOverAggregateWindow(*p->inputs[0]->inputs[0])) {
       const PlanPtr& proj = p->inputs[0];
       const PlanPtr& win = proj->inputs[0];
       const int base = win->inputs[0]->schema->num_fields();
@@ -129,8 +131,22 @@ class TopNPlanner {
         return PlanPtr(np);
       }
     }
+    if (p->kind == PlanKind::kWindow && p->top_n < 0 && IsOverAggregateWindow(*p)) {
+      // SUM/AVG/COUNT/MIN/MAX OVER (ROWS …): a streaming OVER window (over_window_analysis.h).
+      LAMINAR_ASSIGN_OR_RETURN(auto in, Rewrite(p->inputs[0]));
+      return PlanStreamingOverWindow(p, in, catalog_, info_);
+    }
     if (p->kind == PlanKind::kWindow && p->top_n < 0) {
       std::string f = p->analytics.empty() ? "ROW_NUMBER" : ToUpper(p->analytics[0].function);
+      for (const auto& c : p->analytics) {
+        if (IsRanking(c.function)) continue;
+        return TopNError(
+            fmt::format("{}() OVER (...) is not supported in a continuous query",
+                        ToUpper(c.function)),
+            "streaming OVER windows compute SUM, AVG, COUNT, MIN and MAX over ROWS frames, and "
+            "ranking functions need a rank filter (top-N); run other window functions as an "
+            "ad-hoc SELECT");
+      }
       return TopNError(
           fmt::format("{}() OVER (...) in a continuous query needs a filter on its result in the "
                       "enclosing query, e.g. WHERE rn <= 10 (a streaming top-N); without it "
