@@ -1403,8 +1403,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       }
       s->emitted += static_cast<uint64_t>(out->num_rows());
       emitted_ += static_cast<uint64_t>(out->num_rows());
-      // Ad-hoc contents.
-      if (s->mv_upsert && !d.keys.empty() && !s->changelog_output) {
+      // Ad-hoc contents (not for a sink's hidden query: nothing can SELECT from it, and its
+      // checkpoint would carry the rows for nothing).
+      if (!s->owner_sink.empty()) {
+      } else if (s->mv_upsert && !d.keys.empty() && !s->changelog_output) {
         ++mv_updates_;
         for (int64_t r = 0; r < out->num_rows(); ++r) {
           const std::string& key = d.keys[static_cast<size_t>(r)];

@@ -660,5 +660,28 @@ TEST(SinkEngineTest, CheckpointIntervalIsASetPropertyThatSurvivesReopen) {
   }
 }
 
+// A sink's hidden query keeps no rows for ad-hoc SELECT (nothing can read them), so its
+// checkpoint entry stays small while a visible stream with the same query retains its output.
+TEST(SinkEngineTest, HiddenSinkQueryRetainsNoRows) {
+  ScopedTempDir tmp;
+  const std::string dir = tmp.Join("db");
+  auto db = Open(dir);
+  Exec(*db, kSource);
+  Exec(*db, "CREATE STREAM visible AS SELECT id, k FROM ev WHERE id >= 0");
+  Exec(*db, "CREATE SINK s FROM (SELECT id, k FROM ev WHERE id >= 0) INTO BLACKHOLE ()");
+  Exec(*db, Insert(0, 200));
+  Exec(*db, "CHECKPOINT");
+  storage::FileCheckpointStore store(*storage::FileSystem::Default(), dir);
+  auto ids = store.ListCheckpoints().ValueOrDie();
+  ASSERT_FALSE(ids.empty());
+  auto cp = store.Load(ids.back()).ValueOrDie();
+  ASSERT_TRUE(cp.states.count("mv:__sink_s"));
+  ASSERT_TRUE(cp.states.count("mv:visible"));
+  EXPECT_LT(cp.states.at("mv:__sink_s").size(), 64u);
+  EXPECT_GT(cp.states.at("mv:visible").size(), 200u * 8);
+  auto rows = db->Execute("SELECT COUNT(*) FROM visible").ValueOrDie();
+  EXPECT_EQ(columnar::GetScalar(*rows.batches[0]->column(0), 0).ToString(), "200");
+}
+
 }  // namespace
 }  // namespace laminar
