@@ -2523,6 +2523,12 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     std::string ring = "Ring 0: filter/project";
     if (!joins.empty()) ring += " -> Ring 1: join";
     if (bound.info.has_aggregate) ring += " -> Ring 1: aggregate";
+    std::function<void(const sql::PlanNode*)> find_windows = [&](const sql::PlanNode* p) {
+      for (const auto& in : p->inputs) find_windows(in.get());
+      if (p->kind == sql::PlanKind::kWindow && p->streaming_over) ring += " -> Ring 1: OVER window";
+      if (p->kind == sql::PlanKind::kWindow && p->top_n >= 0) ring += " -> Ring 1: top-N";
+    };
+    find_windows(bound.plan.get());
     rows.push_back({Str("execution"), Str(ring)});
     // One line per key so the result stays one row per key: plan nodes joined top-down.
     std::string plan_text = bound.plan->ToString();
@@ -2872,6 +2878,12 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     size_t expected_states = 2;
     for (auto& [key, node] : nodes_) {
       Node& n = *node;
+      // A connector-less `CREATE SINK x FROM (query)` checkpointed before sinks ran their query
+      // has no state for the hidden query: it starts empty.
+      if (!n.owner_sink.empty() && !cp.states.count("stream:" + n.name) &&
+          !cp.states.count("mv:" + n.name)) {
+        continue;
+      }
       if (n.kind == sql::RelationInfo::Kind::kSource) {
         const std::string k = "source:" + n.name;
         LAMINAR_ASSIGN_OR_RETURN(auto bytes, state(k));
