@@ -129,6 +129,7 @@ std::string PlanNode::ToString(int indent) const {
     case PlanKind::kWindow:
       out += fmt::format(": {} analytic functions", analytics.size());
       if (top_n >= 0) out += fmt::format(", top {} per partition", top_n);
+      if (streaming_over) out += ", streaming (rows emitted once the watermark makes them final)";
       break;
     case PlanKind::kFilter:
       out += ": " + predicate->ToString();
