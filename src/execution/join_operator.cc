@@ -226,21 +226,12 @@ class OutputBuilder {
       : schema_(schema), left_columns_(left_columns), right_columns_(right_columns) {
     for (const auto& f : schema->fields()) builders_.push_back(columnar::MakeBuilder(f->type));
   }
-  /// Only the columns marked in `needed` are copied; the others stay NULL (a residual predicate
-  /// over the pairs reads a few columns of wide rows). `needed` must outlive the builder.
-  OutputBuilder(const columnar::SchemaPtr& schema, int left_columns,
-                const std::vector<bool>* needed)
-      : OutputBuilder(schema, left_columns) {
-    needed_ = needed;
-  }
 
   void Add(const Row* l, const Row* r, int64_t weight, const int64_t* extra = nullptr) {
     const int n = schema_->num_fields();
     for (int c = 0; c < n; ++c) {
       auto& b = builders_[static_cast<size_t>(c)];
-      if (needed_ != nullptr && !(*needed_)[static_cast<size_t>(c)]) {
-        b->AppendNull();
-      } else if (right_columns_ >= 0 && c >= left_columns_ + right_columns_) {
+      if (right_columns_ >= 0 && c >= left_columns_ + right_columns_) {
         if (extra != nullptr) {
           b->AppendScalar(columnar::Scalar::Int64(*extra)).IgnoreError();
         } else {
@@ -288,7 +279,6 @@ class OutputBuilder {
   std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders_;
   std::vector<int64_t> weights_;
   bool any_retraction_ = false;
-  const std::vector<bool>* needed_ = nullptr;
 };
 
 }  // namespace
@@ -305,6 +295,10 @@ struct JoinOperator::State {
   TableProvider tables;
   std::string description;
   bool weighted = false;  // some input carried weights: output carries them too
+  // Drops pairs the consumer cannot use (inner joins; not under weights: a retraction must
+  // reach the consumer, which may reject it loudly).
+  std::unique_ptr<JoinOperator::PairFilter> pair_filter;
+  bool filter_pairs() const { return pair_filter != nullptr && !weighted; }
 
   // Buffered rows per side and key (interval / unbounded / ASOF right side).
   // Interval joins also index (time after which a buffered row can no longer match, its key),
@@ -392,15 +386,32 @@ struct JoinOperator::State {
 
   int time_column(int side) const { return side == 0 ? spec.left_time : spec.right_time; }
 
-  // Evaluates the residual ON predicate over candidate pairs; returns which pairs pass.
+  // Evaluates the residual ON predicate over candidate pairs; returns which pairs pass. Only
+  // the columns the predicate reads are gathered; the others are NULL arrays.
   Result<std::vector<uint8_t>> CheckPairs(
       const std::vector<std::pair<const Row*, const Row*>>& pairs) {
     std::vector<uint8_t> ok(pairs.size(), 1);
     if (!residual || pairs.empty()) return ok;
-    OutputBuilder b(pair_schema, spec.left_columns, &residual_columns);
-    for (const auto& [l, r] : pairs) b.Add(l, r, 1);
-    auto batch = b.FinishBatch();
-    LAMINAR_ASSIGN_OR_RETURN(auto sel, fn::EvaluateFilter(*residual, *batch));
+    const auto n = static_cast<int64_t>(pairs.size());
+    std::vector<ArrayPtr> cols;
+    for (int c = 0; c < pair_schema->num_fields(); ++c) {
+      const auto& type = pair_schema->field(c)->type;
+      if (!residual_columns[static_cast<size_t>(c)]) {
+        cols.push_back(columnar::MakeNullArray(type, n));
+        continue;
+      }
+      auto b = columnar::MakeBuilder(type);
+      b->Reserve(n);
+      const bool left = c < spec.left_columns;
+      const int col = left ? c : c - spec.left_columns;
+      for (const auto& [l, r] : pairs) {
+        const Row* x = left ? l : r;
+        b->AppendArraySlice(*x->batch->column(col), x->index, 1);
+      }
+      cols.push_back(b->Finish());
+    }
+    const RecordBatch batch(pair_schema, n, std::move(cols));
+    LAMINAR_ASSIGN_OR_RETURN(auto sel, fn::EvaluateFilter(*residual, batch));
     std::fill(ok.begin(), ok.end(), 0);
     for (int32_t i : sel) ok[static_cast<size_t>(i)] = 1;
     return ok;
@@ -561,9 +572,18 @@ struct JoinOperator::State {
         add_pair(r, *tail_hits[hit].second);
       }
     }
+    // (Not under weights: a retraction must reach the consumer, which may reject it loudly.)
+    if (filter_pairs()) {
+      pair_filter->BeginBatch();
+      if (!pairs.empty()) FilterPairs(&pairs, &probe_rows, &stored_rows);
+    }
     LAMINAR_ASSIGN_OR_RETURN(auto ok, CheckPairs(pairs));
     for (size_t p = 0; p < pairs.size(); ++p) {
       if (!ok[p]) continue;
+      if (filter_pairs()) {
+        const auto [fl, fr] = pairs[p];
+        if (!pair_filter->Keep(*fl->batch, fl->index, *fr->batch, fr->index, true)) continue;
+      }
       Row* a = probe_rows[p];
       Row* b = stored_rows[p];
       Row* l = side == 0 ? a : b;
@@ -605,6 +625,23 @@ struct JoinOperator::State {
     if (keyed.tail_scanned[other] > kTailScans * keyed.tail_rows[other]) IndexTail<Key>(other);
     out.Flush(weighted, output);
     return Status::OK();
+  }
+
+  // Keeps the candidate pairs the pair filter accepts (in order).
+  void FilterPairs(std::vector<std::pair<const Row*, const Row*>>* pairs,
+                   std::vector<Row*>* probe_rows, std::vector<Row*>* stored_rows) const {
+    size_t kept = 0;
+    for (size_t p = 0; p < pairs->size(); ++p) {
+      const auto [l, r] = (*pairs)[p];
+      if (!pair_filter->Keep(*l->batch, l->index, *r->batch, r->index, false)) continue;
+      (*pairs)[kept] = (*pairs)[p];
+      (*probe_rows)[kept] = (*probe_rows)[p];
+      (*stored_rows)[kept] = (*stored_rows)[p];
+      ++kept;
+    }
+    pairs->resize(kept);
+    probe_rows->resize(kept);
+    stored_rows->resize(kept);
   }
 
   // Finds the rows of `side`'s tail whose key equals an incoming row's key (store[i] == 1):
@@ -920,6 +957,16 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& no
   }
   s.description = fmt::format("Join: {} {}", sql::JoinKindName(s.kind), s.spec.ToString());
   return op;
+}
+
+bool JoinOperator::SetPairFilter(std::unique_ptr<PairFilter> filter) {
+  State& s = *state_;
+  if (s.kind != JoinKind::kInner ||
+      (s.spec.strategy != JoinStrategy::kInterval && s.spec.strategy != JoinStrategy::kUnbounded)) {
+    return false;
+  }
+  s.pair_filter = std::move(filter);
+  return true;
 }
 
 int JoinOperator::num_inputs() const {

@@ -169,6 +169,23 @@ class JoinOperator final : public StreamOperator {
   static Result<std::unique_ptr<JoinOperator>> Make(const sql::PlanNode& node,
                                                     TableProvider tables);
   ~JoinOperator() override;
+  /// Tells, before a candidate pair's output row is built, whether the operator consuming the
+  /// join's output could still use it (a top-N right above the join, see topn_operator.h).
+  /// Must be conservative: never false for a pair the consumer would keep.
+  class PairFilter {
+   public:
+    virtual ~PairFilter() = default;
+    /// A new input batch starts (the consumer has processed every earlier output row).
+    virtual void BeginBatch() = 0;
+    /// `commit` false: a quick test before the join's residual predicate. `commit` true: the
+    /// pair passed the residual and becomes the next output row if this returns true (the
+    /// filter may remember it, to judge the batch's later pairs).
+    virtual bool Keep(const columnar::RecordBatch& left, int64_t left_row,
+                      const columnar::RecordBatch& right, int64_t right_row, bool commit) = 0;
+  };
+  /// Installs `filter` on inner interval and unbounded joins (other kinds ignore it: their
+  /// matched flags and unmatched rows need every pair). Returns whether it was installed.
+  bool SetPairFilter(std::unique_ptr<PairFilter> filter);
   Status Process(const Delta& input, std::vector<Delta>* output) override {
     return ProcessInput(0, input, output);
   }

@@ -1196,6 +1196,12 @@ Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
         return Status::NotImplemented("window functions in a continuous query need a rank filter");
       }
       LAMINAR_ASSIGN_OR_RETURN(auto op, TopNOperator::Make(*plan, options));
+      // Right above an inner join, the top-N tests candidate pairs before their rows are built.
+      if (ops.size() == 1 && plan->inputs[0]->kind == sql::PlanKind::kJoin) {
+        if (auto* join = dynamic_cast<JoinOperator*>(ops[0].get())) {
+          op->ConnectToJoin(join, plan->inputs[0]->join.left_columns);
+        }
+      }
       ops.push_back(std::move(op));
       break;
     }

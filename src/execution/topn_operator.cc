@@ -646,4 +646,101 @@ int64_t TopNOperator::StateBytes() const {
 
 std::string TopNOperator::Describe() const { return state_->description; }
 
+namespace {
+
+/// The pair filter TopNOperator::ConnectToJoin installs: a pair is dropped when the rows its
+/// partition already holds, plus the rows the join accepted for it earlier in the same batch
+/// (which reach the top-N first), rank at least `limit` of them ahead of it.
+class TopNPairFilter final : public JoinOperator::PairFilter {
+ public:
+  /// Where a partition or ORDER BY value comes from: (side, column) of the join's inputs.
+  struct Source {
+    bool right = false;
+    int column = 0;
+  };
+  TopNPairFilter(const TopNOperator::State* state, std::vector<Source> partition,
+                 std::vector<Source> order)
+      : state_(state), partition_(std::move(partition)), order_(std::move(order)) {}
+
+  void BeginBatch() override { accepted_.clear(); }
+
+  bool Keep(const RecordBatch& l, int64_t lr, const RecordBatch& r, int64_t rr,
+            bool commit) override {
+    const TopNOperator::State& s = *state_;
+    key_.clear();
+    for (const auto& src : partition_) {
+      AppendOrderKey(src.right ? *r.column(src.column) : *l.column(src.column), src.right ? rr : lr,
+                     false, &key_);
+    }
+    const size_t plen = key_.size();
+    for (size_t i = 0; i < order_.size(); ++i) {
+      const auto& src = order_[i];
+      AppendOrderKey(src.right ? *r.column(src.column) : *l.column(src.column), src.right ? rr : lr,
+                     s.descending[i], &key_);
+    }
+    const std::string_view pk = std::string_view(key_).substr(0, plen);
+    const std::string_view ok = std::string_view(key_).substr(plen);
+    auto it = s.partitions.find(absl::string_view(pk.data(), pk.size()));
+    if (it != s.partitions.end()) {
+      const TopNOperator::State::Partition& part = it->second;
+      if (s.final_lag >= 0 && part.emitted) return false;
+      if (s.Rejects(part.rows, ok)) return false;
+    }
+    if (s.rank_kind == RankKind::kDenseRank) return true;  // ranks by distinct values: no count
+    // Rows ahead of this one: for ROW_NUMBER those ordered before or equal (earlier rows win
+    // ties), for RANK those ordered strictly before.
+    const bool ties_ahead = s.rank_kind == RankKind::kRowNumber;
+    auto ahead = [&](std::string_view other) { return ties_ahead ? other <= ok : other < ok; };
+    int64_t count = 0;
+    if (it != s.partitions.end()) {
+      for (const auto& e : it->second.rows) count += ahead(e.order) ? 1 : 0;
+    }
+    auto acc = accepted_.find(absl::string_view(pk.data(), pk.size()));
+    if (acc != accepted_.end()) {
+      for (const auto& o : acc->second) count += ahead(o) ? 1 : 0;
+    }
+    if (count >= s.limit) return false;
+    if (commit) {
+      // Keep the best `limit` accepted order keys: worse ones cannot push a later pair out.
+      if (acc == accepted_.end()) acc = accepted_.emplace(std::string(pk), Orders()).first;
+      Orders& v = acc->second;
+      v.insert(std::upper_bound(v.begin(), v.end(), ok), std::string(ok));
+      if (static_cast<int64_t>(v.size()) > s.limit) v.resize(static_cast<size_t>(s.limit));
+    }
+    return true;
+  }
+
+ private:
+  using Orders = std::vector<std::string>;  // sorted
+  const TopNOperator::State* state_;
+  std::vector<Source> partition_;
+  std::vector<Source> order_;
+  std::string key_;                                    // scratch: partition key, then order key
+  absl::flat_hash_map<std::string, Orders> accepted_;  // this batch's accepted pairs
+};
+
+}  // namespace
+
+bool TopNOperator::ConnectToJoin(JoinOperator* join, int left_columns) {
+  State& s = *state_;
+  using Source = TopNPairFilter::Source;
+  std::vector<Source> partition, order;
+  auto map = [&](const std::vector<std::unique_ptr<fn::CompiledExpression>>& exprs,
+                 std::vector<Source>* out) {
+    for (const auto& e : exprs) {
+      const fn::Expr& x = *e->expr();
+      if (x.kind != fn::ExprKind::kColumnRef || x.column_index < 0) return false;
+      const bool right = x.column_index >= left_columns;
+      out->push_back({right, right ? x.column_index - left_columns : x.column_index});
+    }
+    return true;
+  };
+  if (join == nullptr || s.partition_exprs.empty() || !map(s.partition_exprs, &partition) ||
+      !map(s.order_exprs, &order)) {
+    return false;
+  }
+  return join->SetPairFilter(
+      std::make_unique<TopNPairFilter>(&s, std::move(partition), std::move(order)));
+}
+
 }  // namespace laminar::execution

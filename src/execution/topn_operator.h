@@ -46,6 +46,16 @@ class TopNOperator final : public StreamOperator {
   int64_t StateBytes() const override;
   std::string Describe() const override;
 
+  /// Late materialisation for `join → top-N` (Nexmark q9: every auction–bid pair is a wide row,
+  /// and all but the few that beat their auction's current best are discarded): installs on
+  /// `join`, whose output is this operator's input, a pair filter that tests a candidate pair's
+  /// partition and ORDER BY values against the kept rows before the join builds the row.
+  /// Conservative: a kept list only ever improves, so a pair rejected now would be rejected
+  /// when it arrives. Needs plain column references as partition and ORDER BY keys; returns
+  /// whether the filter was installed. Lifetime: `join` must not outlive this operator (both
+  /// belong to one pipeline).
+  bool ConnectToJoin(JoinOperator* join, int left_columns);
+
   struct State;
 
  private:
