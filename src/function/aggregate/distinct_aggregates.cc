@@ -1,11 +1,27 @@
 // COUNT(DISTINCT x), SUM(DISTINCT x), AVG(DISTINCT x): per-group value counts (retractable).
+#include <absl/container/flat_hash_map.h>
+
+#include <algorithm>
 #include <map>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "function/aggregate/aggregates_internal.h"
 
 namespace laminar::function::internal {
 
 namespace {
+
+// Integer and string values are counted in a hash map (an updating COUNT(DISTINCT) over a
+// growing group, Nexmark q15/q16, spent most of its time walking a std::map). Floating-point
+// values keep the ordered map: its equivalence (-0.0 == 0.0, NaN) is what DISTINCT has always
+// meant for them, and a hash map would treat NaNs differently.
+template <typename T>
+inline constexpr bool kHashDistinct = std::is_integral_v<T> || std::is_same_v<T, std::string>;
+template <typename T>
+using DistinctCounts =
+    std::conditional_t<kHashDistinct<T>, absl::flat_hash_map<T, int64_t>, std::map<T, int64_t>>;
 
 template <typename T>
 struct DistinctOps {
@@ -15,37 +31,54 @@ struct DistinctOps {
   using Traits = ValueTraits<T>;
   using Builder = columnar::ArrayBuilder;
   struct State {
-    std::map<T, int64_t> counts;
+    DistinctCounts<T> counts;  // value -> net weight; entries at 0 are erased
+    int64_t distinct = 0;      // entries whose net weight is > 0: COUNT(DISTINCT) in O(1)
   };
   DataTypePtr return_type;
   DataTypePtr value_type;
   AccumulatorFactory inner;  // nullptr: COUNT(DISTINCT)
   using Reader = typename Traits::Reader;
   Reader Prepare(std::span<const ArrayPtr> args) const { return Traits::MakeReader(*args[0]); }
-  Status Add(State& s, const Reader& r, int64_t i, int64_t w) const {
-    auto it = s.counts.find(T(r.Get(i)));
-    if (it == s.counts.end()) it = s.counts.emplace(T(r.Get(i)), 0).first;
+
+  template <typename Key>
+  static void AddWeight(State& s, const Key& key, int64_t w) {
+    auto it = s.counts.end();
+    if constexpr (std::is_same_v<Key, std::string_view>) {
+      it = s.counts.find(absl::string_view(key.data(), key.size()));  // no std::string per row
+    } else {
+      it = s.counts.find(key);
+    }
+    if (it == s.counts.end()) it = s.counts.emplace(T(key), 0).first;
+    const int64_t before = it->second;
     it->second += w;
+    s.distinct += static_cast<int64_t>(it->second > 0) - static_cast<int64_t>(before > 0);
     if (it->second == 0) s.counts.erase(it);
+  }
+  // The (value, weight) entries in value order (what SUM/AVG and the state encoding see).
+  static std::vector<std::pair<const T*, int64_t>> Sorted(const State& s) {
+    std::vector<std::pair<const T*, int64_t>> out;
+    out.reserve(s.counts.size());
+    for (const auto& [k, c] : s.counts) out.emplace_back(&k, c);
+    if constexpr (kHashDistinct<T>) {
+      std::sort(out.begin(), out.end(),
+                [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    }
+    return out;
+  }
+
+  Status Add(State& s, const Reader& r, int64_t i, int64_t w) const {
+    AddWeight(s, r.Get(i), w);
     return Status::OK();
   }
   Status Merge(State& d, const State& s) const {
-    for (const auto& [k, c] : s.counts) {
-      auto& slot = d.counts[k];
-      slot += c;
-      if (slot == 0) d.counts.erase(k);
-    }
+    for (const auto& [k, c] : s.counts) AddWeight(d, k, c);
     return Status::OK();
   }
   Status Finalize(const State& s, Builder* b) const {
-    if (!inner) {
-      int64_t n = 0;
-      for (const auto& [k, c] : s.counts) n += c > 0;
-      return b->AppendScalar(Scalar::Int64(n));
-    }
+    if (!inner) return b->AppendScalar(Scalar::Int64(s.distinct));
     auto vb = columnar::MakeBuilder(value_type);
-    for (const auto& [k, c] : s.counts) {
-      if (c > 0) Traits::Append(static_cast<typename Traits::Builder*>(vb.get()), k);
+    for (const auto& [k, c] : Sorted(s)) {
+      if (c > 0) Traits::Append(static_cast<typename Traits::Builder*>(vb.get()), *k);
     }
     ArrayPtr values = vb->Finish();
     auto acc = inner();
@@ -60,8 +93,8 @@ struct DistinctOps {
   }
   void Serialize(const State& s, std::string* out) const {
     PutRaw<uint32_t>(out, static_cast<uint32_t>(s.counts.size()));
-    for (const auto& [k, c] : s.counts) {
-      Traits::Put(out, k);
+    for (const auto& [k, c] : Sorted(s)) {
+      Traits::Put(out, *k);
       PutRaw(out, c);
     }
   }
@@ -72,7 +105,10 @@ struct DistinctOps {
       T k{};
       int64_t c = 0;
       if (!Traits::Take(in, &k) || !GetRaw(in, &c)) return false;
-      s->counts[k] = c;
+      auto [it, inserted] = s->counts.emplace(std::move(k), 0);
+      s->distinct -= it->second > 0;
+      it->second = c;
+      s->distinct += c > 0;
     }
     return true;
   }
