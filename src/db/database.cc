@@ -453,19 +453,15 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     }
   }
 
-  // Every WAL, checkpoint and sink file goes through this (Options::file_system, else the disk).
-  storage::FileSystem* FileSystemOf() const {
-    return options_.file_system != nullptr ? options_.file_system : storage::FileSystem::Default();
-  }
-
   Status OpenStorage() {
     if (options_.data_dir.empty()) return Status::OK();
-    auto* fs = FileSystemOf();
+    auto* fs = storage::FileSystem::Default();
     std::string wal_dir = options_.data_dir + "/wal";
-    Status created = fs->CreateDirs(wal_dir);
-    if (!created.ok()) {
+    std::error_code ec;
+    std::filesystem::create_directories(wal_dir, ec);
+    if (ec) {
       return Status::IOError(
-          fmt::format("cannot create data directory '{}': {}", wal_dir, created.message()),
+          fmt::format("cannot create data directory '{}': {}", wal_dir, ec.message()),
           ErrorCode::kWalError);
     }
     // Recovery: newest valid checkpoint (if any), then the WAL records after it.
@@ -2965,28 +2961,17 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         n.upserts.clear();
         n.upsert_order.clear();
         n.upsert_rows.clear();
-        // Rows are stored in insertion order. They go into the ordered map in key order with an
-        // end hint, which is linear; one insert per key in stored order cost O(log n) compares
-        // on cache-cold tree nodes, most of a 1M-group MV's restore time.
-        std::vector<std::string> keys(count);
-        std::vector<std::vector<columnar::Scalar>> rows(count);
         for (uint32_t i = 0; i < count; ++i) {
-          if (!r.GetString(&keys[i])) return corrupt(k, "truncated upsert key");
-          st = GetRow(r, *n.schema, &rows[i]);
+          std::string row_key;
+          std::vector<columnar::Scalar> row;
+          if (!r.GetString(&row_key)) return corrupt(k, "truncated upsert key");
+          st = GetRow(r, *n.schema, &row);
           if (!st.ok()) return corrupt(k, st.message());
+          auto [slot, inserted] = n.upserts.try_emplace(row_key, std::move(row));
+          if (!inserted) return corrupt(k, "duplicate upsert key");
+          n.upsert_order.push_back(row_key);
+          n.upsert_rows.push_back(&slot->second);
         }
-        std::vector<uint32_t> by_key(count);
-        for (uint32_t i = 0; i < count; ++i) by_key[i] = i;
-        std::sort(by_key.begin(), by_key.end(),
-                  [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
-        n.upsert_rows.assign(count, nullptr);
-        for (uint32_t j = 0; j < count; ++j) {
-          const uint32_t i = by_key[j];
-          if (j > 0 && keys[i] == keys[by_key[j - 1]]) return corrupt(k, "duplicate upsert key");
-          auto slot = n.upserts.emplace_hint(n.upserts.end(), keys[i], std::move(rows[i]));
-          n.upsert_rows[i] = &slot->second;
-        }
-        n.upsert_order = std::move(keys);
         if (!r.empty()) return corrupt(k, "trailing bytes");
       }
     }
@@ -3089,7 +3074,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   Result<uint64_t> CheckpointWalPosition(uint64_t id) {
     auto it = checkpoint_wal_positions_.find(id);
     if (it != checkpoint_wal_positions_.end()) return it->second;
-    auto* fs = FileSystemOf();
+    auto* fs = storage::FileSystem::Default();
     const std::string path =
         storage::JoinPath(storage::JoinPath(checkpoint_store_->checkpoints_dir(),
                                             storage::FileCheckpointStore::CheckpointDirName(id)),
@@ -3146,7 +3131,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   db::SinkEnvironment SinkEnvironmentOf() const {
     db::SinkEnvironment env;
     env.checkpointing = !options_.data_dir.empty();
-    env.fs = FileSystemOf();
+    env.fs = storage::FileSystem::Default();
     if (options_.wal_mode == WalMode::kOff) {
       // Pushed input survives a crash only through the WAL; connector sources re-read theirs.
       for (const auto& [key, node] : nodes_) {
