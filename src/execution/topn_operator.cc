@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "columnar/builder.h"
 #include "common/string_util.h"
@@ -86,6 +87,47 @@ void AppendOrderKey(const columnar::Array& col, int64_t r, bool descending, std:
   }
 }
 
+/// Reads component `index` of a partition key built by AppendOrderKey (ascending) over columns
+/// of `types`, as a timestamp; false when it is NULL or the key is malformed.
+bool PartitionTime(std::string_view key, const std::vector<columnar::DataTypePtr>& types,
+                   size_t index, int64_t* out) {
+  size_t at = 0;
+  for (size_t i = 0; i < types.size() && i <= index; ++i) {
+    if (at >= key.size()) return false;
+    const bool null = key[at++] == '\x02';
+    if (null) {
+      if (i == index) return false;
+      continue;
+    }
+    const columnar::DataType& t = *types[i];
+    size_t width = 0;
+    if (t.is_integer() || t.is_temporal() || t.is_floating()) {
+      width = 8;
+    } else if (t.id() == columnar::TypeId::kBoolean) {
+      width = 1;
+    } else if (t.id() == columnar::TypeId::kDecimal128) {
+      width = 16;
+    } else {  // escaped bytes up to 0x00 0x00
+      while (at + 1 < key.size() && !(key[at] == '\x00' && key[at + 1] == '\x00')) {
+        at += key[at] == '\x00' ? 2 : 1;
+      }
+      if (at + 1 >= key.size()) return false;
+      at += 2;
+      continue;
+    }
+    if (at + width > key.size()) return false;
+    if (i == index) {
+      if (width != 8) return false;
+      uint64_t v = 0;
+      for (size_t b = 0; b < 8; ++b) v = v << 8 | static_cast<uint8_t>(key[at + b]);
+      *out = static_cast<int64_t>(v ^ (uint64_t{1} << 63));
+      return true;
+    }
+    at += width;
+  }
+  return false;
+}
+
 }  // namespace
 
 struct TopNOperator::State {
@@ -129,6 +171,45 @@ struct TopNOperator::State {
   int time_column = -1;
   int64_t last_watermark = INT64_MIN;  // rows already final on arrival are emitted at once
   std::vector<std::pair<const std::string*, Partition*>> pending;
+  // Partitions finished by the watermark (top_n_expiry_key): partition key component
+  // `expiry_key` trails the watermark by `expiry_lag`; once it is below watermark - lag the
+  // partition gets no more rows and is dropped. Keys indexed by that time (node-map keys are
+  // stable; a partition is indexed once, when created or restored).
+  int expiry_key = -1;
+  int64_t expiry_lag = 0;
+  std::vector<columnar::DataTypePtr> partition_types;
+  std::map<int64_t, std::vector<const std::string*>> expiry;
+  void IndexPartition(const std::string& key) {
+    int64_t t = 0;
+    if (expiry_key >= 0 &&
+        PartitionTime(key, partition_types, static_cast<size_t>(expiry_key), &t)) {
+      expiry[t].push_back(&key);
+    }
+  }
+  /// Drops the partitions the watermark finished (deduplication: only once their row is out).
+  void DropFinished(int64_t watermark) {
+    if (expiry_key < 0 || watermark == INT64_MIN || expiry.empty()) return;
+    const int64_t bound = watermark > INT64_MIN + expiry_lag ? watermark - expiry_lag : INT64_MIN;
+    std::vector<const std::string*> deferred;
+    auto end = expiry.lower_bound(bound);
+    for (auto b = expiry.begin(); b != end; ++b) {
+      for (const std::string* key : b->second) {
+        auto it = partitions.find(*key);
+        if (it == partitions.end()) continue;
+        if (it->second.pending) {  // its row is not final yet: check again later
+          deferred.push_back(key);
+          continue;
+        }
+        for (const auto& e : it->second.rows) Unref(e);
+        partitions.erase(it);
+      }
+    }
+    expiry.erase(expiry.begin(), end);
+    if (!deferred.empty()) {
+      auto& bucket = expiry[bound];
+      bucket.insert(bucket.end(), deferred.begin(), deferred.end());
+    }
+  }
   uint64_t next_seq = 0;
   int64_t live = 0;  // kept rows
   // Input batches referenced by kept rows, and their total size: compaction copies the kept
@@ -308,6 +389,13 @@ Result<std::unique_ptr<TopNOperator>> TopNOperator::Make(const sql::PlanNode& no
     s.time_column = call.order_by[0]->column_index;
   }
   s.options = options;
+  if (node.top_n_expiry_key >= 0 &&
+      static_cast<size_t>(node.top_n_expiry_key) < call.partition_by.size() &&
+      node.top_n_expiry_lag >= 0) {
+    s.expiry_key = node.top_n_expiry_key;
+    s.expiry_lag = node.top_n_expiry_lag;
+  }
+  for (const auto& e : call.partition_by) s.partition_types.push_back(e->type);
   s.input_schema = node.inputs[0]->schema;
   s.output_schema = node.schema;
   std::string parts, orders;
@@ -387,8 +475,10 @@ Status TopNOperator::Process(const Delta& input, std::vector<Delta>* output) {
     const std::string_view pk(pbuf.data() + poff[ri], poff[ri + 1] - poff[ri]);
     const std::string_view ok(obuf.data() + ooff[ri], ooff[ri + 1] - ooff[ri]);
     auto it = s.partitions.find(absl::string_view(pk.data(), pk.size()));
-    if (it == s.partitions.end())
+    if (it == s.partitions.end()) {
       it = s.partitions.emplace(std::string(pk), State::Partition()).first;
+      s.IndexPartition(it->first);
+    }
     State::Partition& part = it->second;
     State::List& list = part.rows;
     const uint64_t seq = s.next_seq++;
@@ -426,7 +516,7 @@ Status TopNOperator::Process(const Delta& input, std::vector<Delta>* output) {
     list.insert(pos, std::move(e));
     s.Trim(&list);
   }
-  if (s.final_lag >= 0) return AdvanceWatermark(s.last_watermark, output);
+  if (s.final_lag >= 0) return EmitFinal(s.last_watermark, output);
   // Emit the differences of the touched partitions.
   TopNOutput out(s.output_schema);
   for (const auto& [pk_ptr, part] : touched) {
@@ -484,7 +574,13 @@ Status TopNOperator::Process(const Delta& input, std::vector<Delta>* output) {
 
 Status TopNOperator::AdvanceWatermark(int64_t watermark, std::vector<Delta>* output) {
   State& s = *state_;
-  if (s.final_lag < 0) return Status::OK();
+  if (s.final_lag >= 0) LAMINAR_RETURN_NOT_OK(EmitFinal(watermark, output));
+  s.DropFinished(watermark);
+  return Status::OK();
+}
+
+Status TopNOperator::EmitFinal(int64_t watermark, std::vector<Delta>* output) {
+  State& s = *state_;
   s.last_watermark = std::max(s.last_watermark, watermark);
   if (s.pending.empty() || watermark == INT64_MIN) return Status::OK();
   const int64_t limit = watermark > INT64_MIN + s.final_lag ? watermark - s.final_lag : INT64_MIN;
@@ -610,6 +706,8 @@ Status TopNOperator::Restore(std::string_view in) {
   if (next != batch->num_rows()) return bad("row count mismatch");
   if (!r.empty()) return bad("trailing bytes");
   s.partitions = std::move(parts);
+  s.expiry.clear();
+  for (const auto& [k, p] : s.partitions) s.IndexPartition(k);
   s.pending.clear();
   if (s.final_lag >= 0) {
     std::vector<std::pair<const std::string*, State::Partition*>> pending;

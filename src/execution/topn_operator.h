@@ -36,7 +36,10 @@ class TopNOperator final : public StreamOperator {
                                                     const AggregateOptions& options);
   ~TopNOperator() override;
   Status Process(const Delta& input, std::vector<Delta>* output) override;
-  /// Deduplication mode only: emits the partitions' first rows that the watermark made final.
+  /// Deduplication: emits the partitions' first rows that the watermark made final. With a
+  /// partition key that trails the watermark (plan node's top_n_expiry_key: a window bound,
+  /// an event time), also drops the partitions the watermark finished, so the state (and the
+  /// checkpoint) shrinks; their rows were already emitted and no row can reach them again.
   Status AdvanceWatermark(int64_t watermark, std::vector<Delta>* output) override;
   /// Image (magic "TOPN", version 1): u64 next arrival number, the kept rows as one batch,
   /// then per partition (sorted by key) its key, an emitted flag (deduplication) and each
@@ -60,6 +63,8 @@ class TopNOperator final : public StreamOperator {
 
  private:
   TopNOperator() = default;
+  /// Deduplication: emits the pending rows the watermark made final.
+  Status EmitFinal(int64_t watermark, std::vector<Delta>* output);
   std::unique_ptr<State> state_;
 };
 

@@ -180,6 +180,142 @@ TEST(TopNOperatorRestore, RejectsDamagedImagesAndStaysUnchanged) {
   EXPECT_FALSE(fresh->Restore(trailing).ok());
 }
 
+// Windowed top-N: ROW_NUMBER() OVER (PARTITION BY w, k ORDER BY v DESC) <= 2 over (w, k, v),
+// where w (a window start) trails the watermark by `lag`; `evict` marks it as the plan does.
+sql::PlanNode WindowedTopNNode(bool evict, int64_t lag) {
+  auto schema = std::make_shared<columnar::Schema>(
+      std::vector<columnar::FieldPtr>{std::make_shared<columnar::Field>("w", columnar::timestamp()),
+                                      std::make_shared<columnar::Field>("k", columnar::int64()),
+                                      std::make_shared<columnar::Field>("v", columnar::int64())});
+  auto input = std::make_shared<sql::PlanNode>();
+  input->kind = sql::PlanKind::kScan;
+  input->schema = schema;
+  sql::PlanNode node;
+  node.kind = sql::PlanKind::kWindow;
+  node.inputs = {input};
+  auto fields = schema->fields();
+  fields.push_back(std::make_shared<columnar::Field>("rn", columnar::int64()));
+  node.schema = std::make_shared<columnar::Schema>(fields);
+  sql::AnalyticCall call;
+  call.function = "row_number";
+  call.partition_by = {fn::ColumnRef(0, columnar::timestamp(), "w"),
+                       fn::ColumnRef(1, columnar::int64(), "k")};
+  call.order_by = {fn::ColumnRef(2, columnar::int64(), "v")};
+  call.descending = {true};
+  call.type = columnar::int64();
+  node.analytics = {call};
+  node.top_n = 2;
+  if (evict) {
+    node.top_n_expiry_key = 0;
+    node.top_n_expiry_lag = lag;
+  }
+  return node;
+}
+
+// Feeds window after window (rows of window i carry w = i s, in batches of `batch`), advancing
+// the watermark to the window's end after each; returns every output row as text and the
+// largest state seen. After the last window the watermark passes every window.
+struct WindowedRun {
+  std::vector<std::string> rows;
+  int64_t peak_bytes = 0;
+  int64_t final_bytes = 0;
+};
+WindowedRun FeedWindows(TopNOperator& op, int windows, size_t batch, int64_t lag,
+                        int from_window = 0) {
+  constexpr int64_t kSecond = 1'000'000;
+  const auto schema = WindowedTopNNode(false, 0).inputs[0]->schema;
+  WindowedRun run;
+  std::mt19937 rng(11);
+  for (int w = 0; w < windows; ++w) {
+    std::vector<int64_t> ws, ks, vs;
+    for (int i = 0; i < 60; ++i) {
+      ws.push_back(w * kSecond);
+      ks.push_back(static_cast<int64_t>(rng() % 5));
+      vs.push_back(static_cast<int64_t>(rng() % 50));
+    }
+    if (w < from_window) continue;  // same random stream as a run from the start
+    for (size_t at = 0; at < ws.size(); at += batch) {
+      const size_t to = std::min(ws.size(), at + batch);
+      auto slice = [&](const std::vector<int64_t>& v) {
+        return std::vector<int64_t>(v.begin() + static_cast<std::ptrdiff_t>(at),
+                                    v.begin() + static_cast<std::ptrdiff_t>(to));
+      };
+      Delta d;
+      d.batch = std::make_shared<const columnar::RecordBatch>(
+          schema, static_cast<int64_t>(to - at),
+          std::vector<columnar::ArrayPtr>{columnar::MakeTimestampArray(slice(ws)),
+                                          columnar::MakeInt64Array(slice(ks)),
+                                          columnar::MakeInt64Array(slice(vs))});
+      std::vector<Delta> out;
+      EXPECT_TRUE(op.Process(d, &out).ok());
+      for (const auto& o : out) {
+        for (int64_t r = 0; r < o.num_rows(); ++r) {
+          std::string row;
+          for (int c = 0; c < o.batch->num_columns(); ++c) {
+            row += columnar::GetScalar(*o.batch->column(c), r).ToString() + "|";
+          }
+          run.rows.push_back(row);
+        }
+      }
+    }
+    run.peak_bytes = std::max(run.peak_bytes, op.StateBytes());
+    // Rows of window w arrive up to the watermark w + 1 s (+ the lag the column trails by).
+    std::vector<Delta> out;
+    EXPECT_TRUE(op.AdvanceWatermark((w + 1) * kSecond + lag, &out).ok());
+    EXPECT_TRUE(out.empty());
+  }
+  run.final_bytes = op.StateBytes();
+  return run;
+}
+
+std::unique_ptr<TopNOperator> MakeWindowedOp(bool evict, int64_t lag) {
+  AggregateOptions options;
+  options.emit_keys = true;
+  auto op = TopNOperator::Make(WindowedTopNNode(evict, lag), options);
+  EXPECT_TRUE(op.ok()) << op.status().ToString();
+  return std::move(*op);
+}
+
+TEST_P(TopNOperatorTest, FinishedWindowPartitionsAreDroppedWithIdenticalOutput) {
+  for (int64_t lag : {int64_t{0}, int64_t{1'000'000}}) {
+    auto keep = MakeWindowedOp(false, lag);
+    auto evict = MakeWindowedOp(true, lag);
+    const WindowedRun kept = FeedWindows(*keep, 20, GetParam(), lag);
+    const WindowedRun dropped = FeedWindows(*evict, 20, GetParam(), lag);
+    EXPECT_EQ(dropped.rows, kept.rows) << "lag " << lag;
+    EXPECT_FALSE(kept.rows.empty());
+    // Without eviction the state grows with every window; with it, at most the open ones.
+    EXPECT_GT(kept.final_bytes, 10 * dropped.peak_bytes / 2) << "lag " << lag;
+    EXPECT_LT(dropped.final_bytes, kept.final_bytes / 10) << "lag " << lag;
+    std::string kept_image, dropped_image;
+    ASSERT_TRUE(keep->Snapshot(&kept_image).ok());
+    ASSERT_TRUE(evict->Snapshot(&dropped_image).ok());
+    EXPECT_LT(dropped_image.size() * 5, kept_image.size()) << "lag " << lag;
+  }
+}
+
+TEST_P(TopNOperatorTest, EvictingOperatorRestoresAndContinuesExactly) {
+  const int64_t lag = 1'000'000;
+  // Reference: 12 windows in one go.
+  auto whole = MakeWindowedOp(true, lag);
+  const WindowedRun all = FeedWindows(*whole, 12, GetParam(), lag);
+  // Restart after window 6 from a checkpoint of an evicting operator.
+  auto first = MakeWindowedOp(true, lag);
+  WindowedRun head = FeedWindows(*first, 6, GetParam(), lag);
+  std::string image;
+  ASSERT_TRUE(first->Snapshot(&image).ok());
+  auto restored = MakeWindowedOp(true, lag);
+  ASSERT_TRUE(restored->Restore(image).ok());
+  std::string again;
+  ASSERT_TRUE(restored->Snapshot(&again).ok());
+  EXPECT_EQ(again, image);
+  const WindowedRun tail = FeedWindows(*restored, 12, GetParam(), lag, 6);
+  head.rows.insert(head.rows.end(), tail.rows.begin(), tail.rows.end());
+  EXPECT_EQ(head.rows, all.rows);
+  // The restored operator still drops finished partitions.
+  EXPECT_LT(tail.final_bytes, all.peak_bytes);
+}
+
 INSTANTIATE_TEST_SUITE_P(BatchSizes, TopNOperatorTest, ::testing::Values(1, 3, 64));
 
 }  // namespace

@@ -209,6 +209,11 @@ struct PlanNode {
   // >= 0: `rn = 1` by an ascending event-time column trailing the watermark by this lag (µs):
   // deduplication that emits each partition's first row once the watermark makes it final.
   int64_t top_n_final_lag = -1;
+  // >= 0: analytics[0].partition_by[top_n_expiry_key] is a timestamp column trailing the
+  // watermark by top_n_expiry_lag µs (a window bound, an event time): a partition whose value
+  // is below the watermark minus the lag gets no more rows, so the top-N drops its state.
+  int top_n_expiry_key = -1;
+  int64_t top_n_expiry_lag = 0;
   // kWindow in a continuous query (see over_window_analysis.h): a streaming OVER window of
   // aggregates over ROWS frames; `over_time` describes the (first) ORDER BY column, an
   // event-time column of the input, whose order the watermark makes final.

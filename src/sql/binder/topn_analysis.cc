@@ -125,6 +125,24 @@ class TopNPlanner {
           }
         }
         if (nw->top_n_final_lag < 0) updating_ = true;
+        // A partition key trailing the watermark (window bound, event time) ends partitions.
+        {
+          const auto lags = OutputTimeLags(nw->inputs[0], catalog_, info_);
+          for (size_t i = 0; i < call.partition_by.size(); ++i) {
+            const auto& e = call.partition_by[i];
+            if (e->kind != fn::ExprKind::kColumnRef ||
+                e->type->id() != columnar::TypeId::kTimestamp) {
+              continue;
+            }
+            const int c = e->column_index;
+            if (c < 0 || static_cast<size_t>(c) >= lags.size()) continue;
+            const int64_t lag = lags[static_cast<size_t>(c)];
+            if (lag >= 0 && (nw->top_n_expiry_key < 0 || lag < nw->top_n_expiry_lag)) {
+              nw->top_n_expiry_key = static_cast<int>(i);
+              nw->top_n_expiry_lag = lag;
+            }
+          }
+        }
         auto np = std::make_shared<PlanNode>(*proj);
         np->inputs = {nw};
         found_ = true;
