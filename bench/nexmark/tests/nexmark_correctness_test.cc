@@ -298,6 +298,7 @@ TEST_P(NexmarkCorrectnessTest, Q3LocalItemSuggestion) {
       "(P.state = 'OR' OR P.state = 'ID' OR P.state = 'CA')");
   EXPECT_GT(Rows(oracle), 0);
   EXPECT_EQ(ChangelogRowStrings(streamed), RowStrings(oracle));
+  EXPECT_EQ(Rows(streamed), RunHandWrittenQuery("q3", data_));
 }
 
 TEST_P(NexmarkCorrectnessTest, Q20ExpandedBids) {
@@ -310,6 +311,7 @@ TEST_P(NexmarkCorrectnessTest, Q20ExpandedBids) {
       "WHERE A.category = 10");
   EXPECT_GT(Rows(oracle), 0);
   EXPECT_EQ(ChangelogRowStrings(streamed), RowStrings(oracle));
+  EXPECT_EQ(Rows(streamed), RunHandWrittenQuery("q20", data_));
 }
 
 // q4's first level: the winning price per auction among the bids within its lifetime (an
