@@ -88,6 +88,15 @@ class FilterProjectOperator final : public StreamOperator {
       const function::ExprPtr& predicate);
   static Result<std::unique_ptr<FilterProjectOperator>> MakeProject(
       const std::vector<function::ExprPtr>& exprs, SchemaPtr output_schema);
+  /// A filter and the projection right above it in one operator: only the columns the
+  /// projection reads are gathered for the selected rows (a separate filter copies every
+  /// column of them, e.g. Nexmark q14's unused url). Pipelines pair it with MakePassThrough()
+  /// in the projection's place, so the operator count (and checkpoint layout) is unchanged.
+  static Result<std::unique_ptr<FilterProjectOperator>> MakeFilterProject(
+      const function::ExprPtr& predicate, const std::vector<function::ExprPtr>& exprs,
+      SchemaPtr output_schema);
+  /// Forwards its input unchanged (the projection slot of a fused filter + projection).
+  static std::unique_ptr<FilterProjectOperator> MakePassThrough(std::string description);
   Status Process(const Delta& input, std::vector<Delta>* output) override;
   /// Stateless: the image is empty.
   Status Snapshot(std::string* out) const override;
@@ -95,10 +104,24 @@ class FilterProjectOperator final : public StreamOperator {
   std::string Describe() const override;
   /// Applies the operator to a whole delta (also used by the batch executor).
   Result<Delta> Apply(const Delta& input) const;
+  /// A plain filter (no projection): the candidate for MakeFilterProject.
+  bool IsFilterOnly() const { return predicate_ != nullptr && !fused_; }
+  const function::ExprPtr& predicate_expr() const { return predicate_expr_; }
 
  private:
+  // Rows of `batch` the predicate keeps. The predicate is compiled against a batch of just the
+  // columns it reads (predicate_columns_), so AND/OR, which evaluate their later arguments on
+  // the rows still undecided, gather those columns only.
+  Result<std::vector<int32_t>> Select(const columnar::RecordBatch& batch) const;
+
   std::unique_ptr<function::CompiledExpression> predicate_;
+  function::ExprPtr predicate_expr_;
+  std::vector<int> predicate_columns_;  // input columns, in the compiled predicate's order
   std::vector<std::unique_ptr<function::CompiledExpression>> exprs_;
+  // Fused: exprs_ read a batch of just these input columns (of the selected rows).
+  std::vector<int> project_columns_;
+  bool fused_ = false;
+  bool pass_through_ = false;
   SchemaPtr output_schema_;
   std::string description_;
 };

@@ -49,10 +49,32 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 // ---------------------------------------------------------------------------------------------
 // Filter / project
 
+namespace {
+
+// The distinct input columns `exprs` read (ascending), and `exprs` rewritten to read a batch of
+// just those columns in that order.
+std::vector<int> NarrowColumns(std::vector<fn::ExprPtr>* exprs) {
+  std::vector<int> columns;
+  for (const auto& e : *exprs) fn::CollectColumnRefs(*e, &columns);
+  std::sort(columns.begin(), columns.end());
+  columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+  std::vector<int> mapping(columns.empty() ? 0 : static_cast<size_t>(columns.back()) + 1, -1);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    mapping[static_cast<size_t>(columns[i])] = static_cast<int>(i);
+  }
+  for (auto& e : *exprs) e = fn::RemapColumns(e, mapping);
+  return columns;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<FilterProjectOperator>> FilterProjectOperator::MakeFilter(
     const function::ExprPtr& predicate) {
   auto op = std::unique_ptr<FilterProjectOperator>(new FilterProjectOperator());
-  LAMINAR_ASSIGN_OR_RETURN(op->predicate_, fn::CompiledExpression::Compile(predicate));
+  std::vector<fn::ExprPtr> narrow{predicate};
+  op->predicate_columns_ = NarrowColumns(&narrow);
+  LAMINAR_ASSIGN_OR_RETURN(op->predicate_, fn::CompiledExpression::Compile(narrow[0]));
+  op->predicate_expr_ = predicate;
   op->description_ = "Filter: " + predicate->ToString();
   return op;
 }
@@ -72,23 +94,75 @@ Result<std::unique_ptr<FilterProjectOperator>> FilterProjectOperator::MakeProjec
   return op;
 }
 
+Result<std::unique_ptr<FilterProjectOperator>> FilterProjectOperator::MakeFilterProject(
+    const function::ExprPtr& predicate, const std::vector<function::ExprPtr>& exprs,
+    SchemaPtr output_schema) {
+  LAMINAR_ASSIGN_OR_RETURN(auto op, MakeFilter(predicate));
+  std::vector<fn::ExprPtr> narrow = exprs;
+  op->project_columns_ = NarrowColumns(&narrow);
+  std::string d = "; Project: ";
+  for (size_t i = 0; i < narrow.size(); ++i) {
+    LAMINAR_ASSIGN_OR_RETURN(auto c, fn::CompiledExpression::Compile(narrow[i]));
+    op->exprs_.push_back(std::move(c));
+    if (i) d += ", ";
+    d += exprs[i]->ToString();
+  }
+  op->fused_ = true;
+  op->output_schema_ = std::move(output_schema);
+  op->description_ += d;
+  return op;
+}
+
+std::unique_ptr<FilterProjectOperator> FilterProjectOperator::MakePassThrough(
+    std::string description) {
+  auto op = std::unique_ptr<FilterProjectOperator>(new FilterProjectOperator());
+  op->pass_through_ = true;
+  op->description_ = std::move(description);
+  return op;
+}
+
+Result<std::vector<int32_t>> FilterProjectOperator::Select(const RecordBatch& batch) const {
+  if (static_cast<int>(predicate_columns_.size()) == batch.num_columns()) {
+    bool identity = true;
+    for (size_t i = 0; i < predicate_columns_.size(); ++i) {
+      identity = identity && predicate_columns_[i] == static_cast<int>(i);
+    }
+    if (identity) return fn::EvaluateFilter(*predicate_, batch);
+  }
+  return fn::EvaluateFilter(*predicate_, *batch.SelectColumns(predicate_columns_));
+}
+
 Result<Delta> FilterProjectOperator::Apply(const Delta& input) const {
-  if (predicate_) {
-    LAMINAR_ASSIGN_OR_RETURN(auto sel, fn::EvaluateFilter(*predicate_, *input.batch));
+  if (pass_through_) return input;
+  if (predicate_ && !fused_) {
+    LAMINAR_ASSIGN_OR_RETURN(auto sel, Select(*input.batch));
     if (static_cast<int64_t>(sel.size()) == input.num_rows()) return input;
     return TakeDelta(input, sel);
+  }
+  // A projection; fused: of the selected rows of the columns it reads.
+  const Delta* rows = &input;
+  Delta selected;
+  if (fused_) {
+    LAMINAR_ASSIGN_OR_RETURN(auto sel, Select(*input.batch));
+    Delta narrow;
+    narrow.batch = input.batch->SelectColumns(project_columns_);
+    narrow.weights = input.weights;
+    narrow.keys = input.keys;
+    selected = static_cast<int64_t>(sel.size()) == input.num_rows() ? std::move(narrow)
+                                                                    : TakeDelta(narrow, sel);
+    rows = &selected;
   }
   std::vector<ArrayPtr> cols;
   cols.reserve(exprs_.size());
   for (const auto& e : exprs_) {
-    LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(*input.batch));
+    LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(*rows->batch));
     cols.push_back(std::move(col));
   }
   Delta out;
   out.batch =
-      std::make_shared<const RecordBatch>(output_schema_, input.num_rows(), std::move(cols));
-  out.weights = input.weights;
-  out.keys = input.keys;
+      std::make_shared<const RecordBatch>(output_schema_, rows->num_rows(), std::move(cols));
+  out.weights = rows->weights;
+  out.keys = rows->keys;
   return out;
 }
 
@@ -1175,6 +1249,15 @@ Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
       break;
     }
     case sql::PlanKind::kProject: {
+      // Right above a filter: one fused operator, and a pass-through in this slot.
+      auto* filter = ops.empty() ? nullptr : dynamic_cast<FilterProjectOperator*>(ops.back().get());
+      if (filter != nullptr && filter->IsFilterOnly()) {
+        LAMINAR_ASSIGN_OR_RETURN(
+            ops.back(), FilterProjectOperator::MakeFilterProject(filter->predicate_expr(),
+                                                                 plan->exprs, plan->schema));
+        ops.push_back(FilterProjectOperator::MakePassThrough("Project (fused into the filter)"));
+        break;
+      }
       LAMINAR_ASSIGN_OR_RETURN(auto op,
                                FilterProjectOperator::MakeProject(plan->exprs, plan->schema));
       ops.push_back(std::move(op));
