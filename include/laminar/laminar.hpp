@@ -28,6 +28,10 @@
 #include "common/result.h"
 #include "common/status.h"
 
+namespace laminar::storage {
+class FileSystem;
+}  // namespace laminar::storage
+
 namespace laminar {
 
 using columnar::RecordBatch;
@@ -83,6 +87,11 @@ struct Options {
   /// Wall clock (µs since the epoch) for the future-skew guard and idle detection; empty =
   /// the system clock. Tests inject a manual clock to exercise timeouts without sleeping.
   std::function<int64_t()> clock;
+  /// File system for the WAL, checkpoints and file sinks; nullptr = the real disk
+  /// (storage::FileSystem::Default()). Not owned: it must outlive the database. Tests pass a
+  /// storage::FaultInjectionFileSystem to run the whole engine over a disk that loses unsynced
+  /// writes, fails fsync or runs out of space.
+  storage::FileSystem* file_system = nullptr;
 };
 
 /// The pipeline lifecycle (seed 000): Created → Starting → Running → ShuttingDown → Stopped.

@@ -453,15 +453,19 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     }
   }
 
+  // Every WAL, checkpoint and sink file goes through this (Options::file_system, else the disk).
+  storage::FileSystem* FileSystemOf() const {
+    return options_.file_system != nullptr ? options_.file_system : storage::FileSystem::Default();
+  }
+
   Status OpenStorage() {
     if (options_.data_dir.empty()) return Status::OK();
-    auto* fs = storage::FileSystem::Default();
+    auto* fs = FileSystemOf();
     std::string wal_dir = options_.data_dir + "/wal";
-    std::error_code ec;
-    std::filesystem::create_directories(wal_dir, ec);
-    if (ec) {
+    Status created = fs->CreateDirs(wal_dir);
+    if (!created.ok()) {
       return Status::IOError(
-          fmt::format("cannot create data directory '{}': {}", wal_dir, ec.message()),
+          fmt::format("cannot create data directory '{}': {}", wal_dir, created.message()),
           ErrorCode::kWalError);
     }
     // Recovery: newest valid checkpoint (if any), then the WAL records after it.
@@ -2961,6 +2965,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         n.upserts.clear();
         n.upsert_order.clear();
         n.upsert_rows.clear();
+        n.upsert_order.reserve(count);
+        n.upsert_rows.reserve(count);
         for (uint32_t i = 0; i < count; ++i) {
           std::string row_key;
           std::vector<columnar::Scalar> row;
@@ -2969,7 +2975,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
           if (!st.ok()) return corrupt(k, st.message());
           auto [slot, inserted] = n.upserts.try_emplace(row_key, std::move(row));
           if (!inserted) return corrupt(k, "duplicate upsert key");
-          n.upsert_order.push_back(row_key);
+          n.upsert_order.push_back(std::move(row_key));
           n.upsert_rows.push_back(&slot->second);
         }
         if (!r.empty()) return corrupt(k, "trailing bytes");
@@ -3074,7 +3080,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   Result<uint64_t> CheckpointWalPosition(uint64_t id) {
     auto it = checkpoint_wal_positions_.find(id);
     if (it != checkpoint_wal_positions_.end()) return it->second;
-    auto* fs = storage::FileSystem::Default();
+    auto* fs = FileSystemOf();
     const std::string path =
         storage::JoinPath(storage::JoinPath(checkpoint_store_->checkpoints_dir(),
                                             storage::FileCheckpointStore::CheckpointDirName(id)),
@@ -3131,7 +3137,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   db::SinkEnvironment SinkEnvironmentOf() const {
     db::SinkEnvironment env;
     env.checkpointing = !options_.data_dir.empty();
-    env.fs = storage::FileSystem::Default();
+    env.fs = FileSystemOf();
     if (options_.wal_mode == WalMode::kOff) {
       // Pushed input survives a crash only through the WAL; connector sources re-read theirs.
       for (const auto& [key, node] : nodes_) {

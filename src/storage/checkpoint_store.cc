@@ -159,46 +159,89 @@ Result<LoadedCheckpoint> FileCheckpointStore::Load(uint64_t id) {
         ErrorCode::kStateCorruption);
   }
 
-  std::optional<std::string> sidecar;
   const std::string state_path = JoinPath(dir, kStateFile);
   auto sidecar_error = [&](std::string_view why) {
     return Status::Corruption(fmt::format("'{}': {}", state_path, why),
                               ErrorCode::kSidecarCorruption);
   };
+  std::vector<std::pair<const std::string*, const OperatorStateRef*>> external;
   for (const auto& [key, ref] : out.manifest.operator_states) {
-    if (!ref.external) {
-      auto decoded = Base64Decode(*ref.state_b64);
-      if (!decoded.ok()) {
-        return Status::Corruption(fmt::format("'{}': operator state '{}': {}", manifest_path, key,
-                                              decoded.status().message()),
-                                  ErrorCode::kStateCorruption);
-      }
-      out.states[key].assign(reinterpret_cast<const char*>(decoded->data()), decoded->size());
+    if (ref.external) {
+      external.emplace_back(&key, &ref);
       continue;
     }
-    if (!sidecar) {
-      auto bytes = fs_.ReadFileToString(state_path);
-      if (!bytes.ok()) {
-        if (bytes.status().IsNotFound()) return sidecar_error("state sidecar is missing");
-        return bytes.status();
-      }
-      if (out.manifest.state_checksum) {
-        std::string actual =
-            Sha256Hex(std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
-        if (actual != *out.manifest.state_checksum) {
-          return sidecar_error(fmt::format("checksum mismatch (manifest {}, file {})",
-                                           *out.manifest.state_checksum, actual));
-        }
-      }
-      sidecar = std::move(bytes).ValueUnsafe();
+    auto decoded = Base64Decode(*ref.state_b64);
+    if (!decoded.ok()) {
+      return Status::Corruption(fmt::format("'{}': operator state '{}': {}", manifest_path, key,
+                                            decoded.status().message()),
+                                ErrorCode::kStateCorruption);
     }
-    if (ref.external_offset > sidecar->size() ||
-        ref.external_length > sidecar->size() - ref.external_offset) {
+    out.states[key].assign(reinterpret_cast<const char*>(decoded->data()), decoded->size());
+  }
+  if (external.empty()) return out;
+
+  auto file = fs_.NewReadableFile(state_path);
+  if (!file.ok()) {
+    if (file.status().IsNotFound()) return sidecar_error("state sidecar is missing");
+    return file.status();
+  }
+  LAMINAR_ASSIGN_OR_RETURN(const uint64_t size, (*file)->Size());
+  for (const auto& [key, ref] : external) {
+    if (ref->external_offset > size || ref->external_length > size - ref->external_offset) {
       return sidecar_error(
           fmt::format("operator state '{}' at [{}, +{}) lies beyond the end of the {}-byte file",
-                      key, ref.external_offset, ref.external_length, sidecar->size()));
+                      *key, ref->external_offset, ref->external_length, size));
     }
-    out.states[key].assign(sidecar->data() + ref.external_offset, ref.external_length);
+  }
+  // Each state is read straight into its own string (no whole-file buffer and copy). The
+  // SHA-256 covers the whole file, so it is computed in file order while reading; a layout that
+  // does not tile the file (gaps, overlaps: not ours, but valid) is hashed in a separate pass.
+  std::sort(external.begin(), external.end(), [](const auto& a, const auto& b) {
+    return a.second->external_offset < b.second->external_offset;
+  });
+  uint64_t expect = 0;
+  for (const auto& [key, ref] : external) {
+    if (ref->external_offset != expect) break;
+    expect += ref->external_length;
+  }
+  const bool tiles = expect == size;
+  EVP_MD_CTX* sha = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(sha, EVP_sha256(), nullptr);
+  auto read_range = [&](uint64_t offset, std::string* dst) -> Status {
+    auto n = (*file)->ReadAt(offset, {reinterpret_cast<std::byte*>(dst->data()), dst->size()});
+    if (!n.ok()) return n.status();
+    if (*n != dst->size()) return sidecar_error("file shrank while it was read");
+    return Status::OK();
+  };
+  Status st;
+  for (const auto& [key, ref] : external) {
+    std::string& dst = out.states[*key];
+    dst.resize(ref->external_length);
+    st = read_range(ref->external_offset, &dst);
+    if (!st.ok()) break;
+    if (tiles) EVP_DigestUpdate(sha, dst.data(), dst.size());
+  }
+  if (st.ok() && !tiles) {
+    std::string chunk;
+    for (uint64_t at = 0; at < size && st.ok(); at += chunk.size()) {
+      chunk.resize(static_cast<size_t>(std::min<uint64_t>(size - at, 8u << 20)));
+      st = read_range(at, &chunk);
+      if (st.ok()) EVP_DigestUpdate(sha, chunk.data(), chunk.size());
+    }
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(sha, md, &len);
+  EVP_MD_CTX_free(sha);
+  LAMINAR_RETURN_NOT_OK(st);
+  if (out.manifest.state_checksum) {
+    std::string actual;
+    actual.reserve(2 * len);
+    for (unsigned int i = 0; i < len; ++i) actual += fmt::format("{:02x}", md[i]);
+    if (actual != *out.manifest.state_checksum) {
+      return sidecar_error(fmt::format("checksum mismatch (manifest {}, file {})",
+                                       *out.manifest.state_checksum, actual));
+    }
   }
   return out;
 }

@@ -63,8 +63,7 @@ class FaultWritableFile final : public WritableFile {
     {
       std::lock_guard<std::mutex> lock(fs_->mu_);
       if (fs_->crashed_ || generation_ != fs_->generation_) return SimulatedCrash(path());
-      if (fs_->fail_syncs_ > 0) {
-        --fs_->fail_syncs_;
+      if (fs_->ShouldFailSyncLocked()) {
         return Status::IOError(fmt::format("fdatasync '{}': Input/output error", path()),
                                ErrorCode::kWalFsyncFailed);
       }
@@ -193,8 +192,7 @@ Result<uint64_t> FaultInjectionFileSystem::GetFileSize(const std::string& path) 
 Status FaultInjectionFileSystem::SyncDir(const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
   LAMINAR_RETURN_NOT_OK(CheckNotCrashedLocked());
-  if (fail_syncs_ > 0) {
-    --fail_syncs_;
+  if (ShouldFailSyncLocked()) {
     return Status::IOError(fmt::format("fsync dir '{}': Input/output error", path),
                            ErrorCode::kWalFsyncFailed);
   }
@@ -258,6 +256,23 @@ Status FaultInjectionFileSystem::DropUnsyncedData() {
 void FaultInjectionFileSystem::FailNextSyncs(int n) {
   std::lock_guard<std::mutex> lock(mu_);
   fail_syncs_ = n;
+  syncs_before_failure_ = 0;
+}
+
+void FaultInjectionFileSystem::FailSyncAfter(int k) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_syncs_ = 1;
+  syncs_before_failure_ = k;
+}
+
+bool FaultInjectionFileSystem::ShouldFailSyncLocked() {
+  if (fail_syncs_ == 0) return false;
+  if (syncs_before_failure_ > 0) {
+    --syncs_before_failure_;
+    return false;
+  }
+  --fail_syncs_;
+  return true;
 }
 
 void FaultInjectionFileSystem::SetWriteBudget(std::optional<uint64_t> bytes) {

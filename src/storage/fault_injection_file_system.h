@@ -21,7 +21,7 @@ namespace laminar::storage {
 ///   renames not yet made durable by SyncDir() are undone (the overwritten target comes back).
 ///   Deletions are treated as durable immediately.
 /// - FailNextSyncs(n): the next n Sync()/SyncDir() calls fail with EIO; the data stays unsynced
-///   (as Linux may drop the dirty pages).
+///   (as Linux may drop the dirty pages). FailSyncAfter(k) lets k syncs succeed first.
 /// - SetWriteBudget(b): after b more bytes, Append() writes what fits and fails with ENOSPC.
 /// - TearNextWrite(k): the next Append() persists only its first k bytes and the machine
 ///   "loses power" in the middle of it: every byte up to the tear counts as on disk, the Append
@@ -52,6 +52,9 @@ class FaultInjectionFileSystem final : public FileSystem {
   Status DropUnsyncedData();
   /// The next `n` file or directory syncs fail with EIO.
   void FailNextSyncs(int n);
+  /// The next `k` file or directory syncs succeed, the one after them fails with EIO (walks a
+  /// failure through every sync point of a multi-file protocol such as a checkpoint).
+  void FailSyncAfter(int k);
   /// Appends fail with ENOSPC once `bytes` more bytes have been written (nullopt: unlimited).
   void SetWriteBudget(std::optional<uint64_t> bytes);
   /// The next Append() keeps only its first `keep_bytes` and simulates a crash mid-write.
@@ -81,6 +84,8 @@ class FaultInjectionFileSystem final : public FileSystem {
   };
 
   Status CheckNotCrashedLocked() const;
+  /// Counts one sync attempt; true when it must fail (FailNextSyncs / FailSyncAfter).
+  bool ShouldFailSyncLocked();
   std::shared_ptr<FileState> TrackLocked(const std::string& path, uint64_t size, uint64_t synced);
 
   FileSystem* base_;
@@ -88,6 +93,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   std::map<std::string, std::shared_ptr<FileState>> files_;
   std::vector<PendingOp> pending_;
   int fail_syncs_ = 0;
+  int syncs_before_failure_ = 0;  // syncs that still succeed before fail_syncs_ applies
   std::optional<uint64_t> write_budget_;
   std::optional<uint64_t> tear_keep_;
   bool crashed_ = false;
