@@ -217,38 +217,97 @@ bool ParseWordKeyImage(std::string_view image, const std::string& tags, WordKey*
 /// The key of the rows with a NULL key kept for outer joins, in checkpoint images.
 const std::string kNullKeyImage("\x00null", 5);
 
+/// One side of an output row: the row's batch and index, or no batch for a NULL side.
+struct RowRef {
+  const RecordBatch* batch = nullptr;
+  int32_t index = 0;
+};
+
+/// Column `col` of the referenced rows as one array (NULL where a reference has no batch):
+/// a typed gather for fixed-width and string columns (one pass per column, no per-cell
+/// builder call), a builder for the rest.
+ArrayPtr GatherColumn(const std::vector<RowRef>& refs, int col, const columnar::DataTypePtr& type) {
+  const auto n = static_cast<int64_t>(refs.size());
+  int64_t nulls = 0;
+  for (const RowRef& r : refs) {
+    if (r.batch == nullptr || r.batch->column(col)->IsNull(r.index)) ++nulls;
+  }
+  columnar::BufferPtr validity;
+  if (nulls > 0) {
+    validity = columnar::Buffer::Allocate(columnar::bit_util::BytesForBits(n));
+    std::memset(validity->mutable_data(), 0, static_cast<size_t>(validity->size()));
+    for (int64_t i = 0; i < n; ++i) {
+      const RowRef& r = refs[static_cast<size_t>(i)];
+      if (r.batch != nullptr && !r.batch->column(col)->IsNull(r.index)) {
+        columnar::bit_util::SetBit(validity->mutable_data(), i);
+      }
+    }
+  }
+  ArrayPtr out;
+  const columnar::TypeId id = type->id();
+  const bool fixed = columnar::VisitFixedWidth(id, [&]<typename T>() {
+    auto values = columnar::Buffer::Allocate(n * static_cast<int64_t>(sizeof(T)));
+    T* dst = reinterpret_cast<T*>(values->mutable_data());
+    for (int64_t i = 0; i < n; ++i) {
+      const RowRef& r = refs[static_cast<size_t>(i)];
+      dst[i] = r.batch != nullptr ? r.batch->column(col)->values<T>()[r.index] : T{};
+    }
+    out = std::make_shared<columnar::Array>(type, n,
+                                            std::vector<columnar::BufferPtr>{validity, values},
+                                            std::vector<ArrayPtr>{}, nulls);
+  });
+  if (fixed) return out;
+  if (id == columnar::TypeId::kString || id == columnar::TypeId::kBinary) {
+    auto offsets = columnar::Buffer::Allocate((n + 1) * 4);
+    auto* o = reinterpret_cast<int32_t*>(offsets->mutable_data());
+    int64_t bytes = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const RowRef& r = refs[static_cast<size_t>(i)];
+      o[i] = static_cast<int32_t>(bytes);
+      if (r.batch == nullptr) continue;
+      const int32_t* so = r.batch->column(col)->raw_offsets();
+      bytes += so[r.index + 1] - so[r.index];
+    }
+    o[n] = static_cast<int32_t>(bytes);
+    auto data = columnar::Buffer::Allocate(bytes);
+    uint8_t* dd = data->mutable_data();
+    for (int64_t i = 0; i < n; ++i) {
+      const RowRef& r = refs[static_cast<size_t>(i)];
+      if (r.batch == nullptr || o[i + 1] == o[i]) continue;
+      const auto& src = *r.batch->column(col);
+      std::memcpy(dd + o[i], src.buffers()[2]->data() + src.raw_offsets()[r.index],
+                  static_cast<size_t>(o[i + 1] - o[i]));
+    }
+    return std::make_shared<columnar::Array>(
+        type, n, std::vector<columnar::BufferPtr>{validity, offsets, data}, std::vector<ArrayPtr>{},
+        nulls);
+  }
+  auto b = columnar::MakeBuilder(type);
+  b->Reserve(n);
+  for (const RowRef& r : refs) {
+    if (r.batch != nullptr) {
+      b->AppendArraySlice(*r.batch->column(col), r.index, 1);
+    } else {
+      b->AppendNull();
+    }
+  }
+  return b->Finish();
+}
+
 /// Assembles output rows from (left row, right row) references; a null side gives NULLs.
+/// Rows are gathered column by column when the batch is finished; the referenced input batches
+/// are held until then (an evicted row's batch may otherwise go first).
 class OutputBuilder {
  public:
   /// Columns past left_columns + right_columns (when right_columns >= 0) take `extra` values
   /// (TEMPORAL PROBE's offset_ms).
   OutputBuilder(const columnar::SchemaPtr& schema, int left_columns, int right_columns = -1)
-      : schema_(schema), left_columns_(left_columns), right_columns_(right_columns) {
-    for (const auto& f : schema->fields()) builders_.push_back(columnar::MakeBuilder(f->type));
-  }
+      : schema_(schema), left_columns_(left_columns), right_columns_(right_columns) {}
 
   void Add(const Row* l, const Row* r, int64_t weight, const int64_t* extra = nullptr) {
-    const int n = schema_->num_fields();
-    for (int c = 0; c < n; ++c) {
-      auto& b = builders_[static_cast<size_t>(c)];
-      if (right_columns_ >= 0 && c >= left_columns_ + right_columns_) {
-        if (extra != nullptr) {
-          b->AppendScalar(columnar::Scalar::Int64(*extra)).IgnoreError();
-        } else {
-          b->AppendNull();
-        }
-      } else if (c < left_columns_) {
-        if (l != nullptr) {
-          b->AppendArraySlice(*l->batch->column(c), l->index, 1);
-        } else {
-          b->AppendNull();
-        }
-      } else if (r != nullptr) {
-        b->AppendArraySlice(*r->batch->column(c - left_columns_), r->index, 1);
-      } else {
-        b->AppendNull();
-      }
-    }
+    left_.push_back(Ref(l));
+    right_.push_back(Ref(r));
+    if (right_columns_ >= 0) extras_.push_back(extra != nullptr ? *extra : kNoExtra);
     weights_.push_back(weight);
     any_retraction_ |= weight != 1;
   }
@@ -257,8 +316,30 @@ class OutputBuilder {
 
   RecordBatchPtr FinishBatch() {
     std::vector<ArrayPtr> cols;
-    for (auto& b : builders_) cols.push_back(b->Finish());
+    const int n = schema_->num_fields();
+    for (int c = 0; c < n; ++c) {
+      const auto& type = schema_->field(c)->type;
+      if (right_columns_ >= 0 && c >= left_columns_ + right_columns_) {
+        auto b = columnar::MakeBuilder(type);
+        for (int64_t e : extras_) {
+          if (e == kNoExtra) {
+            b->AppendNull();
+          } else {
+            b->AppendScalar(columnar::Scalar::Int64(e)).IgnoreError();
+          }
+        }
+        cols.push_back(b->Finish());
+      } else if (c < left_columns_) {
+        cols.push_back(GatherColumn(left_, c, type));
+      } else {
+        cols.push_back(GatherColumn(right_, c - left_columns_, type));
+      }
+    }
     auto out = std::make_shared<const RecordBatch>(schema_, size(), std::move(cols));
+    left_.clear();
+    right_.clear();
+    extras_.clear();
+    held_.clear();
     return out;
   }
 
@@ -273,10 +354,19 @@ class OutputBuilder {
   }
 
  private:
+  static constexpr int64_t kNoExtra = INT64_MIN;
+  RowRef Ref(const Row* r) {
+    if (r == nullptr) return RowRef();
+    if (held_.empty() || held_.back().get() != r->batch.get()) held_.push_back(r->batch);
+    return RowRef{r->batch.get(), r->index};
+  }
+
   columnar::SchemaPtr schema_;
   int left_columns_;
   int right_columns_;
-  std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders_;
+  std::vector<RowRef> left_, right_;
+  std::vector<int64_t> extras_;
+  std::vector<RecordBatchPtr> held_;  // keeps the referenced batches alive until FinishBatch
   std::vector<int64_t> weights_;
   bool any_retraction_ = false;
 };
