@@ -45,10 +45,10 @@ struct DistinctOps {
     auto it = s.counts.end();
     if constexpr (std::is_same_v<Key, std::string_view>) {
       it = s.counts.find(absl::string_view(key.data(), key.size()));  // no std::string per row
+      if (it == s.counts.end()) it = s.counts.emplace(T(key), 0).first;
     } else {
-      it = s.counts.find(key);
+      it = s.counts.try_emplace(key, 0).first;  // one probe, also for a new value
     }
-    if (it == s.counts.end()) it = s.counts.emplace(T(key), 0).first;
     const int64_t before = it->second;
     it->second += w;
     s.distinct += static_cast<int64_t>(it->second > 0) - static_cast<int64_t>(before > 0);
