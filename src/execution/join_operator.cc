@@ -56,6 +56,7 @@ class RowList {
   const Row* begin() const { return rows_.data() + head_; }
   const Row* end() const { return rows_.data() + rows_.size(); }
   void push_back(const Row& r) { rows_.push_back(r); }
+  void push_back(Row&& r) { rows_.push_back(std::move(r)); }
   Row* insert(const Row* pos, const Row& r) {
     const auto at = pos - rows_.data();
     rows_.insert(rows_.begin() + at, r);
@@ -398,15 +399,17 @@ struct JoinOperator::State {
   //
   // Inner joins store a side's new rows unindexed first, a batch at a time ("the tail"): a
   // probe scans the tail through a small map of the probing batch's keys. The tail joins the
-  // hash index once probes have scanned it kTailScans times over, so a side that is rarely
-  // probed (Nexmark q7: ~1M bids per 10 s against one window maximum) never pays a hash insert
-  // per row, and a frequently probed side pays at most kTailScans small-map lookups per row.
+  // hash index once its oldest batch has been scanned kTailScans times, so a side whose rows
+  // expire before they are probed often (Nexmark q7: ~1M bids per 10 s against one window
+  // maximum, each bid scanned once or twice) never pays a hash insert per row, and a side
+  // probed by every batch (q4, q9, q20) pays at most kTailScans small-map lookups per row.
   // Expired tail batches are dropped whole (an inner join emits nothing for them).
   template <typename Key>
   struct TailBatch {
     std::vector<Row> rows;  // the batch's buffered rows, in arrival order
     std::vector<Key> keys;  // their keys
     int64_t max_ts = INT64_MIN;
+    int scans = 0;  // probes that scanned this batch
   };
   template <typename Key>
   struct KeyedRows {
@@ -414,12 +417,13 @@ struct JoinOperator::State {
     std::map<int64_t, std::vector<Key>> expiry[2];
     std::deque<TailBatch<Key>> tail[2];  // newer than every indexed row of the side
     int64_t tail_rows[2] = {0, 0};
-    int64_t tail_scanned[2] = {0, 0};  // tail rows visited by probes since the last indexing
   };
   bool lazy_index() const { return kind == JoinKind::kInner; }
-  // How many times over probes may scan a tail before it is indexed: a scan visits a row for
+  // How often probes may scan a tail batch before the tail is indexed: a scan visits a row for
   // the price of a lookup in a small (cached) map, indexing costs a miss in the large one.
-  static constexpr int64_t kTailScans = 8;
+  static constexpr int kTailScans = 3;
+  // A probe scans the tail only when the tail has more than this many rows per probing row.
+  static constexpr int64_t kScanRatio = 64;
   // Interval and unbounded joins on one or two integer/temporal columns (the same tags on both
   // sides) key by 64-bit words; other keys, and the ASOF right side, by their binary image.
   KeyedRows<WordKey> by_word;
@@ -640,8 +644,9 @@ struct JoinOperator::State {
     }
     // The other side's unindexed rows matching this batch, grouped by incoming row.
     std::vector<std::pair<uint32_t, Row*>> tail_hits;
-    // A tail no larger than the batch costs less to index than one scan (which maps the batch).
-    if (keyed.tail_rows[other] <= static_cast<int64_t>(n)) IndexTail<Key>(other);
+    // Scanning pays off for a large tail probed by a few rows (q7: one window maximum against
+    // a million bids); against a batch of comparable size indexing the tail costs less.
+    if (keyed.tail_rows[other] <= kScanRatio * static_cast<int64_t>(n)) IndexTail<Key>(other);
     if (!keyed.tail[other].empty()) ScanTail<Key>(other, k, store, &tail_hits);
     size_t hit = 0;
     auto add_pair = [&](Row& r, Row& o) {
@@ -712,7 +717,9 @@ struct JoinOperator::State {
         keyed.tail_rows[side] += static_cast<int64_t>(tail->rows.size());
       }
     }
-    if (keyed.tail_scanned[other] > kTailScans * keyed.tail_rows[other]) IndexTail<Key>(other);
+    if (!keyed.tail[other].empty() && keyed.tail[other].front().scans >= kTailScans) {
+      IndexTail<Key>(other);
+    }
     out.Flush(weighted, output);
     return Status::OK();
   }
@@ -761,7 +768,7 @@ struct JoinOperator::State {
     }
     std::stable_sort(hits->begin(), hits->end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
-    keyed.tail_scanned[side] += keyed.tail_rows[side];
+    for (auto& batch : keyed.tail[side]) ++batch.scans;
   }
 
   // Moves `side`'s tail into the hash index (after the indexed rows: it is newer).
@@ -770,13 +777,12 @@ struct JoinOperator::State {
     auto& keyed = Keyed<Key>();
     for (auto& batch : keyed.tail[side]) {
       for (size_t j = 0; j < batch.rows.size(); ++j) {
-        keyed.rows[side][batch.keys[j]].push_back(batch.rows[j]);
         IndexRow(side, batch.keys[j], batch.rows[j].ts);
+        keyed.rows[side][batch.keys[j]].push_back(std::move(batch.rows[j]));
       }
     }
     keyed.tail[side].clear();
     keyed.tail_rows[side] = 0;
-    keyed.tail_scanned[side] = 0;
   }
 
   // Drops rows that can no longer match and emits outer/anti rows for them.
