@@ -13,8 +13,8 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
   echo "kernel: $(uname -r)"
   echo "compiler: $(c++ --version | head -1)"
 } > "$out/machine-$stamp.txt"
-for b in "$build"/bench/*_bench; do
-  [ -x "$b" ] || continue
+# Benchmarks live in per-area folders (bench/db/db_bench, bench/nexmark/...).
+for b in $(find "$build/bench" -type f -name "*_bench" -perm -u+x | sort); do
   name=$(basename "$b")
   echo "== $name"
   "$b" --benchmark_min_time=0.2 --benchmark_out="$out/$name-$stamp.json" \
