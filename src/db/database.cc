@@ -2836,6 +2836,60 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     ingested_ = emitted_ = dropped_ = cycles_ = batches_ = mv_updates_ = 0;
   }
 
+  // Reads `count` (key, row) pairs of an MV upsert store (stored in insertion order) into
+  // `n`. The ordered map is filled in key order with end hints, which is linear and allocates
+  // its nodes in key order; inserting in stored order cost O(log n) string compares on
+  // cache-cold nodes per key (5 s of a 10M-key MV's restore). The sort compares 8-byte
+  // big-endian key prefixes first, so most comparisons never touch the keys.
+  Status RestoreUpsertStore(execution::StateReader& r, const std::string& state_key, uint32_t count,
+                            Node* n) {
+    std::vector<std::string> keys(count);
+    std::vector<std::vector<columnar::Scalar>> rows(count);
+    struct SortKey {
+      uint64_t prefix;  // first 8 bytes, big-endian, zero-padded
+      uint32_t size;
+      uint32_t index;
+    };
+    std::vector<SortKey> order(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      if (!r.GetString(&keys[i])) {
+        return Status::Corruption(
+            fmt::format("checkpoint state '{}': truncated upsert key", state_key),
+            ErrorCode::kStateCorruption);
+      }
+      Status st = GetRow(r, *n->schema, &rows[i]);
+      if (!st.ok()) {
+        return Status::Corruption(fmt::format("checkpoint state '{}': {}", state_key, st.message()),
+                                  ErrorCode::kStateCorruption);
+      }
+      uint64_t prefix = 0;
+      const std::string& key = keys[i];
+      for (size_t b = 0; b < 8; ++b) {
+        prefix = (prefix << 8) | (b < key.size() ? static_cast<uint8_t>(key[b]) : 0u);
+      }
+      order[i] = {prefix, static_cast<uint32_t>(std::min<size_t>(key.size(), UINT32_MAX)), i};
+    }
+    std::sort(order.begin(), order.end(), [&](const SortKey& a, const SortKey& b) {
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
+      if (a.size <= 8 || b.size <= 8) return a.size < b.size;
+      return keys[a.index] < keys[b.index];
+    });
+    n->upserts.clear();
+    n->upsert_rows.assign(count, nullptr);
+    for (uint32_t j = 0; j < count; ++j) {
+      const uint32_t i = order[j].index;
+      if (j > 0 && keys[i] == keys[order[j - 1].index]) {
+        return Status::Corruption(
+            fmt::format("checkpoint state '{}': duplicate upsert key", state_key),
+            ErrorCode::kStateCorruption);
+      }
+      auto slot = n->upserts.emplace_hint(n->upserts.end(), keys[i], std::move(rows[i]));
+      n->upsert_rows[i] = &slot->second;
+    }
+    n->upsert_order = std::move(keys);
+    return Status::OK();
+  }
+
   // Re-creates the catalog from the checkpoint's DDL and restores every piece of state.
   // Any mismatch is Corruption; the caller then resets the engine and tries an older one.
   Status RestoreCheckpoint(const storage::LoadedCheckpoint& cp) {
@@ -2962,22 +3016,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         Status st = GetRetained(r, &n);
         if (!st.ok()) return corrupt(k, st.message());
         if (!r.GetCount(&count, 8)) return corrupt(k, "bad upsert count");
-        n.upserts.clear();
-        n.upsert_order.clear();
-        n.upsert_rows.clear();
-        n.upsert_order.reserve(count);
-        n.upsert_rows.reserve(count);
-        for (uint32_t i = 0; i < count; ++i) {
-          std::string row_key;
-          std::vector<columnar::Scalar> row;
-          if (!r.GetString(&row_key)) return corrupt(k, "truncated upsert key");
-          st = GetRow(r, *n.schema, &row);
-          if (!st.ok()) return corrupt(k, st.message());
-          auto [slot, inserted] = n.upserts.try_emplace(row_key, std::move(row));
-          if (!inserted) return corrupt(k, "duplicate upsert key");
-          n.upsert_order.push_back(std::move(row_key));
-          n.upsert_rows.push_back(&slot->second);
-        }
+        LAMINAR_RETURN_NOT_OK(RestoreUpsertStore(r, k, count, &n));
         if (!r.empty()) return corrupt(k, "trailing bytes");
       }
     }

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "common/logging.h"
 #include "storage/coding.h"
@@ -66,7 +67,7 @@ Result<CheckpointManifest> FileCheckpointStore::Save(const CheckpointManifest& m
   m.operator_states.clear();
   m.state_checksum.reset();
   // Large states go to state.bin in map order, straight from the caller's buffers (no
-  // concatenated copy); the SHA-256 is computed before writing so the manifest can be built.
+  // concatenated copy).
   std::vector<const std::string*> external;
   uint64_t sidecar_size = 0;
   for (const auto& [key, bytes] : states) {
@@ -82,20 +83,30 @@ Result<CheckpointManifest> FileCheckpointStore::Save(const CheckpointManifest& m
     }
     m.operator_states[key] = std::move(ref);
   }
+  // The SHA-256 of state.bin goes into the manifest. It is computed on a second thread while
+  // state.bin is written and synced (both only read the caller's buffers); the manifest is
+  // built once both are done.
+  std::string sha_hex;
+  std::thread hasher;
   if (!external.empty()) {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-    for (const auto* bytes : external) EVP_DigestUpdate(ctx, bytes->data(), bytes->size());
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx, md, &len);
-    EVP_MD_CTX_free(ctx);
-    std::string hex;
-    hex.reserve(2 * len);
-    for (unsigned int k = 0; k < len; ++k) hex += fmt::format("{:02x}", md[k]);
-    m.state_checksum = std::move(hex);
+    hasher = std::thread([&external, &sha_hex] {
+      EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+      EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+      for (const auto* bytes : external) EVP_DigestUpdate(ctx, bytes->data(), bytes->size());
+      unsigned char md[EVP_MAX_MD_SIZE];
+      unsigned int len = 0;
+      EVP_DigestFinal_ex(ctx, md, &len);
+      EVP_MD_CTX_free(ctx);
+      sha_hex.reserve(2 * len);
+      for (unsigned int k = 0; k < len; ++k) sha_hex += fmt::format("{:02x}", md[k]);
+    });
   }
-  LAMINAR_ASSIGN_OR_RETURN(std::string json, ManifestToJson(m));
+  struct JoinOnExit {
+    std::thread& t;
+    ~JoinOnExit() {
+      if (t.joinable()) t.join();
+    }
+  } join_hasher{hasher};
 
   const std::string dir = CheckpointPath(m.checkpoint_id);
   // Durability order (docs/checkpoint.md): state.bin and manifest.json are durable, and so are
@@ -116,6 +127,11 @@ Result<CheckpointManifest> FileCheckpointStore::Save(const CheckpointManifest& m
       LAMINAR_RETURN_NOT_OK(file->Sync());
       LAMINAR_RETURN_NOT_OK(file->Close());
     }
+    if (hasher.joinable()) {
+      hasher.join();
+      m.state_checksum = sha_hex;
+    }
+    LAMINAR_ASSIGN_OR_RETURN(std::string json, ManifestToJson(m));
     const std::string manifest_path = JoinPath(dir, kManifestFile);
     {
       LAMINAR_ASSIGN_OR_RETURN(auto file, fs_.NewWritableFile(manifest_path + ".tmp"));
