@@ -46,11 +46,25 @@ struct Input {
 
 Result<Datum> Eval(const Node& node, const Input& in, const EvalContext& ctx);
 
-/// Gathers the rows `sel` of every column (a sub-input for lazy evaluation).
-std::vector<ArrayPtr> GatherColumns(const Input& in, std::span<const int32_t> sel) {
+/// Marks the input columns `node` reads (column references anywhere in the subtree).
+void MarkUsedColumns(const Node& node, std::vector<bool>* used) {
+  if (node.kind == ExprKind::kColumnRef) {
+    const auto idx = static_cast<size_t>(node.column_index);
+    if (idx < used->size()) (*used)[idx] = true;
+  }
+  for (const auto& child : node.children) MarkUsedColumns(*child, used);
+}
+
+/// Gathers the rows `sel` of the columns `node` reads (a sub-input for lazy evaluation). The
+/// other columns stay null: copying them (e.g. a wide string column next to the price a
+/// predicate tests) cost more than evaluating the predicate.
+std::vector<ArrayPtr> GatherColumns(const Node& node, const Input& in,
+                                    std::span<const int32_t> sel) {
   std::vector<ArrayPtr> out(in.columns->size());
+  std::vector<bool> used(out.size(), false);
+  MarkUsedColumns(node, &used);
   for (size_t i = 0; i < out.size(); ++i) {
-    if ((*in.columns)[i]) out[i] = columnar::Take(*(*in.columns)[i], sel);
+    if (used[i] && (*in.columns)[i]) out[i] = columnar::Take(*(*in.columns)[i], sel);
   }
   return out;
 }
@@ -59,7 +73,7 @@ std::vector<ArrayPtr> GatherColumns(const Input& in, std::span<const int32_t> se
 Result<Datum> EvalOnRows(const Node& node, const Input& in, std::span<const int32_t> sel,
                          const EvalContext& ctx, std::vector<ArrayPtr>* holder) {
   if (static_cast<int64_t>(sel.size()) == in.num_rows) return Eval(node, in, ctx);
-  *holder = GatherColumns(in, sel);
+  *holder = GatherColumns(node, in, sel);
   Input sub{holder, static_cast<int64_t>(sel.size())};
   return Eval(node, sub, ctx);
 }
