@@ -6,6 +6,7 @@
 
 #include "columnar/builder.h"
 #include "function/evaluator.h"
+#include "function/scalar/timestamp_text.h"
 
 namespace laminar::function {
 
@@ -191,9 +192,11 @@ Result<ArrayPtr> CastToString(const Array& a, const DataTypePtr& to) {
         b.Append(std::string_view(buf, static_cast<size_t>(p - buf)));
         break;
       }
-      case TypeId::kTimestamp:
-        b.Append(FormatTimestamp(a.values<int64_t>()[i]));
+      case TypeId::kTimestamp: {
+        static_assert(sizeof(buf) >= internal::kMaxTimestampTextSize);
+        b.Append(std::string_view(buf, internal::WriteTimestampText(a.values<int64_t>()[i], buf)));
         break;
+      }
       default:
         b.Append(columnar::GetScalar(a, i).ToString());
     }

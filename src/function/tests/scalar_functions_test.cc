@@ -1,6 +1,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <random>
+
+#include "common/time_util.h"
+#include "function/scalar/kernel_util.h"
+#include "function/scalar/timestamp_text.h"
 #include "function/tests/test_util.h"
 #include "function/unnest.h"
 
@@ -10,6 +16,72 @@ namespace {
 using namespace test_util;  // NOLINT
 using ::testing::HasSubstr;
 using Strings = std::vector<std::string>;
+
+/// Code points counted one byte at a time (the definition Utf8Length must match).
+int64_t Utf8LengthByBytes(std::string_view s) {
+  int64_t count = 0;
+  for (unsigned char c : s) count += (c & 0xC0) != 0x80;
+  return count;
+}
+
+TEST(StringFunctions, Utf8LengthMatchesByteScan) {
+  EXPECT_EQ(internal::Utf8Length(""), 0);
+  EXPECT_EQ(internal::Utf8Length("abcdefgh"), 8);
+  EXPECT_EQ(internal::Utf8Length("abcdefghé"), 9);
+  EXPECT_EQ(internal::Utf8Length("ééééé"), 5);             // 10 bytes: one word plus a tail
+  EXPECT_EQ(internal::Utf8Length("日本語のテキスト"), 8);  // 3-byte sequences across words
+  EXPECT_EQ(internal::Utf8Length("\xF0\x9F\x98\x80x"), 2);
+  // Every length 0..40 with random bytes (valid or not) at every alignment.
+  std::mt19937 rng(7);
+  const char alphabet[] = {'a',    'Z',    '\x80', '\xBF', '\xC3',
+                           '\xA9', '\xE6', '\xF0', '\xFF', '\x7F'};
+  for (int len = 0; len <= 40; ++len) {
+    for (int round = 0; round < 50; ++round) {
+      std::string s;
+      for (int i = 0; i < len; ++i) s.push_back(alphabet[rng() % sizeof(alphabet)]);
+      for (size_t start = 0; start <= std::min<size_t>(s.size(), 7); ++start) {
+        std::string_view v = std::string_view(s).substr(start);
+        ASSERT_EQ(internal::Utf8Length(v), Utf8LengthByBytes(v)) << len << " " << start;
+      }
+    }
+  }
+}
+
+TEST(CastFunctions, TimestampTextMatchesFormatTimestamp) {
+  auto check = [](int64_t micros) {
+    char buf[internal::kMaxTimestampTextSize];
+    std::string_view got(buf, internal::WriteTimestampText(micros, buf));
+    ASSERT_EQ(got, FormatTimestamp(micros)) << micros;
+  };
+  EXPECT_EQ(FormatTimestamp(0), "1970-01-01 00:00:00");
+  check(0);
+  check(-1);
+  check(1);
+  check(1704067201500000);                        // .5
+  check(951782400000000 + 123);                   // 2000-02-29 (leap), .000123
+  check(-2208988800000000 - 86400000000LL * 59);  // 1899-11-03
+  check(-62135596800000000);                      // 0001-01-01
+  check(-62135596800000000 - 1);                  // year 0
+  check(-62198755200000000 - 86400000000LL);      // year -1
+  check(-290000LL * 365 * 86400000000LL);         // about year -288000
+  check(253402300799999999);                      // 9999-12-31 23:59:59.999999
+  check(253402300800000000);                      // year 10000
+  check(std::numeric_limits<int64_t>::max());     // about year 294247
+  check(std::numeric_limits<int64_t>::min());     // about year -290308
+  // Every day of 1896..2104 (leap years, century rules) at varying times of day.
+  std::mt19937_64 rng(11);
+  for (int64_t d = -27000; d <= 49000; ++d) {
+    check(d * kMicrosPerDay + static_cast<int64_t>(rng() % static_cast<uint64_t>(kMicrosPerDay)));
+  }
+  // Fractions with every number of trailing zeros, both signs.
+  for (int64_t f = 1; f < kMicrosPerSecond; f *= 10) {
+    for (int64_t m : {f, 7 * f, 123456 % (10 * f) + f}) {
+      check(1700000000000000 + m);
+      check(-1700000000000000 - m);
+    }
+  }
+  for (int i = 0; i < 200000; ++i) check(static_cast<int64_t>(rng()) >> (rng() % 20));
+}
 
 TEST(StringFunctions, Basics) {
   EXPECT_EQ(Const(C("length", {S("héllo")})), "5");
