@@ -432,7 +432,9 @@ Result<ArrayPtr> SplitPartKernel(const KernelContext& ctx, std::span<const Datum
     columnar::BinaryBuilder b(ctx.out_type);
     b.Reserve(n);
     if (n > 0) b.ReserveData(col.raw_offsets()[n] - col.raw_offsets()[0]);
-    if (col.null_count() == 0) {
+    if (col.null_count() == 0 && d.size() == 1 && k > 0) {
+      for (int64_t i = 0; i < n; ++i) b.Append(internal::SplitFieldByByte(col.GetView(i), d[0], k));
+    } else if (col.null_count() == 0) {
       for (int64_t i = 0; i < n; ++i) b.Append(SplitPartView(col.GetView(i), d, k));
     } else {
       for (int64_t i = 0; i < n; ++i) {

@@ -47,6 +47,41 @@ TEST(StringFunctions, Utf8LengthMatchesByteScan) {
   }
 }
 
+/// SPLIT_PART by a plain split into fields (the definition SplitFieldByByte must match).
+std::string SplitFieldReference(const std::string& s, char d, int64_t k) {
+  std::vector<std::string> fields(1);
+  for (char c : s) {
+    if (c == d) {
+      fields.emplace_back();
+    } else {
+      fields.back().push_back(c);
+    }
+  }
+  return k <= static_cast<int64_t>(fields.size()) ? fields[static_cast<size_t>(k - 1)] : "";
+}
+
+TEST(StringFunctions, SplitFieldByByteMatchesReference) {
+  EXPECT_EQ(internal::SplitFieldByByte("https://www.nexmark.com/abc/def/item.htm", '/', 4), "abc");
+  EXPECT_EQ(internal::SplitFieldByByte("a/b", '/', 3), "");
+  EXPECT_EQ(internal::SplitFieldByByte("", '/', 1), "");
+  EXPECT_EQ(internal::SplitFieldByByte("abc", '/', 1), "abc");
+  EXPECT_EQ(internal::SplitFieldByByte(std::string_view("a\0b", 3), '\0', 2), "b");
+  std::mt19937 rng(5);
+  const char alphabet[] = {'a', '/', 'b', '\x80', '\xAF', '\0'};
+  for (int len = 0; len <= 40; ++len) {
+    for (int round = 0; round < 40; ++round) {
+      std::string s;
+      for (int i = 0; i < len; ++i) s.push_back(alphabet[rng() % sizeof(alphabet)]);
+      for (char d : {'/', '\0', '\xAF'}) {
+        for (int64_t k = 1; k <= 12; ++k) {
+          ASSERT_EQ(internal::SplitFieldByByte(s, d, k), SplitFieldReference(s, d, k))
+              << len << " " << k;
+        }
+      }
+    }
+  }
+}
+
 TEST(CastFunctions, TimestampTextMatchesFormatTimestamp) {
   auto check = [](int64_t micros) {
     char buf[internal::kMaxTimestampTextSize];
