@@ -1972,6 +1972,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
                                             st.from_name.back().value),
                                 ErrorCode::kTableNotFound);
       }
+      // Connector, format, WHERE and guarantee checks too, so bad options leave the old sink
+      // running instead of dropping it and failing to create the new one.
+      LAMINAR_ASSIGN_OR_RETURN(db::SinkSpec probe, SinkSpecOf(st, nullptr));
+      LAMINAR_RETURN_NOT_OK(sink_manager_.Validate(probe, SinkEnvironmentOf(), replaying_));
       LAMINAR_RETURN_NOT_OK(sink_manager_.PrepareDrop(name));
       LAMINAR_RETURN_NOT_OK(RemoveSink(name));
     }

@@ -94,6 +94,22 @@ Status SinkManager::Create(const SinkSpec& spec, const SinkEnvironment& env, boo
     return Status::AlreadyExists(fmt::format("Sink '{}' already exists", spec.name),
                                  ErrorCode::kSinkAlreadyExists);
   }
+  LAMINAR_ASSIGN_OR_RETURN(std::unique_ptr<Entry> e, Build(spec, env, replaying));
+  // A sink without a connector only records its name: nothing to open.
+  if (e->conn && !recovering_) LAMINAR_RETURN_NOT_OK(OpenEntry(e.get(), std::nullopt));
+  order_.push_back(e.get());
+  sinks_[key] = std::move(e);
+  return Status::OK();
+}
+
+Status SinkManager::Validate(const SinkSpec& spec, const SinkEnvironment& env,
+                             bool replaying) const {
+  return Build(spec, env, replaying).status();
+}
+
+Result<std::unique_ptr<SinkManager::Entry>> SinkManager::Build(const SinkSpec& spec,
+                                                               const SinkEnvironment& env,
+                                                               bool replaying) const {
   auto e = std::make_unique<Entry>();
   e->name = spec.name;
   e->input = spec.input;
@@ -110,11 +126,7 @@ Status SinkManager::Create(const SinkSpec& spec, const SinkEnvironment& env, boo
                              ErrorCode::kTypeMismatch);
     }
   }
-  if (spec.connector.empty()) {
-    order_.push_back(e.get());
-    sinks_[key] = std::move(e);
-    return Status::OK();
-  }
+  if (spec.connector.empty()) return e;
   connector::ConnectorOptions options;
   std::optional<std::string> guarantee_text;
   for (const auto& [k, v] : spec.options) {
@@ -161,10 +173,7 @@ Status SinkManager::Create(const SinkSpec& spec, const SinkEnvironment& env, boo
     if (!replaying) return check;
     Log(LogLevel::kWarn, "recovery: sink '{}': {}", spec.name, check.ToString());
   }
-  if (!recovering_) LAMINAR_RETURN_NOT_OK(OpenEntry(e.get(), std::nullopt));
-  order_.push_back(e.get());
-  sinks_[key] = std::move(e);
-  return Status::OK();
+  return e;
 }
 
 Status SinkManager::OpenEntry(Entry* e, std::optional<uint64_t> recovered_epoch) {

@@ -81,6 +81,10 @@ class SinkManager {
   /// current epoch at once. `replaying`: re-created from the catalog or the WAL — environment
   /// checks are then only logged, so a database whose options changed still opens.
   Status Create(const SinkSpec& spec, const SinkEnvironment& env, bool replaying);
+  /// Runs every check of Create() (WHERE, connector and format options, delivery guarantee)
+  /// without opening or registering anything: CREATE OR REPLACE SINK validates the new sink
+  /// before it drops the old one. A spec without `input_schema` skips the WHERE check.
+  Status Validate(const SinkSpec& spec, const SinkEnvironment& env, bool replaying) const;
   /// DROP SINK, step 1: an exactly-once sink publishes every epoch whose commit was decided but
   /// not confirmed (a commit that failed after the decision), so dropping it loses nothing a
   /// checkpoint promised. Idempotent; an error leaves the sink untouched and the DROP fails.
@@ -155,6 +159,9 @@ class SinkManager {
  private:
   struct Entry;
   Entry* Find(const std::string& name) const;
+  /// Create() without the duplicate check, Open() and registration.
+  Result<std::unique_ptr<Entry>> Build(const SinkSpec& spec, const SinkEnvironment& env,
+                                       bool replaying) const;
   Status OpenEntry(Entry* e, std::optional<uint64_t> recovered_epoch);
   Status CheckGuarantee(const Entry& e, const SinkEnvironment& env) const;
 
