@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -29,6 +30,7 @@ namespace laminar {
 namespace {
 
 using storage::testing::FlipBit;
+using storage::testing::ForkAndKill;
 using storage::testing::ScopedTempDir;
 
 namespace fs = std::filesystem;
@@ -447,23 +449,10 @@ TEST(DurabilityTest, ForkAndSigkillKeepsExactlyOnceResults) {
   }
   while (kills < 50 || (kills < 120 && std::chrono::steady_clock::now() < deadline)) {
     SCOPED_TRACE("kill " + std::to_string(kills));
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      InsertUntilKilled(dir, fds[1]);
-    }
-    ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::microseconds(3000 + rng() % 40000));
-    ASSERT_EQ(::kill(pid, SIGKILL), 0);
-    int wstatus = 0;
-    ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited with " << WEXITSTATUS(wstatus);
-    int64_t id;
-    while (::read(fds[0], &id, sizeof(id)) == sizeof(id)) acked = std::max(acked, id + 1);
-    ::close(fds[0]);
+    std::optional<int64_t> last;
+    ASSERT_NO_FATAL_FAILURE(ForkAndKill([&](int fd) { InsertUntilKilled(dir, fd); },
+                                        std::chrono::microseconds(3000 + rng() % 40000), &last));
+    if (last) acked = std::max(acked, *last + 1);
     ++kills;
 
     auto db = OpenOrDie(dir);
@@ -580,23 +569,10 @@ TEST(DurabilityTest, ForkAndSigkillFileSinkIsExactlyOnce) {
   }
   while (kills < 50 || (kills < 120 && std::chrono::steady_clock::now() < deadline)) {
     SCOPED_TRACE("kill " + std::to_string(kills));
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      InsertIntoSinkUntilKilled(dir, out, fds[1]);
-    }
-    ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::microseconds(3000 + rng() % 40000));
-    ASSERT_EQ(::kill(pid, SIGKILL), 0);
-    int wstatus = 0;
-    ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited with " << WEXITSTATUS(wstatus);
-    int64_t id;
-    while (::read(fds[0], &id, sizeof(id)) == sizeof(id)) acked = std::max(acked, id + 1);
-    ::close(fds[0]);
+    std::optional<int64_t> last;
+    ASSERT_NO_FATAL_FAILURE(ForkAndKill([&](int fd) { InsertIntoSinkUntilKilled(dir, out, fd); },
+                                        std::chrono::microseconds(3000 + rng() % 40000), &last));
+    if (last) acked = std::max(acked, *last + 1);
     ++kills;
 
     auto db = OpenOrDie(dir);

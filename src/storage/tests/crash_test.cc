@@ -18,6 +18,7 @@
 namespace laminar::storage {
 namespace {
 
+using testing::ForkAndKill;
 using testing::ScopedTempDir;
 
 /// Deterministic payload for an LSN, so any record read back can be checked on its own.
@@ -416,25 +417,11 @@ TEST(WalCrashTest, ForkAndSigkillNeverLosesAcknowledgedRecords) {
   int rounds = 0;
   while (rounds < 20 || (rounds < 40 && std::chrono::steady_clock::now() < deadline)) {
     SCOPED_TRACE("round " + std::to_string(rounds));
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      AppendUntilKilled(dir, fds[1], seed + static_cast<uint32_t>(rounds));
-    }
-    ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::microseconds(2000 + rng() % 60000));
-    ASSERT_EQ(::kill(pid, SIGKILL), 0);
-    int wstatus = 0;
-    ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited with " << WEXITSTATUS(wstatus);
-    uint64_t acked = 0;
-    uint64_t value;
-    while (::read(fds[0], &value, sizeof(value)) == sizeof(value)) acked = std::max(acked, value);
-    ::close(fds[0]);
-    acked_overall = std::max(acked_overall, acked);
+    std::optional<int64_t> acked;
+    ASSERT_NO_FATAL_FAILURE(ForkAndKill(
+        [&](int fd) { AppendUntilKilled(dir, fd, seed + static_cast<uint32_t>(rounds)); },
+        std::chrono::microseconds(2000 + rng() % 60000), &acked));
+    if (acked) acked_overall = std::max(acked_overall, static_cast<uint64_t>(*acked));
 
     ReadResult r = ReadWal(*FileSystem::Default(), dir);
     ExpectConsistentPrefix(r, acked_overall);

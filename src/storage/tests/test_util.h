@@ -1,11 +1,18 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "storage/file_system.h"
@@ -58,6 +65,34 @@ inline void OverwriteFile(const std::string& path, const std::string& bytes) {
   ASSERT_TRUE(file.ok()) << file.status().ToString();
   ASSERT_TRUE((*file)->Append(AsBytes(bytes)).ok());
   ASSERT_TRUE((*file)->Close().ok());
+}
+
+/// One round of a fork + SIGKILL crash test. The child runs `child(fd)`: it reports every id it
+/// has acknowledged by writing it to `fd` as a 64-bit integer, and never returns. The parent
+/// kills it with SIGKILL after `delay` and stores the largest id reported in `*last_acked`
+/// (unchanged when the child acknowledged nothing). Call it inside ASSERT_NO_FATAL_FAILURE.
+inline void ForkAndKill(const std::function<void(int fd)>& child, std::chrono::microseconds delay,
+                        std::optional<int64_t>* last_acked) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    child(fds[1]);
+    _exit(99);  // children never return; make sure a broken one does not run the parent's test
+  }
+  ::close(fds[1]);
+  std::this_thread::sleep_for(delay);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  int wstatus = 0;
+  ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited with " << WEXITSTATUS(wstatus);
+  int64_t id;
+  while (::read(fds[0], &id, sizeof(id)) == sizeof(id)) {
+    if (!*last_acked || id > **last_acked) *last_acked = id;
+  }
+  ::close(fds[0]);
 }
 
 #define ASSERT_OK(expr)                                       \
