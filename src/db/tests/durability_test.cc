@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "columnar/scalar.h"
+#include "db/tests/db_test_util.h"
 #include "laminar/laminar.hpp"
 #include "storage/checkpoint_store.h"
 #include "storage/file_system.h"
@@ -28,6 +29,10 @@
 
 namespace laminar {
 namespace {
+
+using db::testing::Exec;
+using db::testing::OpenOrDie;
+using db::testing::Rows;
 
 using storage::testing::FlipBit;
 using storage::testing::ForkAndKill;
@@ -61,39 +66,6 @@ std::string InsertRows(int from, int to) {
     sql += fmt::format("{}('k{}', {}, {})", i == from ? "" : ", ", i % 3, i % 7, TsLiteral(i * 2));
   }
   return sql;
-}
-
-std::unique_ptr<Database> OpenOrDie(const std::string& dir) {
-  Options o;
-  o.data_dir = dir;
-  auto db = Database::Open(o);
-  EXPECT_TRUE(db.ok()) << db.status().ToString();
-  return db.ok() ? std::move(*db) : nullptr;
-}
-
-void Exec(Database& db, const std::string& sql) {
-  auto r = db.Execute(sql);
-  ASSERT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
-}
-
-// The rows of an ad-hoc query, each rendered "a|b|c", sorted.
-std::vector<std::string> Rows(Database& db, const std::string& sql) {
-  auto r = db.Execute(sql);
-  EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
-  std::vector<std::string> out;
-  if (!r.ok()) return out;
-  for (const auto& b : r->batches) {
-    for (int64_t i = 0; i < b->num_rows(); ++i) {
-      std::string row;
-      for (int c = 0; c < b->num_columns(); ++c) {
-        if (c) row += "|";
-        row += columnar::GetScalar(*b->column(c), i).ToString();
-      }
-      out.push_back(row);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 // Everything a query can observe of the pipeline.

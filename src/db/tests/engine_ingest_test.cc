@@ -19,18 +19,17 @@
 #include "columnar/scalar.h"
 #include "db/ingest_queue.h"
 #include "db/source_options.h"
+#include "db/tests/db_test_util.h"
 #include "laminar/laminar.hpp"
 #include "storage/tests/test_util.h"
 
 namespace laminar {
 namespace {
 
-using columnar::Scalar;
+using db::testing::Exec;
+using db::testing::RowsOf;
 
-void Exec(Database& db, const std::string& sql) {
-  auto r = db.Execute(sql);
-  ASSERT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
-}
+using columnar::Scalar;
 
 std::unique_ptr<Database> OpenWith(Options o = {}) {
   auto db = Database::Open(std::move(o));
@@ -404,24 +403,6 @@ TEST(EngineSourceOptionsTest, EnvironmentOverridesAreValidated) {
 }
 
 // --- ALTER SOURCE ----------------------------------------------------------------------------
-
-std::vector<std::string> RowsOf(Database& db, const std::string& sql) {
-  auto r = db.Execute(sql);
-  EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
-  std::vector<std::string> out;
-  if (!r.ok()) return out;
-  for (const auto& b : r->batches) {
-    for (int64_t i = 0; i < b->num_rows(); ++i) {
-      std::string row;
-      for (int c = 0; c < b->num_columns(); ++c) {
-        auto v = columnar::GetScalar(*b->column(c), i);
-        row += (c ? "|" : "") + (v.is_null() ? std::string("NULL") : v.ToString());
-      }
-      out.push_back(row);
-    }
-  }
-  return out;
-}
 
 int Columns(const std::vector<RecordBatchPtr>& batches) {
   return batches.empty() ? -1 : batches.back()->num_columns();

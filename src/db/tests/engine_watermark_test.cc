@@ -10,10 +10,13 @@
 
 #include "columnar/scalar.h"
 #include "common/time_util.h"
+#include "db/tests/db_test_util.h"
 #include "laminar/laminar.hpp"
 
 namespace laminar {
 namespace {
+
+using db::testing::Exec;
 
 constexpr int64_t kSecond = 1'000'000;
 // 2024-01-01 00:00:00 UTC in µs: the manual clock starts here.
@@ -27,11 +30,6 @@ struct ManualClock {
   }
   void Advance(int64_t micros) { now->fetch_add(micros); }
 };
-
-void Exec(Database& db, const std::string& sql) {
-  auto r = db.Execute(sql);
-  ASSERT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
-}
 
 void PushRow(Database& db, const std::string& source, const std::string& key, int64_t ts) {
   auto h = db.Source(source);

@@ -15,6 +15,7 @@
 
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
+#include "db/tests/db_test_util.h"
 #include "laminar/laminar.hpp"
 #include "storage/fault_injection_file_system.h"
 #include "storage/file_system.h"
@@ -23,6 +24,8 @@
 
 namespace laminar {
 namespace {
+
+using db::testing::Rows;
 
 using storage::testing::FlipBit;
 using storage::testing::ScopedTempDir;
@@ -45,25 +48,6 @@ std::string InsertRows(int from, int to) {
                        i == from ? "" : ", ", i % 3, i % 7, i * 2);
   }
   return sql;
-}
-
-std::vector<std::string> Rows(Database& db, const std::string& sql) {
-  auto r = db.Execute(sql);
-  EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
-  std::vector<std::string> out;
-  if (!r.ok()) return out;
-  for (const auto& b : r->batches) {
-    for (int64_t i = 0; i < b->num_rows(); ++i) {
-      std::string row;
-      for (int c = 0; c < b->num_columns(); ++c) {
-        if (c) row += "|";
-        row += columnar::GetScalar(*b->column(c), i).ToString();
-      }
-      out.push_back(row);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 // Everything a query can observe of the pipeline.

@@ -22,6 +22,7 @@
 
 #include "columnar/scalar.h"
 #include "common/time_util.h"
+#include "db/tests/db_test_util.h"
 #include "laminar/laminar.hpp"
 #include "storage/file_system.h"
 #include "storage/tests/test_util.h"
@@ -29,6 +30,7 @@
 namespace laminar {
 namespace {
 
+using db::testing::OpenOrDie;
 using storage::testing::ForkAndKill;
 using storage::testing::ScopedTempDir;
 
@@ -37,14 +39,6 @@ constexpr int64_t kRowsPerWindow = 10;                   // one row per second, 
 constexpr int64_t kBaseMicros = 1704067200LL * 1000000;  // 2024-01-01 00:00:00
 
 std::string TsOf(int64_t id) { return FormatTimestamp(kBaseMicros + id * 1000000); }
-
-std::unique_ptr<Database> OpenOrDie(const std::string& dir) {
-  Options o;
-  o.data_dir = dir;
-  auto db = Database::Open(o);
-  EXPECT_TRUE(db.ok()) << db.status().ToString();
-  return db.ok() ? std::move(*db) : nullptr;
-}
 
 int64_t RowCount(Database& db) {
   auto n = db.Execute("SELECT COUNT(*) FROM ev");

@@ -14,6 +14,7 @@
 #include "columnar/scalar.h"
 #include "connector/sink.h"
 #include "connector/sinks/memory_sink.h"
+#include "db/tests/db_test_util.h"
 #include "laminar/laminar.hpp"
 #include "storage/checkpoint_store.h"
 #include "storage/file_system.h"
@@ -22,6 +23,8 @@
 
 namespace laminar {
 namespace {
+
+using db::testing::Exec;
 
 using connector::MemorySinkStore;
 using storage::testing::ScopedTempDir;
@@ -34,11 +37,6 @@ std::unique_ptr<Database> Open(const std::string& dir, WalMode wal = WalMode::kS
   auto db = Database::Open(o);
   EXPECT_TRUE(db.ok()) << db.status().ToString();
   return db.ok() ? std::move(*db) : nullptr;
-}
-
-void Exec(Database& db, const std::string& sql) {
-  auto r = db.Execute(sql);
-  ASSERT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
 }
 
 std::string ReadFile(const std::string& path) {
