@@ -31,6 +31,7 @@ namespace laminar {
 namespace {
 
 using db::testing::Exec;
+using db::testing::Lines;
 using db::testing::OpenOrDie;
 using db::testing::Rows;
 
@@ -70,15 +71,9 @@ std::string InsertRows(int from, int to) {
 
 // Everything a query can observe of the pipeline.
 std::vector<std::string> Observe(Database& db) {
-  std::vector<std::string> all;
-  for (const char* q :
-       {"SELECT k, c, s, d FROM totals", "SELECT k, window_start, c, hi FROM bar_log",
-        "SELECT k, total FROM sess_sum", "SELECT k, v, ts FROM ev"}) {
-    auto rows = Rows(db, q);
-    all.push_back(std::string("-- ") + q);
-    all.insert(all.end(), rows.begin(), rows.end());
-  }
-  return all;
+  return db::testing::Observe(
+      db, {"SELECT k, c, s, d FROM totals", "SELECT k, window_start, c, hi FROM bar_log",
+           "SELECT k, total FROM sess_sum", "SELECT k, v, ts FROM ev"});
 }
 
 // The same statements on an in-memory database: what any recovery must reproduce.
@@ -500,21 +495,10 @@ TEST(DurabilityTest, ForkAndSigkillKeepsExactlyOnceResults) {
 // The ids in the sink's JSON lines output, in file order.
 std::vector<int64_t> SinkIds(const std::string& path) {
   std::vector<int64_t> ids;
-  auto text = storage::FileSystem::Default()->ReadFileToString(path);
-  EXPECT_TRUE(text.ok()) << text.status().ToString();
-  if (!text.ok()) return ids;
-  size_t pos = 0;
-  while (pos < text->size()) {
-    size_t end = text->find('\n', pos);
-    if (end == std::string::npos) {
-      ADD_FAILURE() << "unterminated line at byte " << pos;
-      break;
-    }
-    const std::string line = text->substr(pos, end - pos);
+  for (const std::string& line : Lines(path)) {
     int64_t id = -1;
     if (std::sscanf(line.c_str(), "{\"id\":%ld}", &id) != 1) ADD_FAILURE() << "bad line " << line;
     ids.push_back(id);
-    pos = end + 1;
   }
   return ids;
 }

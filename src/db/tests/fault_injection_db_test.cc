@@ -52,14 +52,9 @@ std::string InsertRows(int from, int to) {
 
 // Everything a query can observe of the pipeline.
 std::vector<std::string> Observe(Database& db) {
-  std::vector<std::string> all;
-  for (const char* q : {"SELECT k, c, s, d FROM totals",
-                        "SELECT k, window_start, c, hi FROM bar_log", "SELECT k, v, ts FROM ev"}) {
-    auto rows = Rows(db, q);
-    all.push_back(std::string("-- ") + q);
-    all.insert(all.end(), rows.begin(), rows.end());
-  }
-  return all;
+  return db::testing::Observe(
+      db, {"SELECT k, c, s, d FROM totals", "SELECT k, window_start, c, hi FROM bar_log",
+           "SELECT k, v, ts FROM ev"});
 }
 
 // The oracle: the same statements on an in-memory database.

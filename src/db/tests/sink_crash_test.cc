@@ -30,6 +30,7 @@
 namespace laminar {
 namespace {
 
+using db::testing::Lines;
 using db::testing::OpenOrDie;
 using storage::testing::ForkAndKill;
 using storage::testing::ScopedTempDir;
@@ -69,24 +70,6 @@ std::string WindowLine(int64_t k) {
   const int64_t sum = (first + first + kRowsPerWindow - 1) * kRowsPerWindow / 2;
   return fmt::format("{{\"window_start\":\"{}\",\"c\":{},\"s\":{}}}", TsOf(first), kRowsPerWindow,
                      sum);
-}
-
-std::vector<std::string> Lines(const std::string& path) {
-  std::vector<std::string> out;
-  auto text = storage::FileSystem::Default()->ReadFileToString(path);
-  EXPECT_TRUE(text.ok()) << text.status().ToString();
-  if (!text.ok()) return out;
-  size_t pos = 0;
-  while (pos < text->size()) {
-    size_t end = text->find('\n', pos);
-    if (end == std::string::npos) {
-      ADD_FAILURE() << "unterminated line at byte " << pos;
-      break;
-    }
-    out.push_back(text->substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
 }
 
 TEST(SinkCrashTest, ForkAndSigkillQuerySinkIsExactlyOnce) {
