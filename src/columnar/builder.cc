@@ -12,7 +12,14 @@ namespace laminar::columnar {
 
 void ArrayBuilder::ReserveValidity(int64_t additional) {
   if (!validity_) return;
-  validity_->Reserve(bit_util::BytesForBits(length_ + additional));
+  GrowValidity(length_ + additional);
+}
+
+void ArrayBuilder::GrowValidity(int64_t bits) {
+  const int64_t bytes = bit_util::BytesForBits(bits);
+  if (bytes <= validity_->capacity()) return;
+  validity_->set_size(bit_util::BytesForBits(length_));
+  validity_->Reserve(bytes);
 }
 
 void ArrayBuilder::AppendValidity(bool valid) {
@@ -23,9 +30,7 @@ void ArrayBuilder::AppendValidity(bool valid) {
     for (int64_t i = 0; i < length_; ++i) bit_util::SetBit(bits, i);
   }
   if (validity_) {
-    if (bit_util::BytesForBits(length_ + 1) > validity_->capacity()) {
-      validity_->Reserve(bit_util::BytesForBits(length_ + 1));
-    }
+    GrowValidity(length_ + 1);
     bit_util::SetBitTo(validity_->mutable_data(), length_, valid);
   }
   if (!valid) ++null_count_;
@@ -43,7 +48,7 @@ void ArrayBuilder::AppendValidityRange(const Array& array, int64_t start, int64_
     uint8_t* bits = validity_->mutable_data();
     for (int64_t i = 0; i < length_; ++i) bit_util::SetBit(bits, i);
   }
-  validity_->Reserve(bit_util::BytesForBits(length_ + count));
+  GrowValidity(length_ + count);
   uint8_t* bits = validity_->mutable_data();
   if (src == nullptr) {
     for (int64_t i = 0; i < count; ++i) bit_util::SetBit(bits, length_ + i);

@@ -38,6 +38,10 @@ class ArrayBuilder {
   void AppendValidity(bool valid);
   void AppendValidityRange(const Array& array, int64_t start, int64_t count);
   void ReserveValidity(int64_t additional);
+  /// Grows the validity bitmap to at least `bits` bits. Buffer::Reserve keeps only the bytes
+  /// up to the buffer's size, which a bitmap under construction does not track: the size is
+  /// set to the bytes in use first, or the bits of earlier elements would be lost.
+  void GrowValidity(int64_t bits);
   BufferPtr FinishValidity();
 
   DataTypePtr type_;

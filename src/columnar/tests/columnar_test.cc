@@ -45,6 +45,44 @@ TEST(BuilderTest, NumericWithNulls) {
   EXPECT_EQ(a2->validity(), nullptr);
 }
 
+// The validity bitmap is created at the first NULL and grows with the builder; growing it must
+// keep the bits of every earlier element (it once kept only the first 64, so a string column
+// with a NULL early on read as NULL from row 64 up to its last growth).
+TEST(BuilderTest, ValidityBitsSurviveGrowth) {
+  constexpr int64_t kRows = 5000;
+  auto is_null_row = [](int64_t i) { return i == 3 || i == 700 || i == 4999; };
+  FixedWidthBuilder<int64_t> ints(int64());
+  BooleanBuilder bools;
+  BinaryBuilder strings(utf8());
+  for (int64_t i = 0; i < kRows; ++i) {
+    if (is_null_row(i)) {
+      ints.AppendNull();
+      bools.AppendNull();
+      strings.AppendNull();
+    } else {
+      ints.Append(i);
+      bools.Append(i % 2 == 0);
+      strings.Append("v" + std::to_string(i));
+    }
+  }
+  // The range path (AppendArraySlice) as well, onto a builder whose bitmap already exists.
+  BinaryBuilder appended(utf8());
+  appended.AppendNull();
+  auto first = strings.Finish();
+  appended.AppendArraySlice(*first, 0, kRows);
+  auto second = appended.Finish();
+  for (const auto& a : {ints.Finish(), bools.Finish(), first}) {
+    ASSERT_EQ(a->length(), kRows);
+    EXPECT_EQ(a->null_count(), 3);
+    for (int64_t i = 0; i < kRows; ++i) ASSERT_EQ(a->IsNull(i), is_null_row(i)) << "row " << i;
+  }
+  ASSERT_EQ(second->length(), kRows + 1);
+  EXPECT_EQ(second->null_count(), 4);
+  for (int64_t i = 0; i < kRows; ++i) {
+    ASSERT_EQ(second->IsNull(i + 1), is_null_row(i)) << "row " << i;
+  }
+}
+
 TEST(BuilderTest, StringsAndSlices) {
   BinaryBuilder b(utf8());
   for (int i = 0; i < 100; ++i) {
