@@ -841,6 +841,21 @@ Status AggregateOperator::Snapshot(std::string* out) const {
   size_t at = w.BeginLength();
   s.table->Serialize(out);
   w.FinishLength(at);
+  {
+    // Reserve the rest of the image once (accumulator sizes estimated from group 0, emitted
+    // rows at one tag + 8 bytes per cell) instead of letting a large buffer double and copy.
+    size_t per_group = kGroupRecordBytes;
+    std::string sample;
+    if (s.num_groups > 0) {
+      for (const auto& a : s.aggs) a.acc->Serialize(0, &sample);
+    }
+    // Capped: one large group-0 value (e.g. a long ARRAY_AGG) must not reserve gigabytes.
+    per_group += std::min<size_t>(sample.size(), 64 * s.aggs.size());
+    const size_t emitted =
+        static_cast<size_t>(std::count(s.has_emitted.begin(), s.has_emitted.end(), 1));
+    out->reserve(out->size() + size_t{s.num_groups} * per_group +
+                 emitted * static_cast<size_t>(s.output_schema->num_fields()) * 9 + 64);
+  }
   for (const auto& a : s.aggs) {
     at = w.BeginLength();
     for (uint32_t g = 0; g < s.num_groups; ++g) a.acc->Serialize(g, out);
@@ -953,13 +968,39 @@ Status AggregateOperator::Restore(std::string_view in) {
       return corrupt("session group refers to an unknown key");
     }
   }
+  // The last emitted rows. Integer and float cells (most of them) are decoded in place here;
+  // other values go through StateReader::GetScalar (same format, same checks).
+  namespace tags = state_codec_internal;
+  std::vector<const columnar::DataTypePtr*> col_type(ncols);
+  std::vector<uint8_t> col_tag(ncols);
+  for (uint32_t c = 0; c < ncols; ++c) {
+    col_type[c] = &s.output_schema->field(static_cast<int>(c))->type;
+    col_tag[c] = tags::TagOf(**col_type[c]);
+  }
   std::vector<std::vector<Scalar>> last_emitted(num_groups);
+  std::string_view* rest = r.rest();
   for (uint32_t g = 0; g < num_groups; ++g) {
     if (!has_emitted[g]) continue;
-    last_emitted[g].resize(ncols);
+    auto& row = last_emitted[g];
+    row.reserve(ncols);
     for (uint32_t c = 0; c < ncols; ++c) {
-      Status st =
-          r.GetScalar(s.output_schema->field(static_cast<int>(c))->type, &last_emitted[g][c]);
+      const uint8_t tag = col_tag[c];
+      if ((tag == tags::kInt || tag == tags::kDouble) && rest->size() >= 9 &&
+          static_cast<uint8_t>((*rest)[0]) == tag) {
+        if (tag == tags::kInt) {
+          int64_t x;
+          std::memcpy(&x, rest->data() + 1, 8);
+          row.emplace_back(*col_type[c], x);
+        } else {
+          double x;
+          std::memcpy(&x, rest->data() + 1, 8);
+          row.emplace_back(*col_type[c], x);
+        }
+        rest->remove_prefix(9);
+        continue;
+      }
+      row.emplace_back();
+      Status st = r.GetScalar(*col_type[c], &row.back());
       if (!st.ok()) return corrupt(st.message());
     }
   }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -568,23 +569,81 @@ void GroupTable::Clear() {
 // u32 num_free, num_free × u32 (free list order), then per id: u8 live,
 // and for live ids: fixed mode u64 key bits / general mode u32 len + encoded tuple.
 void GroupTable::Serialize(std::string* out) const {
+  const uint32_t num_ids = static_cast<uint32_t>(live_.size());
+  const size_t num_live = static_cast<size_t>(std::count(live_.begin(), live_.end(), 1));
+  // Size the image up front (exact for fixed/global keys, a close lower bound otherwise) so a
+  // large table is written without the buffer doubling and copying as it grows.
+  size_t bytes = 2 + 4 * 3 + 4 * free_.size() + num_ids;
+  if (mode_ == Mode::kFixed) bytes += 8 * num_live;
+  if (mode_ == Mode::kTuple) bytes += num_live * (4 + key_types_.size() * 9);
+  if (mode_ == Mode::kGeneral) {
+    for (const auto& k : general_keys_) bytes += 4 + k.size();
+  }
+  out->reserve(out->size() + bytes);
   PutRaw(out, kFormatVersion);
   PutRaw(out, static_cast<uint8_t>(mode_ == Mode::kTuple ? Mode::kGeneral : mode_));
-  PutRaw(out, static_cast<uint32_t>(live_.size()));
+  PutRaw(out, num_ids);
   PutRaw(out, null_group_);
   PutRaw(out, static_cast<uint32_t>(free_.size()));
-  for (uint32_t f : free_) PutRaw(out, f);
-  for (size_t id = 0; id < live_.size(); ++id) {
+  if (!free_.empty()) {
+    out->append(reinterpret_cast<const char*>(free_.data()), free_.size() * 4);
+  }
+  if (mode_ == Mode::kFixed || mode_ == Mode::kGlobal) {
+    // Fixed-size records: written straight into the resized buffer.
+    const size_t at = out->size();
+    out->resize(at + num_ids + (mode_ == Mode::kFixed ? 8 * num_live : 0));
+    char* p = out->data() + at;
+    for (size_t id = 0; id < num_ids; ++id) {
+      *p++ = static_cast<char>(live_[id]);
+      if (live_[id] && mode_ == Mode::kFixed) {
+        std::memcpy(p, &fixed_keys_[id], 8);
+        p += 8;
+      }
+    }
+    return;
+  }
+  std::string encoded;
+  for (size_t id = 0; id < num_ids; ++id) {
     PutRaw(out, live_[id]);
     if (!live_[id]) continue;
-    if (mode_ == Mode::kFixed) PutRaw(out, fixed_keys_[id]);
     if (mode_ == Mode::kGeneral) PutString(out, general_keys_[id]);
     if (mode_ == Mode::kTuple) {
-      std::string encoded;
       EncodeTuple(static_cast<uint32_t>(id), &encoded);
       PutString(out, encoded);
     }
   }
+}
+
+void GroupTable::InsertFixedInHashOrder(std::span<const uint32_t> ids) {
+  // Inserting millions of keys in id order touches a random bucket per key: a cache (and TLB)
+  // miss each, which prefetching does not hide. Instead the ids are first partitioned (one
+  // counting-sort pass) by the high bits of their home bucket, so the inserts sweep the table
+  // region by region and each region stays in cache. The swiss table's home bucket is derived
+  // from the hash bits above its 7 tag bits (`hash >> 7`, then xor-salted per table, which keeps
+  // neighbouring buckets together); if that changes the result is still correct, only slower.
+  const size_t capacity = fixed_map_.bucket_count();
+  constexpr size_t kMinPartitioned = 1 << 16;
+  if (ids.size() < kMinPartitioned || capacity < kMinPartitioned) {
+    for (uint32_t id : ids) fixed_map_.insert_or_assign(fixed_keys_[id], id);
+    return;
+  }
+  const int capacity_bits = std::bit_width(capacity);  // capacity is 2^k - 1
+  constexpr int kPartitionBits = 12;
+  const int shift = std::max(0, capacity_bits - kPartitionBits);
+  const uint64_t mask = capacity;
+  std::vector<uint32_t> part(ids.size());
+  std::vector<uint32_t> start((size_t{1} << kPartitionBits) + 1, 0);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    part[i] = static_cast<uint32_t>(((HashInt64(fixed_keys_[ids[i]]) >> 7) & mask) >> shift);
+    ++start[part[i] + 1];
+  }
+  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  // (key, id) pairs in partition order: the insert loop then reads them sequentially.
+  std::vector<std::pair<uint64_t, uint32_t>> ordered(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ordered[start[part[i]]++] = {fixed_keys_[ids[i]], ids[i]};
+  }
+  for (const auto& [key, id] : ordered) fixed_map_.insert_or_assign(key, id);
 }
 
 Status GroupTable::Deserialize(std::string_view* in) {
@@ -594,7 +653,7 @@ Status GroupTable::Deserialize(std::string_view* in) {
   if (!GetRaw(in, &version) || version != kFormatVersion || !GetRaw(in, &mode) ||
       mode != static_cast<uint8_t>(mode_ == Mode::kTuple ? Mode::kGeneral : mode_) ||
       !GetRaw(in, &num_ids) || !GetRaw(in, &null_group) || !GetRaw(in, &num_free) ||
-      num_free > num_ids || in->size() < size_t{num_free} * 4) {
+      num_free > num_ids || in->size() < size_t{num_free} * 4 + num_ids) {
     return Status::Corruption("corrupt group table header");
   }
   free_.resize(num_free);
@@ -609,24 +668,52 @@ Status GroupTable::Deserialize(std::string_view* in) {
     tuple_hash_.assign(num_ids, 0);
   }
   null_group_ = null_group;
-  std::string encoded;
-  for (uint32_t id = 0; id < num_ids; ++id) {
-    if (!GetRaw(in, &live_[id]) || live_[id] > 1) return Status::Corruption("corrupt group table");
-    if (!live_[id]) continue;
-    if (mode_ == Mode::kFixed) {
-      if (!GetRaw(in, &fixed_keys_[id])) return Status::Corruption("corrupt group table key");
-      if (id != null_group_) fixed_map_[fixed_keys_[id]] = id;
-    } else if (mode_ == Mode::kGeneral) {
-      if (!GetString(in, &general_keys_[id])) return Status::Corruption("corrupt group table key");
-      general_map_[general_keys_[id]] = id;
-    } else if (mode_ == Mode::kTuple) {
-      uint64_t* w = tuple_words_.data() + size_t{id} * tuple_width_;
-      if (!GetString(in, &encoded) || !DecodeTuple(encoded, w)) {
-        return Status::Corruption("corrupt group table key");
+  // Every live id needs at least its live byte plus a key: bounds the index reservation.
+  const size_t max_live = std::min<size_t>(num_ids, in->size() / (mode_ == Mode::kFixed ? 9 : 1));
+  if (mode_ == Mode::kFixed) {
+    // Fixed-size records, decoded in one pass; the map is sized once for every key (no rehash
+    // growth) and each bucket is prefetched a few keys ahead of its insert.
+    const char* p = in->data();
+    const char* end = p + in->size();
+    std::vector<uint32_t> ids;
+    ids.reserve(max_live);
+    for (uint32_t id = 0; id < num_ids; ++id) {
+      if (p == end || static_cast<uint8_t>(*p) > 1) {
+        return Status::Corruption("corrupt group table");
       }
-      tuple_hash_[id] = HashTuple(w);
-      ReserveTuples(1);
-      InsertTupleSlot(id);
+      live_[id] = static_cast<uint8_t>(*p++);
+      if (!live_[id]) continue;
+      if (end - p < 8) return Status::Corruption("corrupt group table key");
+      std::memcpy(&fixed_keys_[id], p, 8);
+      p += 8;
+      if (id != null_group_) ids.push_back(id);
+    }
+    in->remove_prefix(static_cast<size_t>(p - in->data()));
+    fixed_map_.reserve(ids.size());
+    InsertFixedInHashOrder(ids);
+  } else {
+    if (mode_ == Mode::kGeneral) general_map_.reserve(max_live);
+    if (mode_ == Mode::kTuple) ReserveTuples(max_live);
+    std::string encoded;
+    for (uint32_t id = 0; id < num_ids; ++id) {
+      if (!GetRaw(in, &live_[id]) || live_[id] > 1) {
+        return Status::Corruption("corrupt group table");
+      }
+      if (!live_[id]) continue;
+      if (mode_ == Mode::kGeneral) {
+        if (!GetString(in, &general_keys_[id])) {
+          return Status::Corruption("corrupt group table key");
+        }
+        general_map_.insert_or_assign(general_keys_[id], id);
+      } else if (mode_ == Mode::kTuple) {
+        uint64_t* w = tuple_words_.data() + size_t{id} * tuple_width_;
+        if (!GetString(in, &encoded) || !DecodeTuple(encoded, w)) {
+          return Status::Corruption("corrupt group table key");
+        }
+        tuple_hash_[id] = HashTuple(w);
+        ReserveTuples(1);
+        InsertTupleSlot(id);
+      }
     }
   }
   if (null_group_ != UINT32_MAX && (null_group_ >= num_ids || !live_[null_group_])) {

@@ -78,6 +78,9 @@ class GroupTable {
   void EncodeRow(std::span<const columnar::ArrayPtr> keys, int64_t row, std::string* out) const;
   Status FindOrInsertFixed(const columnar::Array& key, int64_t num_rows,
                            std::vector<uint32_t>* group_ids, std::vector<uint32_t>* new_groups);
+  /// Deserialize helper: adds the keys of `ids` (fixed mode, distinct, map already reserved)
+  /// to fixed_map_, in an order that keeps the inserts cache-friendly.
+  void InsertFixedInHashOrder(std::span<const uint32_t> ids);
   Status FindOrInsertTuple(std::span<const columnar::ArrayPtr> keys, int64_t num_rows,
                            std::vector<uint32_t>* group_ids, std::vector<uint32_t>* new_groups);
 
