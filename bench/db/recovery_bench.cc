@@ -26,12 +26,11 @@
 
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
+#include "group_by_pipeline.h"
 #include "laminar/laminar.hpp"
 
 namespace laminar {
 namespace {
-
-constexpr int64_t kBatchRows = 64 * 1024;
 
 std::string BenchDir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() / ("laminar_db_bench_" + name);
@@ -40,62 +39,19 @@ std::string BenchDir(const std::string& name) {
   return dir.string();
 }
 
-Options BenchOptions(const std::string& dir) {
-  Options o;
-  o.data_dir = dir;
-  o.max_retained_checkpoints = 1;
-  return o;
-}
-
 // Creates the pipeline in `dir` and pushes `groups` rows; checkpoints at the end when asked.
 // Returns the open database (nullptr after an error, reported through `state`).
 std::unique_ptr<Database> Load(benchmark::State& state, const std::string& dir, int64_t groups,
                                int64_t rows_per_group, bool checkpoint) {
-  auto db = Database::Open(BenchOptions(dir));
-  if (!db.ok()) {
-    state.SkipWithError(db.status().ToString().c_str());
-    return nullptr;
-  }
-  for (const char* sql : {"CREATE SOURCE ev (k BIGINT, v BIGINT)",
-                          "CREATE MATERIALIZED VIEW agg AS SELECT k, COUNT(*) AS c, SUM(v) AS s "
-                          "FROM ev GROUP BY k"}) {
-    auto r = (*db)->Execute(sql);
-    if (!r.ok()) {
-      state.SkipWithError(r.status().ToString().c_str());
-      return nullptr;
-    }
-  }
-  auto src = (*db)->Source("ev");
-  if (!src.ok()) {
-    state.SkipWithError(src.status().ToString().c_str());
-    return nullptr;
-  }
-  auto schema = (*src)->schema();
-  const int64_t total = groups * rows_per_group;
-  for (int64_t start = 0; start < total; start += kBatchRows) {
-    const int64_t n = std::min(kBatchRows, total - start);
-    std::vector<int64_t> k(static_cast<size_t>(n)), v(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) {
-      k[static_cast<size_t>(i)] = (start + i) % groups;
-      v[static_cast<size_t>(i)] = (start + i) * 7 % 1000;
-    }
-    auto batch = std::make_shared<const columnar::RecordBatch>(
-        schema, n,
-        std::vector<columnar::ArrayPtr>{columnar::MakeInt64Array(k), columnar::MakeInt64Array(v)});
-    Status st = (*src)->Push(batch);
-    if (!st.ok()) {
-      state.SkipWithError(st.ToString().c_str());
-      return nullptr;
-    }
-  }
-  if (checkpoint) {
-    auto cp = (*db)->Checkpoint();
+  auto db = bench::LoadGroupByPipeline(state, dir, groups, rows_per_group);
+  if (db && checkpoint) {
+    auto cp = db->Checkpoint();
     if (!cp.ok()) {
       state.SkipWithError(cp.status().ToString().c_str());
       return nullptr;
     }
   }
-  return std::move(*db);
+  return db;
 }
 
 void BM_Checkpoint(benchmark::State& state) {
@@ -124,7 +80,7 @@ void Recover(benchmark::State& state, bool checkpoint) {
     if (!db->Shutdown().ok()) state.SkipWithError("shutdown failed");
   }
   for (auto _ : state) {
-    auto db = Database::Open(BenchOptions(dir));
+    auto db = Database::Open(bench::DurableBenchOptions(dir));
     if (!db.ok()) {
       state.SkipWithError(db.status().ToString().c_str());
       break;

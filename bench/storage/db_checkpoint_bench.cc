@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "../db/group_by_pipeline.h"
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
 #include "laminar/laminar.hpp"
@@ -34,20 +35,11 @@
 namespace laminar {
 namespace {
 
-constexpr int64_t kBatchRows = 64 * 1024;
-
 std::string BenchDir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() / ("laminar_ckpt_bench_" + name);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
-}
-
-Options BenchOptions(const std::string& dir) {
-  Options o;
-  o.data_dir = dir;
-  o.max_retained_checkpoints = 1;
-  return o;
 }
 
 double Seconds(std::chrono::steady_clock::time_point start) {
@@ -60,47 +52,6 @@ double CpuSeconds() {
   timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-/// Creates the pipeline and pushes one row per key. nullptr after an error (reported).
-std::unique_ptr<Database> Load(benchmark::State& state, const std::string& dir, int64_t keys) {
-  auto db = Database::Open(BenchOptions(dir));
-  if (!db.ok()) {
-    state.SkipWithError(db.status().ToString().c_str());
-    return nullptr;
-  }
-  for (const char* sql : {"CREATE SOURCE ev (k BIGINT, v BIGINT)",
-                          "CREATE MATERIALIZED VIEW agg AS SELECT k, COUNT(*) AS c, SUM(v) AS s "
-                          "FROM ev GROUP BY k"}) {
-    auto r = (*db)->Execute(sql);
-    if (!r.ok()) {
-      state.SkipWithError(r.status().ToString().c_str());
-      return nullptr;
-    }
-  }
-  auto src = (*db)->Source("ev");
-  if (!src.ok()) {
-    state.SkipWithError(src.status().ToString().c_str());
-    return nullptr;
-  }
-  auto schema = (*src)->schema();
-  for (int64_t start = 0; start < keys; start += kBatchRows) {
-    const int64_t n = std::min(kBatchRows, keys - start);
-    std::vector<int64_t> k(static_cast<size_t>(n)), v(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) {
-      k[static_cast<size_t>(i)] = start + i;
-      v[static_cast<size_t>(i)] = (start + i) * 7 % 1000;
-    }
-    auto batch = std::make_shared<const columnar::RecordBatch>(
-        schema, n,
-        std::vector<columnar::ArrayPtr>{columnar::MakeInt64Array(k), columnar::MakeInt64Array(v)});
-    Status st = (*src)->Push(batch);
-    if (!st.ok()) {
-      state.SkipWithError(st.ToString().c_str());
-      return nullptr;
-    }
-  }
-  return std::move(*db);
 }
 
 /// write + fdatasync of `bytes` bytes, then a read of them back; returns {write_s, read_s}.
@@ -141,7 +92,7 @@ void BM_CheckpointAndRecover(benchmark::State& state) {
   uint64_t bytes = 0;
   for (auto _ : state) {
     {
-      auto db = Load(state, dir, keys);
+      auto db = bench::LoadGroupByPipeline(state, dir, keys, /*rows_per_group=*/1);
       if (!db) return;
       auto start = std::chrono::steady_clock::now();
       double cpu = CpuSeconds();
@@ -157,7 +108,7 @@ void BM_CheckpointAndRecover(benchmark::State& state) {
     }
     auto start = std::chrono::steady_clock::now();
     double cpu = CpuSeconds();
-    auto db = Database::Open(BenchOptions(dir));
+    auto db = Database::Open(bench::DurableBenchOptions(dir));
     recover_s = Seconds(start);
     recover_cpu_s = CpuSeconds() - cpu;
     if (!db.ok()) {
