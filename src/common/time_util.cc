@@ -195,8 +195,13 @@ std::string FormatTime(int64_t micros) {
 }
 
 std::string FormatTimestamp(int64_t micros) {
-  int64_t days = FloorDiv(micros, kMicrosPerDay);
-  int64_t rem = micros - days * kMicrosPerDay;
+  // Floor division without days * kMicrosPerDay, which overflows near the int64 extremes.
+  int64_t days = micros / kMicrosPerDay;
+  int64_t rem = micros % kMicrosPerDay;
+  if (rem < 0) {
+    rem += kMicrosPerDay;
+    --days;
+  }
   return FormatDate(static_cast<int32_t>(days)) + " " + FormatTime(rem);
 }
 
