@@ -58,18 +58,6 @@ std::vector<std::string> ChangelogRowStrings(const std::vector<columnar::RecordB
   return rows;
 }
 
-// The SELECT of `CREATE STREAM <name> AS <select>;` in a query file (the batch oracle runs it).
-std::string SelectOf(const std::string& sql, const std::string& name) {
-  const std::string head = "CREATE STREAM " + name + " AS";
-  const size_t at = sql.find(head);
-  if (at == std::string::npos) return std::string();
-  std::string select = sql.substr(at + head.size());
-  while (!select.empty() && (select.back() == ';' || std::isspace(select.back()))) {
-    select.pop_back();
-  }
-  return select;
-}
-
 class NexmarkCorrectnessTest : public ::testing::TestWithParam<int64_t> {
  protected:
   void SetUp() override {
@@ -82,6 +70,12 @@ class NexmarkCorrectnessTest : public ::testing::TestWithParam<int64_t> {
     auto data = GenerateNexmarkDataset(options_);
     ASSERT_TRUE(data.ok()) << data.status().ToString();
     data_ = std::move(*data);
+    OpenDatabase();
+  }
+
+  // A fresh database with the Nexmark sources (a test running several queries pushes the
+  // dataset once per query, each into its own database).
+  void OpenDatabase() {
     Options db_options;
     db_options.retained_rows = 1'000'000;  // the oracle reads every source row back
     auto db = Database::Open(db_options);
@@ -429,21 +423,21 @@ TEST_P(NexmarkCorrectnessTest, Q6AverageSellingPrice) {
 // run as a batch query over the retained source rows.
 TEST_P(NexmarkCorrectnessTest, Q9WinningBids) {
   auto view = RunView("q9");
-  auto oracle = Oracle(SelectOf(Query("q9"), "q9"));
+  auto oracle = Oracle(StatementSelect(Query("q9"), "q9"));
   EXPECT_GT(Rows(view), 0);
   EXPECT_EQ(RowStrings(view), RowStrings(oracle));
 }
 
 TEST_P(NexmarkCorrectnessTest, Q18LastBidPerBidderAndAuction) {
   auto view = RunView("q18");
-  auto oracle = Oracle(SelectOf(Query("q18"), "q18"));
+  auto oracle = Oracle(StatementSelect(Query("q18"), "q18"));
   EXPECT_GT(Rows(view), 0);
   EXPECT_EQ(RowStrings(view), RowStrings(oracle));
 }
 
 TEST_P(NexmarkCorrectnessTest, Q19TopTenBidsPerAuction) {
   auto view = RunView("q19");
-  auto oracle = Oracle(SelectOf(Query("q19"), "q19"));
+  auto oracle = Oracle(StatementSelect(Query("q19"), "q19"));
   EXPECT_GT(Rows(view), 0);
   EXPECT_EQ(RowStrings(view), RowStrings(oracle));
 }
@@ -459,8 +453,7 @@ TEST_P(NexmarkCorrectnessTest, StatelessAndSessionQueriesEqualTheBatchPath) {
     auto oracle = Oracle(StatementSelect(sql, name));
     EXPECT_GT(Rows(streamed), 0);
     EXPECT_EQ(RowStrings(streamed), RowStrings(oracle));
-    // Each query pushes the dataset once more; start the next one on a fresh database.
-    SetUp();
+    OpenDatabase();  // the next query gets its own database
   }
 }
 
@@ -473,7 +466,7 @@ TEST_P(NexmarkCorrectnessTest, UpdatingAggregatesEqualTheBatchPath) {
     auto oracle = Oracle(StatementSelect(Query(name), name));
     EXPECT_GT(Rows(view), 0);
     EXPECT_EQ(RowStrings(view), RowStrings(oracle));
-    SetUp();
+    OpenDatabase();
   }
 }
 
