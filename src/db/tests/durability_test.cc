@@ -36,7 +36,7 @@ using db::testing::OpenOrDie;
 using db::testing::Rows;
 
 using storage::testing::FlipBit;
-using storage::testing::ForkAndKill;
+using storage::testing::RunKillLoop;
 using storage::testing::ScopedTempDir;
 
 namespace fs = std::filesystem;
@@ -399,65 +399,57 @@ std::map<int64_t, std::pair<int64_t, int64_t>> WindowRows(Database& db, const st
 TEST(DurabilityTest, ForkAndSigkillKeepsExactlyOnceResults) {
   ScopedTempDir tmp(/*in_memory=*/true);
   const std::string dir = tmp.Join("db");
-  const uint32_t seed =
-      static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  std::mt19937 rng(seed);
   const int64_t base = 1704067200LL * 1000000;  // 2024-01-01 00:00:00 in µs
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  int64_t acked = 0;  // rows acknowledged so far (ids 0..acked-1)
-  int64_t seen = 0;   // rows the database held at the previous check
-  int kills = 0;
+  int64_t acked = 0;                            // rows acknowledged so far (ids 0..acked-1)
+  int64_t seen = 0;                             // rows the database held at the previous check
   {
     auto db = OpenOrDie(dir);
     ASSERT_NE(db, nullptr);
     for (const char* s : kKillPipeline) Exec(*db, s);
     ASSERT_TRUE(db->Shutdown().ok());
   }
-  while (kills < 50 || (kills < 120 && std::chrono::steady_clock::now() < deadline)) {
-    SCOPED_TRACE("kill " + std::to_string(kills));
-    std::optional<int64_t> last;
-    ASSERT_NO_FATAL_FAILURE(ForkAndKill([&](int fd) { InsertUntilKilled(dir, fd); },
-                                        std::chrono::microseconds(3000 + rng() % 40000), &last));
-    if (last) acked = std::max(acked, *last + 1);
-    ++kills;
+  const int kills = RunKillLoop(
+      {50, 120, std::chrono::seconds(15), 3000, 40000},
+      [&](int fd, uint32_t) { InsertUntilKilled(dir, fd); },
+      [&](std::optional<int64_t> last) {
+        if (last) acked = std::max(acked, *last + 1);
 
-    auto db = OpenOrDie(dir);
-    ASSERT_NE(db, nullptr);
-    const int64_t n = CountRows(*db);
-    // Every acknowledged row, plus at most the one in flight; never fewer than seen before.
-    ASSERT_GE(n, acked);
-    ASSERT_LE(n, acked + 1);
-    ASSERT_GE(n, seen);
-    seen = n;
-    acked = std::max(acked, n);  // an in-flight row that survived is part of the history now
-    int dups = 0;
-    auto counts = WindowRows(*db, "SELECT window_start, c, s FROM counts", &dups);
-    auto closed = WindowRows(*db, "SELECT window_start, c, s FROM closed_log", &dups);
-    EXPECT_EQ(dups, 0);
-    const int64_t watermark = n - 1;  // seconds; zero watermark delay
-    for (int64_t w = 0; w * kWindowSeconds < n; ++w) {
-      int64_t c = 0, s = 0;
-      for (int64_t i = w * kWindowSeconds; i < std::min(n, (w + 1) * kWindowSeconds); ++i) {
-        ++c;
-        s += i;
-      }
-      const int64_t start = base + w * kWindowSeconds * 1000000;
-      auto it = counts.find(start);
-      ASSERT_NE(it, counts.end()) << "window " << w << " missing from counts";
-      EXPECT_EQ(it->second, std::make_pair(c, s)) << "window " << w;
-      const bool is_closed = (w + 1) * kWindowSeconds <= watermark;
-      auto ct = closed.find(start);
-      if (is_closed) {
-        ASSERT_NE(ct, closed.end()) << "closed window " << w << " not emitted";
-        EXPECT_EQ(ct->second, std::make_pair(c, s)) << "closed window " << w;
-      } else {
-        EXPECT_EQ(ct, closed.end()) << "open window " << w << " emitted";
-      }
-    }
-    EXPECT_EQ(counts.size(), static_cast<size_t>((n + kWindowSeconds - 1) / kWindowSeconds));
-    ASSERT_TRUE(db->Shutdown().ok());
-  }
+        auto db = OpenOrDie(dir);
+        ASSERT_NE(db, nullptr);
+        const int64_t n = CountRows(*db);
+        // Every acknowledged row, plus at most the one in flight; never fewer than seen before.
+        ASSERT_GE(n, acked);
+        ASSERT_LE(n, acked + 1);
+        ASSERT_GE(n, seen);
+        seen = n;
+        acked = std::max(acked, n);  // an in-flight row that survived is part of the history now
+        int dups = 0;
+        auto counts = WindowRows(*db, "SELECT window_start, c, s FROM counts", &dups);
+        auto closed = WindowRows(*db, "SELECT window_start, c, s FROM closed_log", &dups);
+        EXPECT_EQ(dups, 0);
+        const int64_t watermark = n - 1;  // seconds; zero watermark delay
+        for (int64_t w = 0; w * kWindowSeconds < n; ++w) {
+          int64_t c = 0, s = 0;
+          for (int64_t i = w * kWindowSeconds; i < std::min(n, (w + 1) * kWindowSeconds); ++i) {
+            ++c;
+            s += i;
+          }
+          const int64_t start = base + w * kWindowSeconds * 1000000;
+          auto it = counts.find(start);
+          ASSERT_NE(it, counts.end()) << "window " << w << " missing from counts";
+          EXPECT_EQ(it->second, std::make_pair(c, s)) << "window " << w;
+          const bool is_closed = (w + 1) * kWindowSeconds <= watermark;
+          auto ct = closed.find(start);
+          if (is_closed) {
+            ASSERT_NE(ct, closed.end()) << "closed window " << w << " not emitted";
+            EXPECT_EQ(ct->second, std::make_pair(c, s)) << "closed window " << w;
+          } else {
+            EXPECT_EQ(ct, closed.end()) << "open window " << w << " emitted";
+          }
+        }
+        EXPECT_EQ(counts.size(), static_cast<size_t>((n + kWindowSeconds - 1) / kWindowSeconds));
+        ASSERT_TRUE(db->Shutdown().ok());
+      });
   EXPECT_GE(kills, 50);
   EXPECT_GT(seen, 0);
 }
@@ -507,14 +499,8 @@ TEST(DurabilityTest, ForkAndSigkillFileSinkIsExactlyOnce) {
   ScopedTempDir tmp(/*in_memory=*/true);
   const std::string dir = tmp.Join("db");
   const std::string out = tmp.Join("sink/out.jsonl");
-  const uint32_t seed =
-      static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  std::mt19937 rng(seed);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   int64_t acked = 0;
   int64_t seen = 0;
-  int kills = 0;
   {
     auto db = OpenOrDie(dir);
     ASSERT_NE(db, nullptr);
@@ -523,29 +509,27 @@ TEST(DurabilityTest, ForkAndSigkillFileSinkIsExactlyOnce) {
                   "', 'delivery.guarantee' = 'exactly-once') FORMAT JSON");
     ASSERT_TRUE(db->Shutdown().ok());
   }
-  while (kills < 50 || (kills < 120 && std::chrono::steady_clock::now() < deadline)) {
-    SCOPED_TRACE("kill " + std::to_string(kills));
-    std::optional<int64_t> last;
-    ASSERT_NO_FATAL_FAILURE(ForkAndKill([&](int fd) { InsertIntoSinkUntilKilled(dir, out, fd); },
-                                        std::chrono::microseconds(3000 + rng() % 40000), &last));
-    if (last) acked = std::max(acked, *last + 1);
-    ++kills;
+  const int kills = RunKillLoop(
+      {50, 120, std::chrono::seconds(15), 3000, 40000},
+      [&](int fd, uint32_t) { InsertIntoSinkUntilKilled(dir, out, fd); },
+      [&](std::optional<int64_t> last) {
+        if (last) acked = std::max(acked, *last + 1);
 
-    auto db = OpenOrDie(dir);
-    ASSERT_NE(db, nullptr);
-    ASSERT_TRUE(db->Shutdown().ok());  // final checkpoint commits the replayed epoch
-    const std::vector<int64_t> ids = SinkIds(out);
-    const int64_t n = static_cast<int64_t>(ids.size());
-    ASSERT_GE(n, acked) << "acknowledged rows missing from the sink output";
-    ASSERT_LE(n, acked + 1);
-    ASSERT_GE(n, seen);
-    for (int64_t i = 0; i < n; ++i) {
-      ASSERT_EQ(ids[static_cast<size_t>(i)], i)
-          << "duplicate, missing or reordered id at line " << i;
-    }
-    seen = n;
-    acked = std::max(acked, n);
-  }
+        auto db = OpenOrDie(dir);
+        ASSERT_NE(db, nullptr);
+        ASSERT_TRUE(db->Shutdown().ok());  // final checkpoint commits the replayed epoch
+        const std::vector<int64_t> ids = SinkIds(out);
+        const int64_t n = static_cast<int64_t>(ids.size());
+        ASSERT_GE(n, acked) << "acknowledged rows missing from the sink output";
+        ASSERT_LE(n, acked + 1);
+        ASSERT_GE(n, seen);
+        for (int64_t i = 0; i < n; ++i) {
+          ASSERT_EQ(ids[static_cast<size_t>(i)], i)
+              << "duplicate, missing or reordered id at line " << i;
+        }
+        seen = n;
+        acked = std::max(acked, n);
+      });
   EXPECT_GE(kills, 50);
   EXPECT_GT(seen, 0);
 }

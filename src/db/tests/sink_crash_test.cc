@@ -32,7 +32,7 @@ namespace {
 
 using db::testing::Lines;
 using db::testing::OpenOrDie;
-using storage::testing::ForkAndKill;
+using storage::testing::RunKillLoop;
 using storage::testing::ScopedTempDir;
 
 constexpr int kCheckpointEvery = 7;
@@ -76,14 +76,8 @@ TEST(SinkCrashTest, ForkAndSigkillQuerySinkIsExactlyOnce) {
   ScopedTempDir tmp(/*in_memory=*/true);
   const std::string dir = tmp.Join("db");
   const std::string out = tmp.Join("sink/windows.jsonl");
-  const uint32_t seed =
-      static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  std::mt19937 rng(seed);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   int64_t acked = 0;
   int64_t seen_windows = 0;
-  int kills = 0;
   {
     auto db = OpenOrDie(dir);
     ASSERT_NE(db, nullptr);
@@ -95,33 +89,31 @@ TEST(SinkCrashTest, ForkAndSigkillQuerySinkIsExactlyOnce) {
     ASSERT_TRUE(sink.ok()) << sink.status().ToString();
     ASSERT_TRUE(db->Shutdown().ok());
   }
-  while (kills < 50 || (kills < 120 && std::chrono::steady_clock::now() < deadline)) {
-    SCOPED_TRACE("kill " + std::to_string(kills));
-    std::optional<int64_t> last;
-    ASSERT_NO_FATAL_FAILURE(ForkAndKill([&](int fd) { InsertUntilKilled(dir, fd); },
-                                        std::chrono::microseconds(3000 + rng() % 40000), &last));
-    if (last) acked = std::max(acked, *last + 1);
-    ++kills;
+  const int kills = RunKillLoop(
+      {50, 120, std::chrono::seconds(15), 3000, 40000},
+      [&](int fd, uint32_t) { InsertUntilKilled(dir, fd); },
+      [&](std::optional<int64_t> last) {
+        if (last) acked = std::max(acked, *last + 1);
 
-    auto db = OpenOrDie(dir);
-    ASSERT_NE(db, nullptr);
-    const int64_t rows = RowCount(*db);
-    ASSERT_GE(rows, acked) << "acknowledged rows lost";
-    ASSERT_LE(rows, acked + 1);
-    ASSERT_TRUE(db->Shutdown().ok());  // final checkpoint commits the replayed epoch
-    // Window k closes once the watermark (the newest ts, no delay) reaches its end, i.e. once
-    // row (k + 1) * 10 exists.
-    const int64_t closed = rows == 0 ? 0 : (rows - 1) / kRowsPerWindow;
-    const std::vector<std::string> lines = Lines(out);
-    ASSERT_EQ(static_cast<int64_t>(lines.size()), closed)
-        << "windows missing or duplicated (" << rows << " rows)";
-    for (int64_t k = 0; k < closed; ++k) {
-      ASSERT_EQ(lines[static_cast<size_t>(k)], WindowLine(k)) << "window " << k;
-    }
-    ASSERT_GE(closed, seen_windows);
-    seen_windows = closed;
-    acked = std::max(acked, rows);
-  }
+        auto db = OpenOrDie(dir);
+        ASSERT_NE(db, nullptr);
+        const int64_t rows = RowCount(*db);
+        ASSERT_GE(rows, acked) << "acknowledged rows lost";
+        ASSERT_LE(rows, acked + 1);
+        ASSERT_TRUE(db->Shutdown().ok());  // final checkpoint commits the replayed epoch
+        // Window k closes once the watermark (the newest ts, no delay) reaches its end, i.e. once
+        // row (k + 1) * 10 exists.
+        const int64_t closed = rows == 0 ? 0 : (rows - 1) / kRowsPerWindow;
+        const std::vector<std::string> lines = Lines(out);
+        ASSERT_EQ(static_cast<int64_t>(lines.size()), closed)
+            << "windows missing or duplicated (" << rows << " rows)";
+        for (int64_t k = 0; k < closed; ++k) {
+          ASSERT_EQ(lines[static_cast<size_t>(k)], WindowLine(k)) << "window " << k;
+        }
+        ASSERT_GE(closed, seen_windows);
+        seen_windows = closed;
+        acked = std::max(acked, rows);
+      });
   EXPECT_GE(kills, 50);
   EXPECT_GT(seen_windows, 0);
 }

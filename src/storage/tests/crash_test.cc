@@ -18,7 +18,7 @@
 namespace laminar::storage {
 namespace {
 
-using testing::ForkAndKill;
+using testing::RunKillLoop;
 using testing::ScopedTempDir;
 
 /// Deterministic payload for an LSN, so any record read back can be checked on its own.
@@ -408,30 +408,20 @@ TEST(CheckpointCrashTest, BitFlipsInSidecarAreDetected) {
 TEST(WalCrashTest, ForkAndSigkillNeverLosesAcknowledgedRecords) {
   ScopedTempDir tmp;
   const std::string dir = tmp.Join("wal");
-  const uint32_t seed =
-      static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  std::mt19937 rng(seed);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(7);
   uint64_t acked_overall = 0;
-  int rounds = 0;
-  while (rounds < 20 || (rounds < 40 && std::chrono::steady_clock::now() < deadline)) {
-    SCOPED_TRACE("round " + std::to_string(rounds));
-    std::optional<int64_t> acked;
-    ASSERT_NO_FATAL_FAILURE(ForkAndKill(
-        [&](int fd) { AppendUntilKilled(dir, fd, seed + static_cast<uint32_t>(rounds)); },
-        std::chrono::microseconds(2000 + rng() % 60000), &acked));
-    if (acked) acked_overall = std::max(acked_overall, static_cast<uint64_t>(*acked));
-
-    ReadResult r = ReadWal(*FileSystem::Default(), dir);
-    ExpectConsistentPrefix(r, acked_overall);
-    // The next child's writer cuts any torn tail and continues after the last whole record.
-    auto w = WalWriter::Open(*FileSystem::Default(), dir);
-    ASSERT_TRUE(w.ok()) << w.status().ToString();
-    EXPECT_EQ((*w)->next_lsn(), r.records.size() + 1);
-    ASSERT_OK((*w)->Close());
-    ++rounds;
-  }
+  const int rounds = RunKillLoop(
+      {20, 40, std::chrono::seconds(7), 2000, 60000},
+      [&](int fd, uint32_t seed) { AppendUntilKilled(dir, fd, seed); },
+      [&](std::optional<int64_t> acked) {
+        if (acked) acked_overall = std::max(acked_overall, static_cast<uint64_t>(*acked));
+        ReadResult r = ReadWal(*FileSystem::Default(), dir);
+        ExpectConsistentPrefix(r, acked_overall);
+        // The next child's writer cuts any torn tail and continues after the last whole record.
+        auto w = WalWriter::Open(*FileSystem::Default(), dir);
+        ASSERT_TRUE(w.ok()) << w.status().ToString();
+        EXPECT_EQ((*w)->next_lsn(), r.records.size() + 1);
+        ASSERT_OK((*w)->Close());
+      });
   EXPECT_GE(rounds, 20);
   EXPECT_GT(acked_overall, 0u);
 }

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -93,6 +94,46 @@ inline void ForkAndKill(const std::function<void(int fd)>& child, std::chrono::m
     if (!*last_acked || id > **last_acked) *last_acked = id;
   }
   ::close(fds[0]);
+}
+
+/// The shape of a fork + SIGKILL loop: at least `min_rounds` rounds, then more up to
+/// `max_rounds` while `budget` lasts; each child is killed `min_delay_us` plus a random part
+/// below `spread_us` after it starts.
+struct KillLoop {
+  int min_rounds;
+  int max_rounds;
+  std::chrono::seconds budget;
+  int64_t min_delay_us;
+  uint32_t spread_us;
+};
+
+/// Runs a fork + SIGKILL crash test. The kill delays come from a time-seeded generator whose
+/// seed is in the trace of every failure. Each round runs `child(fd, seed + round)` in a forked
+/// child (see ForkAndKill), kills it, then calls `check(last_acked)` in the parent with the
+/// largest id the child reported (nullopt: none). A fatal failure ends the loop. Returns the
+/// number of rounds run.
+inline int RunKillLoop(const KillLoop& loop,
+                       const std::function<void(int fd, uint32_t seed)>& child,
+                       const std::function<void(std::optional<int64_t> last_acked)>& check) {
+  const uint32_t seed =
+      static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  const auto deadline = std::chrono::steady_clock::now() + loop.budget;
+  int rounds = 0;
+  while (rounds < loop.min_rounds ||
+         (rounds < loop.max_rounds && std::chrono::steady_clock::now() < deadline)) {
+    SCOPED_TRACE("round " + std::to_string(rounds));
+    const uint32_t child_seed = seed + static_cast<uint32_t>(rounds);
+    std::optional<int64_t> last;
+    ForkAndKill([&](int fd) { child(fd, child_seed); },
+                std::chrono::microseconds(loop.min_delay_us + rng() % loop.spread_us), &last);
+    if (::testing::Test::HasFatalFailure()) break;
+    ++rounds;
+    check(last);
+    if (::testing::Test::HasFatalFailure()) break;
+  }
+  return rounds;
 }
 
 #define ASSERT_OK(expr)                                       \
