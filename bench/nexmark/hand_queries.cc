@@ -530,60 +530,19 @@ bool OfferBid(AuctionBest* a, int64_t price, int64_t time) {
   return false;
 }
 
-// q9: the winning bid per auction; counts one update row per auction and pushed batch that
-// changed it (the engine's ON UPDATE rows). Bids naming a later auction wait for it.
-int64_t Q9(const NexmarkDataset& d) {
-  absl::flat_hash_map<int64_t, AuctionBest> auctions;
-  absl::flat_hash_map<int64_t, std::vector<std::pair<int64_t, int64_t>>> waiting;  // (price, t)
-  int64_t max_auction = INT64_MIN;
-  Watermark aw, bw;
-  int64_t rows = 0;
-  uint64_t batch = 0;
-  auto changed = [&](AuctionBest& a) {
-    if (a.touched != batch) {
-      a.touched = batch;
-      ++rows;
-    }
-  };
-  for (const auto& c : d.chunks) {
-    ++batch;
-    OnTime(c.auction, kAuctionTime, &aw, d.watermark_delay_us, [&](int64_t i) {
-      const int64_t id = c.auction->column(0)->values<int64_t>()[i];
-      max_auction = std::max(max_auction, id);
-      AuctionBest& a = auctions[id];
-      a.start = c.auction->column(kAuctionTime)->values<int64_t>()[i];
-      a.expires = c.auction->column(kAuctionExpires)->values<int64_t>()[i];
-      auto w = waiting.find(id);
-      if (w == waiting.end()) return;
-      for (const auto& [p, t] : w->second) {
-        if (OfferBid(&a, p, t)) changed(a);
-      }
-      waiting.erase(w);
-    });
-    ++batch;
-    OnTime(c.bid, kBidTime, &bw, d.watermark_delay_us, [&](int64_t i) {
-      const int64_t id = c.bid->column(kBidAuction)->values<int64_t>()[i];
-      const int64_t t = c.bid->column(kBidTime)->values<int64_t>()[i];
-      const int64_t p = c.bid->column(kBidPrice)->values<int64_t>()[i];
-      auto it = auctions.find(id);
-      if (it == auctions.end()) {
-        if (id > max_auction) waiting[id].push_back({p, t});
-        return;
-      }
-      if (OfferBid(&it->second, p, t)) changed(it->second);
-    });
-  }
-  return rows;
-}
-
-// q4: the winning price per auction, then the average per category; returns the number of
-// categories with a result (the engine's output is a changelog of the same final values).
-int64_t Q4(const NexmarkDataset& d) {
+// The winning bid per auction over the dataset, in push order: auctions and bids are taken on
+// time per source (late rows dropped), a bid counts within its auction's lifetime, and bids
+// naming an auction not seen yet wait for it. `on_side()` runs before each source's part of a
+// chunk (one pushed batch); `on_best(a)` after each bid that became its auction's best.
+template <typename OnSide, typename OnBest>
+absl::flat_hash_map<int64_t, AuctionBest> WinningBids(const NexmarkDataset& d, OnSide on_side,
+                                                      OnBest on_best) {
   absl::flat_hash_map<int64_t, AuctionBest> auctions;
   absl::flat_hash_map<int64_t, std::vector<std::pair<int64_t, int64_t>>> waiting;  // (price, t)
   int64_t max_auction = INT64_MIN;
   Watermark aw, bw;
   for (const auto& c : d.chunks) {
+    on_side();
     OnTime(c.auction, kAuctionTime, &aw, d.watermark_delay_us, [&](int64_t i) {
       const int64_t id = c.auction->column(0)->values<int64_t>()[i];
       max_auction = std::max(max_auction, id);
@@ -593,9 +552,12 @@ int64_t Q4(const NexmarkDataset& d) {
       a.category = c.auction->column(kAuctionCategory)->values<int64_t>()[i];
       auto w = waiting.find(id);
       if (w == waiting.end()) return;
-      for (const auto& [p, t] : w->second) OfferBid(&a, p, t);
+      for (const auto& [p, t] : w->second) {
+        if (OfferBid(&a, p, t)) on_best(a);
+      }
       waiting.erase(w);
     });
+    on_side();
     OnTime(c.bid, kBidTime, &bw, d.watermark_delay_us, [&](int64_t i) {
       const int64_t id = c.bid->column(kBidAuction)->values<int64_t>()[i];
       const int64_t t = c.bid->column(kBidTime)->values<int64_t>()[i];
@@ -605,9 +567,33 @@ int64_t Q4(const NexmarkDataset& d) {
         if (id > max_auction) waiting[id].push_back({p, t});
         return;
       }
-      OfferBid(&it->second, p, t);
+      if (OfferBid(&it->second, p, t)) on_best(it->second);
     });
   }
+  return auctions;
+}
+
+// q9: the winning bid per auction; counts one update row per auction and pushed batch that
+// changed it (the engine's ON UPDATE rows).
+int64_t Q9(const NexmarkDataset& d) {
+  int64_t rows = 0;
+  uint64_t batch = 0;
+  WinningBids(
+      d, [&] { ++batch; },
+      [&](AuctionBest& a) {
+        if (a.touched != batch) {
+          a.touched = batch;
+          ++rows;
+        }
+      });
+  return rows;
+}
+
+// q4: the winning price per auction, then the average per category; returns the number of
+// categories with a result (the engine's output is a changelog of the same final values).
+int64_t Q4(const NexmarkDataset& d) {
+  const auto auctions = WinningBids(
+      d, [] {}, [](AuctionBest&) {});
   std::map<int64_t, std::pair<int64_t, int64_t>> categories;  // sum, count
   for (const auto& [id, a] : auctions) {
     if (a.price == INT64_MIN) continue;
