@@ -5,10 +5,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <deque>
 #include <map>
+#include <numeric>
 #include <span>
+#include <tuple>
+#include <type_traits>
 
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
@@ -136,18 +140,27 @@ Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& ex
   return Status::OK();
 }
 
-/// Join key of the typed path: the values of one or two integer or temporal key columns,
-/// widened to 64 bits (an unused second word is 0). Equal words mean equal SQL values, exactly
-/// as the string path's binary image would say, without building a string per row.
+/// Join key of the typed path: the values of up to four integer or temporal key columns,
+/// widened to 64 bits (unused words are 0). Equal words mean equal SQL values, exactly as the
+/// string path's binary image would say, without building a string per row. N is the number
+/// of words (1, 2 or 4): a one-column key (Nexmark q7's price) stays 8 bytes per buffered row,
+/// a window join's (id, window_start, window_end) key (q8) fits in 4 words.
+template <size_t N>
 struct WordKey {
-  int64_t a = 0;
-  int64_t b = 0;
+  std::array<int64_t, N> w{};
   bool operator==(const WordKey&) const = default;
   template <typename H>
   friend H AbslHashValue(H h, const WordKey& k) {
-    return H::combine(std::move(h), k.a, k.b);
+    if constexpr (N == 1) {
+      return H::combine(std::move(h), k.w[0]);
+    } else {
+      return H::combine_contiguous(std::move(h), k.w.data(), N);
+    }
   }
 };
+
+/// The most key columns the typed path takes.
+constexpr size_t kMaxWordKeys = 4;
 
 /// The string path's type tag of a key column whose values fit one 64-bit word (integers and
 /// temporal types, see AppendKey), or 0 when the column needs the string path. Floats are not
@@ -158,15 +171,14 @@ char WordKeyTag(const columnar::DataType& t) {
   return 0;
 }
 
-/// Reads one key column as 64-bit words into word `w` (0 or 1) of `keys`; NULLs clear `valid`.
-void ReadKeyWords(const columnar::Array& col, int w, std::vector<WordKey>* keys,
+/// Reads one key column as 64-bit words into word `w` of `keys`; NULLs clear `valid`.
+template <size_t N>
+void ReadKeyWords(const columnar::Array& col, size_t w, std::vector<WordKey<N>>* keys,
                   std::vector<uint8_t>* valid) {
   const int64_t n = col.length();
   auto fill = [&]<typename T>(const T* v) {
-    for (int64_t r = 0; r < n; ++r) {
-      auto& k = (*keys)[static_cast<size_t>(r)];
-      (w == 0 ? k.a : k.b) = static_cast<int64_t>(v[r]);
-    }
+    WordKey<N>* k = keys->data();
+    for (int64_t r = 0; r < n; ++r) k[r].w[w] = static_cast<int64_t>(v[r]);
   };
   columnar::VisitFixedWidth(col.type_id(), [&]<typename T>() {
     if constexpr (std::is_integral_v<T>) fill(col.values<T>());
@@ -179,38 +191,82 @@ void ReadKeyWords(const columnar::Array& col, int w, std::vector<WordKey>* keys,
 }
 
 /// The typed path's counterpart of EncodeKeys.
+template <size_t N>
 Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& exprs,
-                  const RecordBatch& batch, std::vector<WordKey>* keys,
+                  const RecordBatch& batch, std::vector<WordKey<N>>* keys,
                   std::vector<uint8_t>* valid) {
   const auto n = static_cast<size_t>(batch.num_rows());
-  keys->assign(n, WordKey());
+  keys->assign(n, WordKey<N>());
   valid->assign(n, 1);
-  for (size_t i = 0; i < exprs.size(); ++i) {
+  for (size_t i = 0; i < exprs.size() && i < N; ++i) {
     LAMINAR_ASSIGN_OR_RETURN(auto col, exprs[i]->Evaluate(batch));
-    ReadKeyWords(*col, static_cast<int>(i), keys, valid);
+    ReadKeyWords(*col, i, keys, valid);
   }
   return Status::OK();
 }
 
 /// The string path's image of a word key (what AppendKey builds for the same values): the
 /// checkpoint format keeps string keys whichever path built them.
-std::string WordKeyImage(const WordKey& k, const std::string& tags) {
+template <size_t N>
+std::string KeyImage(const WordKey<N>& k, const std::string& tags) {
   std::string out;
-  for (size_t i = 0; i < tags.size(); ++i) {
-    const int64_t v = i == 0 ? k.a : k.b;
+  out.reserve(tags.size() * 9);
+  for (size_t i = 0; i < tags.size() && i < N; ++i) {
     out.push_back(tags[i]);
-    out.append(reinterpret_cast<const char*>(&v), 8);
+    out.append(reinterpret_cast<const char*>(&k.w[i]), 8);
   }
   return out;
 }
+inline const std::string& KeyImage(const std::string& k, const std::string&) { return k; }
 
-/// Parses WordKeyImage(); false when `image` is not one of `tags`.
-bool ParseWordKeyImage(std::string_view image, const std::string& tags, WordKey* k) {
-  if (image.size() != tags.size() * 9) return false;
-  *k = WordKey();
+/// Parses KeyImage(); false when `image` is not one of `tags`.
+template <size_t N>
+bool ParseKeyImage(std::string_view image, const std::string& tags, WordKey<N>* k) {
+  if (tags.size() > N || image.size() != tags.size() * 9) return false;
+  *k = WordKey<N>();
   for (size_t i = 0; i < tags.size(); ++i) {
     if (image[i * 9] != tags[i]) return false;
-    std::memcpy(i == 0 ? &k->a : &k->b, image.data() + i * 9 + 1, 8);
+    std::memcpy(&k->w[i], image.data() + i * 9 + 1, 8);
+  }
+  return true;
+}
+inline bool ParseKeyImage(std::string_view image, const std::string&, std::string* k) {
+  k->assign(image);
+  return true;
+}
+
+/// a + b, clamped to the int64 range (time bounds near the extremes of the timestamp range).
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_add_overflow(a, b, &out)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return out;
+}
+
+/// Whether the interval bound of `spec` holds for every pair `condition` (the ON predicate over
+/// left + right columns) accepts: every comparison between the two sides reads only the two
+/// time columns (so the bounds come from them; an equality of the time columns, the other
+/// source of a bound, is a join key). Conservative: false on any other cross-side comparison.
+bool ExactTimeBound(const fn::Expr& condition, const sql::JoinSpec& spec) {
+  if (spec.left_time < 0 || spec.right_time < 0) return false;
+  std::vector<const fn::Expr*> conjuncts{&condition};
+  for (size_t i = 0; i < conjuncts.size(); ++i) {
+    const fn::Expr* e = conjuncts[i];
+    if (e->kind == fn::ExprKind::kAnd) {
+      for (const auto& a : e->args) conjuncts.push_back(a.get());
+      continue;
+    }
+    if (e->kind != fn::ExprKind::kCall) continue;
+    const std::string& f = e->function_name;
+    if (f != "gte" && f != "gt" && f != "lte" && f != "lt") continue;
+    std::vector<int> refs;
+    fn::CollectColumnRefs(*e, &refs);
+    bool left = false, right = false, other = false;
+    for (int c : refs) {
+      const bool is_right = c >= spec.left_columns;
+      (is_right ? right : left) = true;
+      if (c != spec.left_time && c != spec.left_columns + spec.right_time) other = true;
+    }
+    if (left && right && other) return false;
   }
   return true;
 }
@@ -404,12 +460,30 @@ struct JoinOperator::State {
   // maximum, each bid scanned once or twice) never pays a hash insert per row, and a side
   // probed by every batch (q4, q9, q20) pays at most kTailScans small-map lookups per row.
   // Expired tail batches are dropped whole (an inner join emits nothing for them).
+  // A tail batch keeps its rows as columns (row index, time, key) beside one reference to the
+  // input batch: storing a bid costs a few appends, no Row with its own batch reference (an
+  // atomic increment on store, a decrement on drop). Rows that pair are materialized then.
   template <typename Key>
   struct TailBatch {
-    std::vector<Row> rows;  // the batch's buffered rows, in arrival order
-    std::vector<Key> keys;  // their keys
+    RecordBatchPtr batch;          // the input batch the rows arrived in
+    std::vector<int32_t> index;    // the buffered rows' indices in `batch`, in arrival order
+    std::vector<int64_t> ts;       // their times
+    std::vector<int64_t> weight;   // their weights; empty when every weight is 1
+    std::vector<uint8_t> matched;  // 1 once the row paired (checkpoint images keep it); empty
+                                   // while no row has
+    std::vector<Key> keys;         // their keys
+    int64_t min_ts = INT64_MAX;
     int64_t max_ts = INT64_MIN;
     int scans = 0;  // probes that scanned this batch
+    size_t size() const { return index.size(); }
+    Row RowAt(size_t j) const {
+      return Row{batch, index[j], ts[j], weight.empty() ? 1 : weight[j],
+                 !matched.empty() && matched[j] != 0};
+    }
+    void SetMatched(size_t j) {
+      if (matched.empty()) matched.resize(size(), 0);
+      matched[j] = 1;
+    }
   };
   template <typename Key>
   struct KeyedRows {
@@ -417,24 +491,51 @@ struct JoinOperator::State {
     std::map<int64_t, std::vector<Key>> expiry[2];
     std::deque<TailBatch<Key>> tail[2];  // newer than every indexed row of the side
     int64_t tail_rows[2] = {0, 0};
+    // Keys whose list in `rows` is not empty (interval/unbounded joins; emptied lists may stay).
+    int64_t live[2] = {0, 0};
   };
+  // Appends a row to its key's list in the index.
+  template <typename Key>
+  static void Append(KeyedRows<Key>& keyed, int side, const Key& key, Row row) {
+    RowList& list = keyed.rows[side][key];
+    if (list.empty()) ++keyed.live[side];
+    list.push_back(std::move(row));
+  }
   bool lazy_index() const { return kind == JoinKind::kInner; }
   // How often probes may scan a tail batch before the tail is indexed: a scan visits a row for
   // the price of a lookup in a small (cached) map, indexing costs a miss in the large one.
   static constexpr int kTailScans = 3;
   // A probe scans the tail only when the tail has more than this many rows per probing row.
   static constexpr int64_t kScanRatio = 64;
-  // Interval and unbounded joins on one or two integer/temporal columns (the same tags on both
-  // sides) key by 64-bit words; other keys, and the ASOF right side, by their binary image.
-  KeyedRows<WordKey> by_word;
-  KeyedRows<std::string> by_string;
+  // Interval and unbounded joins on one to four integer/temporal columns (the same tags on
+  // both sides) key by 64-bit words; other keys, and the ASOF right side, by their binary
+  // image. Only the set matching word_tags (and the string set for ASOF) holds rows.
+  using KeyedSets = std::tuple<KeyedRows<std::string>, KeyedRows<WordKey<1>>, KeyedRows<WordKey<2>>,
+                               KeyedRows<WordKey<4>>>;
+  KeyedSets keyed_sets;
   std::string word_tags;  // non-empty: the typed path, one WordKeyTag per key column
+  // Interval joins whose every pair satisfies lower <= right time - left time <= upper (the
+  // bounds and the time columns come from the same ON conjuncts): probes may skip stored rows
+  // outside the bound unread. Not so when the bounds mix columns (`B.t BETWEEN A.start AND
+  // A.expires` keeps A.expires as the time column with a lower bound that is A.start's).
+  bool exact_time_bound = false;
   template <typename Key>
   KeyedRows<Key>& Keyed() {
-    if constexpr (std::is_same_v<Key, WordKey>) {
-      return by_word;
-    } else {
-      return by_string;
+    return std::get<KeyedRows<Key>>(keyed_sets);
+  }
+  KeyedRows<std::string>& by_string() { return Keyed<std::string>(); }
+  // Calls f(std::type_identity<Key>()) with the key type of the interval/unbounded path.
+  template <typename F>
+  decltype(auto) WithKeyType(F&& f) const {
+    switch (word_tags.size()) {
+      case 0:
+        return f(std::type_identity<std::string>());
+      case 1:
+        return f(std::type_identity<WordKey<1>>());
+      case 2:
+        return f(std::type_identity<WordKey<2>>());
+      default:
+        return f(std::type_identity<WordKey<4>>());
     }
   }
   // Rows with a NULL key, kept for outer/anti joins until the next eviction (never match).
@@ -447,12 +548,12 @@ struct JoinOperator::State {
     Keyed<Key>().expiry[side][ts + Reach(side)].push_back(key);
   }
   template <typename Key>
-  void RebuildIndex() {
-    auto& keyed = Keyed<Key>();
+  void RebuildIndex(KeyedRows<Key>& keyed) {
     for (int side = 0; side < 2; ++side) {
       keyed.expiry[side].clear();
       for (const auto& [key, list] : keyed.rows[side]) {
-        for (const Row& r : list) IndexRow(side, key, r.ts);
+        if (spec.strategy != JoinStrategy::kInterval) continue;
+        for (const Row& r : list) keyed.expiry[side][r.ts + Reach(side)].push_back(key);
       }
     }
   }
@@ -597,9 +698,17 @@ struct JoinOperator::State {
 
   // Interval / unbounded: store the side's rows, probe the other side.
   Status Symmetric(int side, const Delta& in, std::vector<Delta>* output) {
-    return word_tags.empty() ? SymmetricBy<std::string>(side, in, output)
-                             : SymmetricBy<WordKey>(side, in, output);
+    return WithKeyType(
+        [&]<typename Key>(std::type_identity<Key>) { return SymmetricBy<Key>(side, in, output); });
   }
+
+  // A pair's row in the other side's tail: tail batch, row within it.
+  template <typename Key>
+  struct TailHit {
+    uint32_t incoming;  // the probing row
+    TailBatch<Key>* batch;
+    uint32_t row;
+  };
 
   template <typename Key>
   Status SymmetricBy(int side, const Delta& in, std::vector<Delta>* output) {
@@ -609,45 +718,75 @@ struct JoinOperator::State {
     std::vector<uint8_t> valid;
     LAMINAR_RETURN_NOT_OK(EncodeKeys(keys[side], *in.batch, &k, &valid));
     const int tcol = spec.strategy == JoinStrategy::kInterval ? time_column(side) : -1;
+    const columnar::Array* tc = tcol >= 0 ? in.batch->column(tcol).get() : nullptr;
+    const int64_t* tv = tc != nullptr ? tc->values<int64_t>() : nullptr;
+    const bool time_nulls = tc != nullptr && tc->null_count() != 0;
     OutputBuilder out(output_schema, spec.left_columns);
     // Probe first, store after: a batch's rows never pair with each other (same side), and
     // the other side's lists do not change meanwhile, so pairs can point at the batch's rows
     // in `incoming` (stable) and at the other side's rows. Stored rows are then appended in
     // input order with their matched flags, exactly as storing while probing would leave them.
+    // A row of this batch becomes a Row (with its batch reference) only when it pairs or is
+    // stored outside the tail.
     const auto n = static_cast<size_t>(in.num_rows());
-    std::vector<Row> incoming(n);
+    std::vector<int64_t> ts(n, 0);
     std::vector<uint8_t> store(n, 0);  // 1 = keyed row, 2 = NULL-key row kept for outer joins
-    std::vector<std::pair<const Row*, const Row*>> pairs;
-    std::vector<Row*> probe_rows, stored_rows;
+    auto weight = [&](size_t i) -> int64_t { return in.has_weights() ? in.weights[i] : 1; };
+    int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
+    size_t keyed_rows = 0;
+    const bool keep_null_rows =
+        (side == 0 && (keep_left_unmatched() || kind == JoinKind::kLeftAnti)) ||
+        (side == 1 && keep_right_unmatched());
     for (size_t i = 0; i < n; ++i) {
       const auto row = static_cast<int64_t>(i);
-      Row& r = incoming[i];
-      r = Row{in.batch, static_cast<int32_t>(i), 0, 1, false};
       if (!valid[i]) {
         // NULL keys never match; outer joins still report the row once it is final.
-        if ((side == 0 && (keep_left_unmatched() || kind == JoinKind::kLeftAnti)) ||
-            (side == 1 && keep_right_unmatched())) {
-          if (tcol >= 0 && !in.batch->column(tcol)->IsNull(row))
-            r.ts = in.batch->column(tcol)->values<int64_t>()[row];
-          r.weight = in.has_weights() ? in.weights[i] : 1;
+        if (keep_null_rows) {
+          if (tc != nullptr && !tc->IsNull(row)) ts[i] = tv[i];
           store[i] = 2;
         }
         continue;
       }
-      if (tcol >= 0) {
-        const auto& tc = *in.batch->column(tcol);
-        if (tc.IsNull(row)) continue;
-        r.ts = tc.values<int64_t>()[row];
+      if (tc != nullptr) {
+        if (time_nulls && tc->IsNull(row)) continue;
+        ts[i] = tv[i];
+        min_ts = std::min(min_ts, ts[i]);
+        max_ts = std::max(max_ts, ts[i]);
       }
-      r.weight = in.has_weights() ? in.weights[i] : 1;
       store[i] = 1;
+      ++keyed_rows;
     }
+    std::vector<Row> incoming;
+    auto incoming_row = [&](size_t i) -> Row& {
+      if (incoming.empty()) incoming.resize(n);  // once, before any pointer into it is taken
+      Row& r = incoming[i];
+      if (r.batch == nullptr) r = Row{in.batch, static_cast<int32_t>(i), ts[i], weight(i), false};
+      return r;
+    };
+    std::vector<std::pair<const Row*, const Row*>> pairs;
+    std::vector<Row*> probe_rows, stored_rows;
     // The other side's unindexed rows matching this batch, grouped by incoming row.
-    std::vector<std::pair<uint32_t, Row*>> tail_hits;
+    std::vector<TailHit<Key>> tail_hits;
     // Scanning pays off for a large tail probed by a few rows (q7: one window maximum against
-    // a million bids); against a batch of comparable size indexing the tail costs less.
-    if (keyed.tail_rows[other] <= kScanRatio * static_cast<int64_t>(n)) IndexTail<Key>(other);
-    if (!keyed.tail[other].empty()) ScanTail<Key>(other, k, store, &tail_hits);
+    // a million bids); against a batch of comparable size indexing the tail costs less. Not so
+    // for joins on equal times (window joins such as q8, whose windows arrive whole when they
+    // close): a tail batch pairs only with batches of its own time, so it is scanned once or
+    // twice and then dropped; indexing it would cost a hash insert, an expiry entry and an
+    // eviction lookup per row. (kTailScans still bounds the scans per row.)
+    const bool equal_times = tc != nullptr && exact_time_bound && spec.lower == spec.upper;
+    if (!equal_times && keyed.tail_rows[other] <= kScanRatio * static_cast<int64_t>(n)) {
+      IndexTail<Key>(other);
+    }
+    if (keyed_rows > 0 && !keyed.tail[other].empty()) {
+      // Times of the other side's rows that can pair with this batch (interval joins).
+      int64_t lo = INT64_MIN, hi = INT64_MAX;
+      if (tc != nullptr && exact_time_bound) {
+        lo = side == 0 ? SaturatingAdd(min_ts, spec.lower) : SaturatingAdd(min_ts, -spec.upper);
+        hi = side == 0 ? SaturatingAdd(max_ts, spec.upper) : SaturatingAdd(max_ts, -spec.lower);
+      }
+      ScanTail<Key>(other, k, store, lo, hi, &tail_hits);
+    }
+    std::deque<Row> tail_rows;  // the paired tail rows, materialized (stable addresses)
     size_t hit = 0;
     auto add_pair = [&](Row& r, Row& o) {
       const Row* l = side == 0 ? &r : &o;
@@ -656,15 +795,35 @@ struct JoinOperator::State {
       probe_rows.push_back(&r);
       stored_rows.push_back(&o);
     };
-    for (size_t i = 0; i < n; ++i) {
-      if (store[i] != 1) continue;
-      Row& r = incoming[i];
-      auto it = keyed.rows[other].find(k[i]);
-      if (it != keyed.rows[other].end()) {
-        for (Row& o : it->second) add_pair(r, o);
+    // A few live keys on the other side (q7: the latest window maximum) are compared in a
+    // loop instead of hashing every probing row's key.
+    auto& other_rows = keyed.rows[other];
+    constexpr int64_t kLinearKeys = 4;
+    absl::InlinedVector<std::pair<const Key*, RowList*>, kLinearKeys> few;
+    const bool linear = keyed.live[other] <= kLinearKeys;
+    if (linear && keyed.live[other] > 0) {
+      for (auto& [key, list] : other_rows) {
+        if (!list.empty()) few.push_back({&key, &list});
       }
-      for (; hit < tail_hits.size() && tail_hits[hit].first == i; ++hit) {
-        add_pair(r, *tail_hits[hit].second);
+    }
+    const bool probe_index = linear ? !few.empty() : !other_rows.empty();
+    for (size_t i = 0; i < n && (probe_index || hit < tail_hits.size()); ++i) {
+      if (store[i] != 1) continue;
+      if (linear) {
+        for (const auto& [key, list] : few) {
+          if (!(*key == k[i])) continue;
+          for (Row& o : *list) add_pair(incoming_row(i), o);
+        }
+      } else if (probe_index) {
+        auto it = other_rows.find(k[i]);
+        if (it != other_rows.end()) {
+          for (Row& o : it->second) add_pair(incoming_row(i), o);
+        }
+      }
+      for (; hit < tail_hits.size() && tail_hits[hit].incoming == i; ++hit) {
+        const auto& h = tail_hits[hit];
+        tail_rows.push_back(h.batch->RowAt(h.row));
+        add_pair(incoming_row(i), tail_rows.back());
       }
     }
     // (Not under weights: a retraction must reach the consumer, which may reject it loudly.)
@@ -690,32 +849,58 @@ struct JoinOperator::State {
       a->matched = true;
       b->matched = true;
     }
-    TailBatch<Key>* tail = nullptr;
-    if (lazy_index()) {
-      tail = &keyed.tail[side].emplace_back();
-      tail->rows.reserve(n);
-      tail->keys.reserve(n);
+    // The paired tail rows' matched flags go back to their batches.
+    for (size_t h = 0; h < tail_hits.size(); ++h) {
+      if (tail_rows[h].matched) tail_hits[h].batch->SetMatched(tail_hits[h].row);
     }
-    for (size_t i = 0; i < n; ++i) {
+    auto stored_row = [&](size_t i) {
+      return incoming.empty() ? Row{in.batch, static_cast<int32_t>(i), ts[i], weight(i), false}
+                              : incoming_row(i);
+    };
+    bool n_stored_in_bulk = false;
+    TailBatch<Key>* tail = nullptr;
+    if (lazy_index() && keyed_rows > 0) {
+      tail = &keyed.tail[side].emplace_back();
+      tail->batch = in.batch;
+      tail->min_ts = tc != nullptr ? min_ts : 0;  // unbounded joins: rows carry time 0
+      tail->max_ts = tc != nullptr ? max_ts : 0;
+      if (keyed_rows == n) {
+        // Every row is stored (the common case): the batch's columns move in whole.
+        tail->index.resize(n);
+        std::iota(tail->index.begin(), tail->index.end(), 0);
+        tail->ts = std::move(ts);
+        tail->keys = std::move(k);
+        if (in.has_weights()) tail->weight = in.weights;
+        for (size_t i = 0; i < incoming.size(); ++i) {
+          if (incoming[i].matched) tail->SetMatched(i);
+        }
+        buffered += static_cast<int64_t>(n);
+        keyed.tail_rows[side] += static_cast<int64_t>(n);
+        n_stored_in_bulk = true;
+      } else {
+        tail->index.reserve(keyed_rows);
+        tail->ts.reserve(keyed_rows);
+        tail->keys.reserve(keyed_rows);
+        if (in.has_weights()) tail->weight.reserve(keyed_rows);
+      }
+    }
+    for (size_t i = 0; i < n && !n_stored_in_bulk; ++i) {
       if (store[i] == 0) continue;
       if (store[i] == 2) {
-        null_rows[side].push_back(incoming[i]);
+        null_rows[side].push_back(stored_row(i));
       } else if (tail != nullptr) {
-        tail->max_ts = std::max(tail->max_ts, incoming[i].ts);
-        tail->rows.push_back(std::move(incoming[i]));
+        tail->index.push_back(static_cast<int32_t>(i));
+        tail->ts.push_back(ts[i]);
+        if (in.has_weights()) tail->weight.push_back(in.weights[i]);
         tail->keys.push_back(std::move(k[i]));
+        if (!tail->matched.empty()) tail->matched.resize(tail->size(), 0);
+        if (!incoming.empty() && incoming[i].matched) tail->SetMatched(tail->size() - 1);
+        ++keyed.tail_rows[side];
       } else {
-        keyed.rows[side][k[i]].push_back(incoming[i]);
-        IndexRow(side, k[i], incoming[i].ts);
+        Append(keyed, side, k[i], stored_row(i));
+        IndexRow(side, k[i], ts[i]);
       }
       ++buffered;
-    }
-    if (tail != nullptr) {
-      if (tail->rows.empty()) {
-        keyed.tail[side].pop_back();
-      } else {
-        keyed.tail_rows[side] += static_cast<int64_t>(tail->rows.size());
-      }
     }
     if (!keyed.tail[other].empty() && keyed.tail[other].front().scans >= kTailScans) {
       IndexTail<Key>(other);
@@ -742,33 +927,52 @@ struct JoinOperator::State {
   }
 
   // Finds the rows of `side`'s tail whose key equals an incoming row's key (store[i] == 1):
-  // (incoming row, tail row) pairs ordered by incoming row, then tail arrival.
+  // hits ordered by incoming row, then tail arrival. Tail batches whose times all lie outside
+  // [lo, hi] cannot pair with the incoming rows (the interval bound) and are skipped unscanned.
   template <typename Key>
-  void ScanTail(int side, const std::vector<Key>& k, const std::vector<uint8_t>& store,
-                std::vector<std::pair<uint32_t, Row*>>* hits) {
+  void ScanTail(int side, const std::vector<Key>& k, const std::vector<uint8_t>& store, int64_t lo,
+                int64_t hi, std::vector<TailHit<Key>>* hits) {
     auto& keyed = Keyed<Key>();
     // Incoming rows by key: the first row, then a chain in row order.
     absl::flat_hash_map<Key, uint32_t> first;
     std::vector<uint32_t> next(k.size(), UINT32_MAX), last(k.size(), UINT32_MAX);
+    std::vector<uint32_t> heads;  // first row of each distinct key, in first-seen order
     for (size_t i = 0; i < k.size(); ++i) {
       if (store[i] != 1) continue;
       auto [it, inserted] = first.try_emplace(k[i], static_cast<uint32_t>(i));
-      if (!inserted) next[last[it->second]] = static_cast<uint32_t>(i);
+      if (inserted) {
+        heads.push_back(static_cast<uint32_t>(i));
+      } else {
+        next[last[it->second]] = static_cast<uint32_t>(i);
+      }
       last[it->second] = static_cast<uint32_t>(i);
     }
-    if (first.empty()) return;
+    if (heads.empty()) return;
+    auto add_hits = [&](uint32_t head, TailBatch<Key>& batch, size_t j) {
+      for (uint32_t i = head; i != UINT32_MAX; i = next[i]) {
+        hits->push_back({i, &batch, static_cast<uint32_t>(j)});
+      }
+    };
     for (auto& batch : keyed.tail[side]) {
-      for (size_t j = 0; j < batch.rows.size(); ++j) {
-        auto it = first.find(batch.keys[j]);
-        if (it == first.end()) continue;
-        for (uint32_t i = it->second; i != UINT32_MAX; i = next[i]) {
-          hits->push_back({i, &batch.rows[j]});
+      if (batch.max_ts < lo || batch.min_ts > hi) continue;
+      ++batch.scans;
+      const Key* bk = batch.keys.data();
+      const size_t bn = batch.size();
+      if (heads.size() == 1) {
+        // One probing key (q7: a window's maximum): compare, no hashing.
+        const Key& key = k[heads[0]];
+        for (size_t j = 0; j < bn; ++j) {
+          if (bk[j] == key) add_hits(heads[0], batch, j);
         }
+        continue;
+      }
+      for (size_t j = 0; j < bn; ++j) {
+        auto it = first.find(bk[j]);
+        if (it != first.end()) add_hits(it->second, batch, j);
       }
     }
     std::stable_sort(hits->begin(), hits->end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& batch : keyed.tail[side]) ++batch.scans;
+                     [](const auto& a, const auto& b) { return a.incoming < b.incoming; });
   }
 
   // Moves `side`'s tail into the hash index (after the indexed rows: it is newer).
@@ -776,9 +980,9 @@ struct JoinOperator::State {
   void IndexTail(int side) {
     auto& keyed = Keyed<Key>();
     for (auto& batch : keyed.tail[side]) {
-      for (size_t j = 0; j < batch.rows.size(); ++j) {
-        IndexRow(side, batch.keys[j], batch.rows[j].ts);
-        keyed.rows[side][batch.keys[j]].push_back(std::move(batch.rows[j]));
+      for (size_t j = 0; j < batch.size(); ++j) {
+        IndexRow(side, batch.keys[j], batch.ts[j]);
+        Append(keyed, side, batch.keys[j], batch.RowAt(j));
       }
     }
     keyed.tail[side].clear();
@@ -788,7 +992,7 @@ struct JoinOperator::State {
   // Drops rows that can no longer match and emits outer/anti rows for them.
   Status Evict(std::vector<Delta>* output) {
     if (spec.strategy != JoinStrategy::kInterval) return Status::OK();
-    return word_tags.empty() ? EvictBy<std::string>(output) : EvictBy<WordKey>(output);
+    return WithKeyType([&]<typename Key>(std::type_identity<Key>) { return EvictBy<Key>(output); });
   }
 
   // Emits the outer/anti row of an evicted unmatched row.
@@ -815,7 +1019,7 @@ struct JoinOperator::State {
       const int64_t reach = Reach(side);
       auto& tail = keyed.tail[side];
       while (!tail.empty() && tail.front().max_ts + reach < other_wm) {
-        const auto dropped = static_cast<int64_t>(tail.front().rows.size());
+        const auto dropped = static_cast<int64_t>(tail.front().size());
         keyed.tail_rows[side] -= dropped;
         buffered -= dropped;
         tail.pop_front();
@@ -829,14 +1033,19 @@ struct JoinOperator::State {
           auto it = rows.find(key);
           if (it == rows.end()) continue;
           auto& list = it->second;
+          const bool was_live = !list.empty();
           while (!list.empty() && list.front().ts + reach < other_wm) {
             EmitUnmatched(side, list.front(), &out);
             list.pop_front();
             --buffered;
           }
-          // Keep an emptied list while the key set is small: recreating a list per key on every
-          // match cycle costs more than the memory (bounded by the number of distinct keys).
-          if (list.empty() && rows.size() > 4096) rows.erase(it);
+          if (!list.empty()) continue;
+          if (was_live) --keyed.live[side];
+          // Keep an emptied list while the key set is small and mostly live: recreating a list
+          // per key on every match cycle costs more than the memory (bounded by the number of
+          // distinct keys). Keys that do not come back (q7's window maxima) are dropped.
+          const auto size = static_cast<int64_t>(rows.size());
+          if (size > 4096 || size > 4 * keyed.live[side] + 64) rows.erase(it);
         }
       }
       expiry.erase(expiry.begin(), end);
@@ -854,8 +1063,8 @@ struct JoinOperator::State {
     int64_t best_d = INT64_MAX;
     const Row* fwd = nullptr;
     if (has_key) {
-      auto it = by_string.rows[1].find(key);
-      if (it != by_string.rows[1].end()) {
+      auto it = by_string().rows[1].find(key);
+      if (it != by_string().rows[1].end()) {
         for (const Row& r : it->second) {
           int64_t d = l.ts - r.ts;  // > 0: right is earlier
           switch (spec.direction) {
@@ -962,12 +1171,12 @@ struct JoinOperator::State {
     // Future left rows have ts >= the left watermark and pending rows keep their own times:
     // per key, right rows older than the newest one at or below that threshold are useless.
     // Pruning walks every key: only worth it once keys hold several rows on average.
-    if (buffered < 2 * static_cast<int64_t>(by_string.rows[1].size()) + 1024) return;
+    if (buffered < 2 * static_cast<int64_t>(by_string().rows[1].size()) + 1024) return;
     int64_t threshold = watermark[0];
     for (const auto& p : pending) threshold = std::min(threshold, p.row.ts);
     if (threshold == INT64_MIN) return;
     if (spec.tolerance >= 0) threshold -= spec.tolerance;
-    for (auto& [key, list] : by_string.rows[1]) {
+    for (auto& [key, list] : by_string().rows[1]) {
       // Rows are kept sorted by time on insert.
       size_t keep_from = 0;
       for (size_t j = 0; j < list.size(); ++j) {
@@ -989,7 +1198,7 @@ struct JoinOperator::State {
       if (!valid[static_cast<size_t>(i)] || tc.IsNull(i)) continue;
       Row r{in.batch, static_cast<int32_t>(i), tc.values<int64_t>()[i],
             in.has_weights() && in.weights[static_cast<size_t>(i)] < 0 ? -1 : 1, false};
-      auto& list = by_string.rows[1][k[static_cast<size_t>(i)]];
+      auto& list = by_string().rows[1][k[static_cast<size_t>(i)]];
       auto pos = std::upper_bound(list.begin(), list.end(), r.ts,
                                   [](int64_t t, const Row& x) { return t < x.ts; });
       list.insert(pos, r);
@@ -1034,7 +1243,7 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& no
     }
   }
   if ((s.spec.strategy == JoinStrategy::kInterval || s.spec.strategy == JoinStrategy::kUnbounded) &&
-      !s.spec.left_keys.empty() && s.spec.left_keys.size() <= 2 &&
+      !s.spec.left_keys.empty() && s.spec.left_keys.size() <= kMaxWordKeys &&
       s.spec.left_keys.size() == s.spec.right_keys.size()) {
     std::string tags;
     for (size_t i = 0; i < s.spec.left_keys.size(); ++i) {
@@ -1047,6 +1256,8 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& no
     }
     s.word_tags = std::move(tags);
   }
+  s.exact_time_bound = s.spec.strategy == JoinStrategy::kInterval && node.join_condition &&
+                       ExactTimeBound(*node.join_condition, s.spec);
   if (s.semi() && s.spec.strategy != JoinStrategy::kInterval) {
     return Status::NotImplemented("SEMI/ANTI joins are supported for interval joins only",
                                   ErrorCode::kJoinTypeUnsupported);
@@ -1147,21 +1358,33 @@ Status JoinOperator::Snapshot(std::string* out) const {
     if (!s.null_rows[side].empty()) {
       keys.push_back({kNullKeyImage, list_span(s.null_rows[side])});
     }
-    for (const auto& [k, list] : s.by_string.rows[side]) keys.push_back({k, list_span(list)});
-    for (const auto& [k, list] : s.by_word.rows[side]) {
-      keys.push_back({WordKeyImage(k, s.word_tags), list_span(list)});
-    }
-    for (const auto& batch : s.by_string.tail[side]) {
-      for (size_t j = 0; j < batch.rows.size(); ++j) {
-        keys.push_back({batch.keys[j], std::span<const Row>(&batch.rows[j], 1)});
-      }
-    }
-    for (const auto& batch : s.by_word.tail[side]) {
-      for (size_t j = 0; j < batch.rows.size(); ++j) {
-        keys.push_back(
-            {WordKeyImage(batch.keys[j], s.word_tags), std::span<const Row>(&batch.rows[j], 1)});
-      }
-    }
+    std::apply(
+        [&](const auto&... keyed) {
+          (
+              [&] {
+                for (const auto& [k, list] : keyed.rows[side]) {
+                  keys.push_back({KeyImage(k, s.word_tags), list_span(list)});
+                }
+              }(),
+              ...);
+        },
+        s.keyed_sets);
+    std::deque<Row> tail_rows;  // the tail's rows, materialized for the image
+    std::apply(
+        [&](const auto&... keyed) {
+          (
+              [&] {
+                for (const auto& batch : keyed.tail[side]) {
+                  for (size_t j = 0; j < batch.size(); ++j) {
+                    tail_rows.push_back(batch.RowAt(j));
+                    keys.push_back({KeyImage(batch.keys[j], s.word_tags),
+                                    std::span<const Row>(&tail_rows.back(), 1)});
+                  }
+                }
+              }(),
+              ...);
+        },
+        s.keyed_sets);
     for (const auto& [k, list] : keys) {
       for (const Row& r : list) all.push_back(&r);
     }
@@ -1205,8 +1428,7 @@ Status JoinOperator::Restore(std::string_view in) {
   if (!r.Get(&magic) || magic != kJoinStateMagic) return bad("bad magic");
   if (!r.Get(&version) || version != kJoinStateVersion) return bad("unsupported version");
   if (!r.Get(&wm[0]) || !r.Get(&wm[1]) || !r.Get(&weighted)) return bad("truncated header");
-  State::KeyedRows<WordKey> by_word;
-  State::KeyedRows<std::string> by_string;
+  State::KeyedSets keyed_sets;
   RowList null_rows[2];
   int64_t buffered = 0;
   for (int side = 0; side < 2; ++side) {
@@ -1220,14 +1442,13 @@ Status JoinOperator::Restore(std::string_view in) {
       if (!r.GetString(&key) || !r.GetCount(&n, 17)) return bad("bad key entry");
       RowList* target = &null_rows[side];
       if (key != kNullKeyImage) {
-        WordKey word;
-        if (s.word_tags.empty()) {
-          target = &by_string.rows[side][key];
-        } else if (ParseWordKeyImage(key, s.word_tags, &word)) {
-          target = &by_word.rows[side][word];
-        } else {
-          return bad("key does not match the join's key types");
-        }
+        // Each key goes to the set of the join's key path (images are path-independent).
+        target = s.WithKeyType([&]<typename Key>(std::type_identity<Key>) -> RowList* {
+          Key parsed;
+          if (!ParseKeyImage(key, s.word_tags, &parsed)) return nullptr;
+          return &std::get<State::KeyedRows<Key>>(keyed_sets).rows[side][parsed];
+        });
+        if (target == nullptr) return bad("key does not match the join's key types");
       }
       auto& list = *target;
       for (uint32_t i = 0; i < n; ++i) {
@@ -1266,14 +1487,24 @@ Status JoinOperator::Restore(std::string_view in) {
   s.watermark[0] = wm[0];
   s.watermark[1] = wm[1];
   s.weighted = weighted != 0;
-  s.by_word = std::move(by_word);
-  s.by_string = std::move(by_string);
+  std::apply(
+      [](auto&... keyed) {
+        (
+            [&] {
+              for (int side = 0; side < 2; ++side) {
+                keyed.live[side] = 0;
+                for (const auto& [k, list] : keyed.rows[side]) keyed.live[side] += !list.empty();
+              }
+            }(),
+            ...);
+      },
+      keyed_sets);
+  s.keyed_sets = std::move(keyed_sets);
   for (int side = 0; side < 2; ++side) s.null_rows[side] = std::move(null_rows[side]);
   s.buffered = buffered;
   s.pending = std::move(pending);
   s.table_version = UINT64_MAX;  // rebuild the lookup index from the live table
-  s.RebuildIndex<WordKey>();
-  s.RebuildIndex<std::string>();
+  std::apply([&](auto&... keyed) { (s.RebuildIndex(keyed), ...); }, s.keyed_sets);
   return Status::OK();
 }
 
