@@ -148,13 +148,20 @@ Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& ex
 template <size_t N>
 struct WordKey {
   std::array<int64_t, N> w{};
-  bool operator==(const WordKey&) const = default;
+  // Word by word (std::array's == calls memcmp, which dominated q7's tail scan).
+  friend bool operator==(const WordKey& a, const WordKey& b) {
+    bool equal = true;
+    for (size_t i = 0; i < N; ++i) equal &= a.w[i] == b.w[i];
+    return equal;
+  }
   template <typename H>
   friend H AbslHashValue(H h, const WordKey& k) {
     if constexpr (N == 1) {
       return H::combine(std::move(h), k.w[0]);
     } else {
-      return H::combine_contiguous(std::move(h), k.w.data(), N);
+      // Word by word: the integer mix, not the byte-string hash combine_contiguous takes.
+      for (const int64_t v : k.w) h = H::combine(std::move(h), v);
+      return h;
     }
   }
 };
@@ -269,6 +276,42 @@ bool ExactTimeBound(const fn::Expr& condition, const sql::JoinSpec& spec) {
     if (left && right && other) return false;
   }
   return true;
+}
+
+/// Which sides an expression reads: bit 1 = left (columns < left_columns), bit 2 = right.
+int SidesOf(const fn::Expr& e, int left_columns) {
+  std::vector<int> refs;
+  fn::CollectColumnRefs(e, &refs);
+  int sides = 0;
+  for (int c : refs) sides |= c < left_columns ? 1 : 2;
+  return sides;
+}
+
+/// `condition` without its conjuncts that are join-key equalities (`left expr = right expr`,
+/// the conjuncts the binder turns into keys), or null when nothing else remains. Returns
+/// `condition` itself when the equalities found are not exactly the `keys` key pairs.
+fn::ExprPtr WithoutKeyEqualities(const fn::ExprPtr& condition, int left_columns, size_t keys) {
+  std::vector<fn::ExprPtr> conjuncts{condition}, rest;
+  size_t equalities = 0;
+  for (size_t i = 0; i < conjuncts.size(); ++i) {
+    const fn::ExprPtr e = conjuncts[i];
+    if (e->kind == fn::ExprKind::kAnd) {
+      for (const auto& a : e->args) conjuncts.push_back(a);
+      continue;
+    }
+    if (e->kind == fn::ExprKind::kCall && e->function_name == "eq" && e->args.size() == 2) {
+      const int a = SidesOf(*e->args[0], left_columns);
+      const int b = SidesOf(*e->args[1], left_columns);
+      if ((a == 1 && b == 2) || (a == 2 && b == 1)) {
+        ++equalities;
+        continue;
+      }
+    }
+    rest.push_back(e);
+  }
+  if (equalities != keys) return condition;
+  if (rest.empty()) return nullptr;
+  return fn::MakeAnd(std::move(rest));
 }
 
 /// The key of the rows with a NULL key kept for outer joins, in checkpoint images.
@@ -786,7 +829,8 @@ struct JoinOperator::State {
       }
       ScanTail<Key>(other, k, store, lo, hi, &tail_hits);
     }
-    std::deque<Row> tail_rows;  // the paired tail rows, materialized (stable addresses)
+    std::vector<Row> tail_rows;  // the paired tail rows, materialized (no reallocation)
+    tail_rows.reserve(tail_hits.size());
     size_t hit = 0;
     auto add_pair = [&](Row& r, Row& o) {
       const Row* l = side == 0 ? &r : &o;
@@ -971,8 +1015,14 @@ struct JoinOperator::State {
         if (it != first.end()) add_hits(it->second, batch, j);
       }
     }
-    std::stable_sort(hits->begin(), hits->end(),
-                     [](const auto& a, const auto& b) { return a.incoming < b.incoming; });
+    // Order by incoming row, keeping tail order within one (a stable counting sort).
+    if (hits->size() < 2) return;
+    std::vector<uint32_t> start(k.size() + 1, 0);
+    for (const auto& h : *hits) ++start[h.incoming + 1];
+    for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+    std::vector<TailHit<Key>> sorted(hits->size());
+    for (const auto& h : *hits) sorted[start[h.incoming]++] = h;
+    hits->swap(sorted);
   }
 
   // Moves `side`'s tail into the hash index (after the indexed rows: it is newer).
@@ -1231,17 +1281,6 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& no
       s.keys[side].push_back(std::move(c));
     }
   }
-  if (node.join_condition && s.spec.strategy != JoinStrategy::kAsof &&
-      s.spec.strategy != JoinStrategy::kProbe) {
-    LAMINAR_ASSIGN_OR_RETURN(s.residual, fn::CompiledExpression::Compile(node.join_condition));
-    std::vector<int> refs;
-    fn::CollectColumnRefs(*node.join_condition, &refs);
-    s.residual_columns.assign(static_cast<size_t>(s.pair_schema->num_fields()), false);
-    for (int c : refs) {
-      if (c >= 0 && c < s.pair_schema->num_fields())
-        s.residual_columns[static_cast<size_t>(c)] = true;
-    }
-  }
   if ((s.spec.strategy == JoinStrategy::kInterval || s.spec.strategy == JoinStrategy::kUnbounded) &&
       !s.spec.left_keys.empty() && s.spec.left_keys.size() <= kMaxWordKeys &&
       s.spec.left_keys.size() == s.spec.right_keys.size()) {
@@ -1255,6 +1294,26 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& no
       tags.push_back(tag);
     }
     s.word_tags = std::move(tags);
+  }
+  if (node.join_condition && s.spec.strategy != JoinStrategy::kAsof &&
+      s.spec.strategy != JoinStrategy::kProbe) {
+    // Typed keys are equal exactly when their SQL values are: the key equalities need no
+    // second check on each candidate pair (q8's ON is nothing else).
+    fn::ExprPtr residual = node.join_condition;
+    if (!s.word_tags.empty()) {
+      residual =
+          WithoutKeyEqualities(node.join_condition, s.spec.left_columns, s.spec.left_keys.size());
+    }
+    if (residual) {
+      LAMINAR_ASSIGN_OR_RETURN(s.residual, fn::CompiledExpression::Compile(residual));
+      std::vector<int> refs;
+      fn::CollectColumnRefs(*residual, &refs);
+      s.residual_columns.assign(static_cast<size_t>(s.pair_schema->num_fields()), false);
+      for (int c : refs) {
+        if (c >= 0 && c < s.pair_schema->num_fields())
+          s.residual_columns[static_cast<size_t>(c)] = true;
+      }
+    }
   }
   s.exact_time_bound = s.spec.strategy == JoinStrategy::kInterval && node.join_condition &&
                        ExactTimeBound(*node.join_condition, s.spec);
