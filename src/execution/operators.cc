@@ -441,7 +441,8 @@ Result<std::unique_ptr<AggregateOperator>> AggregateOperator::Make(const sql::Pl
     s.key_exprs.push_back(std::move(c));
     key_types.push_back(e->type);
   }
-  s.table = std::make_unique<fn::GroupTable>(key_types);
+  // Windowed (not session): keys lead with the window bounds, indexed per window.
+  s.table = std::make_unique<fn::GroupTable>(key_types, s.windowed() && !s.session());
   if (s.windowed()) {
     LAMINAR_ASSIGN_OR_RETURN(s.time_expr, fn::CompiledExpression::Compile(node.window.time_expr));
   }
@@ -491,58 +492,107 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     const int64_t* ts = ts_col->values<int64_t>();
     const auto& w = s.window;
     const int64_t lateness = s.options.allowed_lateness;
-    row_idx.reserve(static_cast<size_t>(n));
-    starts.reserve(static_cast<size_t>(n));
-    ends.reserve(static_cast<size_t>(n));
-    for (int64_t r = 0; r < n; ++r) {
-      if (ts_col->IsNull(r)) {
-        identity = false;
-        continue;
+    const bool ts_nulls = ts_col->null_count() != 0 && ts_col->validity() != nullptr;
+    const bool check_late = s.watermark != INT64_MIN;
+    // Windows are written by index into arrays sized for one window per row (a few for HOP and
+    // CUMULATE), grown only when a row needs more room.
+    size_t per_row = 1;
+    if (w.kind == sql::WindowKind::kHop || w.kind == sql::WindowKind::kCumulate) {
+      per_row = static_cast<size_t>(
+          std::clamp<int64_t>(w.size / std::max<int64_t>(1, w.slide) + 1, 1, 8));
+    }
+    size_t count = 0;
+    int32_t* out_row = nullptr;
+    int64_t* out_start = nullptr;
+    int64_t* out_end = nullptr;
+    auto reserve = [&](size_t need) {
+      row_idx.resize(need);
+      starts.resize(need);
+      ends.resize(need);
+      out_row = row_idx.data();
+      out_start = starts.data();
+      out_end = ends.data();
+    };
+    reserve(static_cast<size_t>(n) * per_row);
+    uint64_t late = 0;
+    // Window [st, en) of row r; dropped (counted late) when it already closed.
+    const int64_t watermark = s.watermark;
+    auto add = [&](int32_t r, int64_t st, int64_t en) __attribute__((always_inline)) {
+      if (check_late && en + lateness <= watermark) {
+        ++late;
+        return;
       }
+      out_row[count] = r;
+      out_start[count] = st;
+      out_end[count] = en;
+      ++count;
+    };
+    // Rows of a batch mostly share their window (TUMBLE) or slide step (HOP): the last step
+    // [step_lo, step_hi) is remembered so most rows need no division.
+    int64_t step_lo = 0, step_hi = 0;
+    bool have_step = false;
+    // Window parameters as locals: the stores below cannot alias them, so they stay in
+    // registers and the switch is decided once per batch.
+    const sql::WindowKind kind = w.kind;
+    const int64_t size = w.size, slide = w.slide, offset = w.offset, gap = w.gap;
+    for (int64_t r = 0; r < n; ++r) {
+      if (ts_nulls && ts_col->IsNull(r)) continue;
       const int64_t t = ts[r];
-      auto add = [&](int64_t st, int64_t en) {
-        if (s.watermark != INT64_MIN && en + lateness <= s.watermark) {
-          ++s.late_dropped;  // the window already closed
-          identity = false;
-          return;
-        }
-        row_idx.push_back(static_cast<int32_t>(r));
-        starts.push_back(st);
-        ends.push_back(en);
-      };
-      switch (w.kind) {
+      const auto row = static_cast<int32_t>(r);
+      switch (kind) {
         case sql::WindowKind::kTumble: {
-          int64_t st = FloorDiv(t - w.offset, w.size) * w.size + w.offset;
-          add(st, st + w.size);
+          if (!have_step || t < step_lo || t >= step_hi) {
+            step_lo = FloorDiv(t - offset, size) * size + offset;
+            step_hi = step_lo + size;
+            have_step = true;
+          }
+          add(row, step_lo, step_hi);
           break;
         }
         case sql::WindowKind::kHop: {
-          identity = false;
           // Windows holding t, oldest first: starts last - k * slide > t - size.
-          const int64_t last = FloorDiv(t - w.offset, w.slide) * w.slide + w.offset;
-          if (last <= t - w.size) break;  // slide > size: t falls in a gap between windows
+          if (!have_step || t < step_lo || t >= step_hi) {
+            step_lo = FloorDiv(t - offset, slide) * slide + offset;
+            step_hi = step_lo + slide;
+            have_step = true;
+          }
+          const int64_t last = step_lo;
+          if (last <= t - size) break;  // slide > size: t falls in a gap between windows
           int64_t first = last;
-          while (first - w.slide > t - w.size) first -= w.slide;
-          for (int64_t st = first; st <= last; st += w.slide) add(st, st + w.size);
+          while (first - slide > t - size) first -= slide;
+          const size_t room = count + static_cast<size_t>((last - first) / slide) + 1;
+          if (room > row_idx.size()) reserve(std::max(row_idx.size() * 2, room));
+          for (int64_t st = first; st <= last; st += slide) add(row, st, st + size);
           break;
         }
         case sql::WindowKind::kCumulate: {
-          identity = false;
-          int64_t base = FloorDiv(t, w.size) * w.size;
-          for (int64_t en = base + w.slide; en <= base + w.size; en += w.slide) {
-            if (en > t) add(base, en);
+          int64_t base = FloorDiv(t, size) * size;
+          for (int64_t en = base + slide; en <= base + size; en += slide) {
+            if (en > t) {
+              if (count == row_idx.size()) reserve(count * 2 + 64);
+              add(row, base, en);
+            }
           }
           break;
         }
         case sql::WindowKind::kSession:
-          row_idx.push_back(static_cast<int32_t>(r));
-          starts.push_back(t);
-          ends.push_back(t + w.gap);
+          if (count == row_idx.size()) reserve(count * 2 + 64);
+          out_row[count] = row;
+          out_start[count] = t;
+          out_end[count] = t + gap;
+          ++count;
           break;
         case sql::WindowKind::kNone:
           break;
       }
     }
+    s.late_dropped += late;
+    row_idx.resize(count);
+    starts.resize(count);
+    ends.resize(count);
+    // Identity: every row kept exactly once, in order (only TUMBLE and SESSION can be).
+    identity = (w.kind == sql::WindowKind::kTumble || w.kind == sql::WindowKind::kSession) &&
+               static_cast<int64_t>(count) == n;
     if (static_cast<int64_t>(row_idx.size()) != n) identity = false;
   }
   const int64_t m = identity ? n : static_cast<int64_t>(row_idx.size());
@@ -629,35 +679,38 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
         s.group_end[sess.group] = sess.end;
       }
     }
-  } else {
-    std::vector<ArrayPtr> k;
-    if (s.windowed()) {
-      k.push_back(columnar::MakeTimestampArray(starts));
-      k.push_back(columnar::MakeTimestampArray(ends));
-    }
-    for (auto& c : keys) k.push_back(expand(c));
-    uint32_t before = s.table->num_groups();
-    LAMINAR_RETURN_NOT_OK(s.table->FindOrInsert(k, m, &group_ids));
+  } else if (s.windowed()) {
+    // The table's keys are [window_start, window_end, keys...]: the bounds go in as words and
+    // the keys are gathered through row_idx inside the table (no per-batch arrays).
+    std::vector<uint32_t> new_groups, new_rows;
+    const uint32_t before = s.table->num_groups();
+    LAMINAR_RETURN_NOT_OK(s.table->FindOrInsertWindowed(starts, ends, keys,
+                                                        identity ? nullptr : row_idx.data(),
+                                                        &group_ids, &new_groups, &new_rows));
     s.EnsureGroups(std::max(s.table->num_groups(), before));
-    if (s.windowed()) {
-      // Rows of a batch mostly fall in the same few windows: remember the last window's list.
-      std::pair<int64_t, int64_t> last_window{0, 0};
-      std::vector<uint32_t>* last_list = nullptr;
-      for (int64_t i = 0; i < m; ++i) {
-        uint32_t g = group_ids[static_cast<size_t>(i)];
-        if (!s.registered[g]) {
-          s.registered[g] = 1;
-          s.group_start[g] = starts[static_cast<size_t>(i)];
-          s.group_end[g] = ends[static_cast<size_t>(i)];
-          const std::pair<int64_t, int64_t> window{s.group_end[g], s.group_start[g]};
-          if (last_list == nullptr || window != last_window) {
-            last_list = &s.open_windows[window];
-            last_window = window;
-          }
-          last_list->push_back(g);
-        }
+    // Only groups created now can be unregistered (a group is registered when created and
+    // unregistered when its window closes, which also erases it). Registered in order of first
+    // row, like the closing order within a window requires.
+    std::pair<int64_t, int64_t> last_window{0, 0};
+    std::vector<uint32_t>* last_list = nullptr;
+    for (size_t j = 0; j < new_groups.size(); ++j) {
+      const uint32_t g = new_groups[j];
+      if (s.registered[g]) continue;
+      const size_t i = new_rows[j];
+      s.registered[g] = 1;
+      s.group_start[g] = starts[i];
+      s.group_end[g] = ends[i];
+      const std::pair<int64_t, int64_t> window{ends[i], starts[i]};
+      if (last_list == nullptr || window != last_window) {
+        last_list = &s.open_windows[window];
+        last_window = window;
       }
+      last_list->push_back(g);
     }
+  } else {
+    uint32_t before = s.table->num_groups();
+    LAMINAR_RETURN_NOT_OK(s.table->FindOrInsert(keys, m, &group_ids));
+    s.EnsureGroups(std::max(s.table->num_groups(), before));
   }
   // Weights and filters, expanded.
   std::vector<int64_t> weights;
@@ -673,10 +726,17 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
   // DISTINCT (no aggregates) publishes a key only when it first appears (or disappears).
   const bool key_only = s.aggs.empty() && s.options.emit != EmitMode::kChanges;
   std::vector<uint32_t> appeared;
-  for (int64_t i = 0; i < m; ++i) {
-    uint32_t g = group_ids[static_cast<size_t>(i)];
-    if (key_only && s.group_rows[g] == 0) appeared.push_back(g);
-    s.group_rows[g] += wptr ? wptr[i] : 1;
+  {
+    // Many groups: group_rows[g] is a cache miss per row unless fetched ahead.
+    constexpr int64_t kAhead = 16;
+    int64_t* group_rows = s.group_rows.data();
+    const uint32_t* ids = group_ids.data();
+    for (int64_t i = 0; i < m; ++i) {
+      if (i + kAhead < m) __builtin_prefetch(&group_rows[ids[i + kAhead]], 1);
+      const uint32_t g = ids[i];
+      if (key_only && group_rows[g] == 0) appeared.push_back(g);
+      group_rows[g] += wptr ? wptr[i] : 1;
+    }
   }
   for (auto& a : s.aggs) {
     std::vector<ArrayPtr> args;
@@ -932,7 +992,7 @@ Status AggregateOperator::Restore(std::string_view in) {
   // Every group needs at least its fixed record: bounds the allocations below.
   if (num_groups > r.remaining() / kGroupRecordBytes) return corrupt("group count too large");
 
-  auto table = std::make_unique<fn::GroupTable>(s.table->key_types());
+  auto table = std::make_unique<fn::GroupTable>(s.table->key_types(), s.table->window_keys());
   std::string_view blob;
   if (!r.GetView(&blob)) return corrupt("truncated group table");
   {

@@ -67,6 +67,18 @@ class GenericAccumulator final : public Accumulator {
         }
       }
     }
+    if constexpr (!requires(const State& s) { ops_.PrefetchAddress(s, reader, 0); }) {
+      if (filter == nullptr && weights == nullptr && num_nullable == 0) {
+        // The common batch (no FILTER, no weights, no NULL arguments): one Add per row, the
+        // group's state fetched kStateAhead rows ahead (many groups: a cache miss per row).
+        for (int64_t i = 0; i < num_rows; ++i) {
+          if (i + kStateAhead < num_rows) __builtin_prefetch(&states_[group_ids[i + kStateAhead]]);
+          LAMINAR_DCHECK(group_ids[i] < states_.size());
+          LAMINAR_RETURN_NOT_OK(ops_.Add(states_[group_ids[i]], reader, i, 1));
+        }
+        return Status::OK();
+      }
+    }
     for (int64_t i = 0; i < num_rows; ++i) {
       if constexpr (requires(const State& s) { ops_.PrefetchAddress(s, reader, i); }) {
         // Per-group states with heap data (DISTINCT hash tables) miss the cache on every row

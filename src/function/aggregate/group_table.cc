@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "columnar/builder.h"
+#include "columnar/record_batch.h"
 #include "columnar/scalar.h"
 #include "function/aggregate/generic_accumulator.h"
 
@@ -40,7 +41,8 @@ bool IsFixedKey(TypeId id) {
   }
 }
 
-/// Canonical 64-bit image of a fixed-width key (so -0.0 == 0.0 and all NaNs group together).
+/// Canonical 64-bit image of a fixed-width key (so -0.0 == 0.0 and all NaNs
+/// group together).
 template <typename T>
 inline uint64_t KeyBits(T v) {
   if constexpr (std::is_floating_point_v<T>) {
@@ -80,9 +82,23 @@ inline uint32_t MixTuple(const uint64_t* words, size_t width) {
   return static_cast<uint32_t>(HashInt64(h));
 }
 
+/// Hash of a window key's GROUP BY words: one 64x64->128 multiply folded for a single word
+/// (every input bit reaches the low bits that pick the slot), MixTuple for more, 0 for none.
+inline uint32_t HashWords(const uint64_t* words, size_t count) {
+  if (count == 0) return 0;
+  if (count == 1) {
+    const unsigned __int128 p =
+        static_cast<unsigned __int128>(words[0] ^ 0x243f6a8885a308d3ULL) * 0x9e3779b97f4a7c15ULL;
+    const uint64_t folded = static_cast<uint64_t>(p) ^ static_cast<uint64_t>(p >> 64);
+    return static_cast<uint32_t>(folded ^ (folded >> 32));
+  }
+  return MixTuple(words, count);
+}
+
 }  // namespace
 
-GroupTable::GroupTable(std::vector<DataTypePtr> key_types) : key_types_(std::move(key_types)) {
+GroupTable::GroupTable(std::vector<DataTypePtr> key_types, bool window_keys)
+    : key_types_(std::move(key_types)), window_keys_(window_keys) {
   if (key_types_.empty()) {
     mode_ = Mode::kGlobal;
   } else if (key_types_.size() == 1 && IsFixedKey(key_types_[0]->id())) {
@@ -96,6 +112,7 @@ GroupTable::GroupTable(std::vector<DataTypePtr> key_types) : key_types_(std::mov
   } else {
     mode_ = Mode::kGeneral;
   }
+  window_parts_ = window_keys_ && IsWindowTable();
 }
 
 uint32_t GroupTable::NewId() {
@@ -111,6 +128,7 @@ uint32_t GroupTable::NewId() {
   if (mode_ == Mode::kTuple) {
     tuple_words_.resize(tuple_words_.size() + tuple_width_);
     tuple_hash_.push_back(0);
+    if (window_parts_) tuple_part_.push_back(0);
   }
   return static_cast<uint32_t>(live_.size() - 1);
 }
@@ -211,8 +229,9 @@ void GroupTable::EraseTupleSlot(uint32_t id) {
   const size_t mask = slots_.size() - 1;
   size_t hole = tuple_hash_[id] & mask;
   while (slots_[hole].id_plus_one != id + 1) hole = (hole + 1) & mask;
-  // Backward shift: pull later entries of the probe chain into the hole unless their home slot
-  // lies cyclically in (hole, j] (moving them would put them before their home).
+  // Backward shift: pull later entries of the probe chain into the hole unless
+  // their home slot lies cyclically in (hole, j] (moving them would put them
+  // before their home).
   for (size_t j = (hole + 1) & mask; slots_[j].id_plus_one != 0; j = (j + 1) & mask) {
     const size_t home = slots_[j].hash & mask;
     if (((j - home) & mask) >= ((j - hole) & mask)) {
@@ -280,49 +299,66 @@ bool GroupTable::DecodeTuple(std::string_view in, uint64_t* w) const {
   return in.empty();
 }
 
-Status GroupTable::FindOrInsertTuple(std::span<const ArrayPtr> keys, int64_t num_rows,
-                                     std::vector<uint32_t>* group_ids,
-                                     std::vector<uint32_t>* new_groups) {
-  const size_t n = static_cast<size_t>(num_rows);
-  const size_t width = tuple_width_;
-  // 1. The batch's keys, row-major, filled column by column.
-  probe_words_.resize(n * width);
+void GroupTable::FillTupleColumn(const Array& a, size_t column, size_t word, size_t stride,
+                                 const int32_t* gather, size_t n) {
   uint64_t* rows = probe_words_.data();
-  for (size_t i = 0; i < n; ++i) rows[i * width] = 0;
-  for (size_t c = 0; c < keys.size(); ++c) {
-    const Array& a = *keys[c];
-    uint64_t* out = rows + 1 + c;
-    if (a.type_id() == TypeId::kBoolean) {
-      for (size_t i = 0; i < n; ++i) out[i * width] = a.GetBool(static_cast<int64_t>(i)) ? 1 : 0;
-    } else {
-      columnar::VisitFixedWidth(a.type_id(), [&]<typename T>() {
-        if constexpr (std::is_arithmetic_v<T>) {
-          const T* v = a.values<T>();
-          for (size_t i = 0; i < n; ++i) out[i * width] = KeyBits(v[i]);
+  uint64_t* out = rows + word;
+  // Probe row i takes the key of array row gather[i] (or i when gather is null).
+  auto src = [gather](size_t i) { return static_cast<int64_t>(gather ? gather[i] : i); };
+  if (a.type_id() == TypeId::kBoolean) {
+    for (size_t i = 0; i < n; ++i) out[i * stride] = a.GetBool(src(i)) ? 1 : 0;
+  } else {
+    columnar::VisitFixedWidth(a.type_id(), [&]<typename T>() {
+      if constexpr (std::is_arithmetic_v<T>) {
+        const T* v = a.values<T>();
+        if (gather) {
+          for (size_t i = 0; i < n; ++i) out[i * stride] = KeyBits(v[gather[i]]);
+        } else {
+          for (size_t i = 0; i < n; ++i) out[i * stride] = KeyBits(v[i]);
         }
-      });
-    }
-    if (a.null_count() != 0 && a.validity() != nullptr) {
-      for (size_t i = 0; i < n; ++i) {
-        if (a.IsNull(static_cast<int64_t>(i))) {
-          out[i * width] = 0;
-          rows[i * width] |= uint64_t{1} << c;
-        }
+      }
+    });
+  }
+  if (a.null_count() != 0 && a.validity() != nullptr) {
+    for (size_t i = 0; i < n; ++i) {
+      if (a.IsNull(src(i))) {
+        out[i * stride] = 0;
+        rows[i * stride] |= uint64_t{1} << column;
       }
     }
   }
-  // 2. Hashes, then probes (prefetching the slot a few rows ahead).
+}
+
+template <size_t kWidth>
+void GroupTable::ProbeTuples(size_t n, uint32_t* out, std::vector<uint32_t>* new_groups,
+                             std::vector<uint32_t>* new_rows) {
+  // kWidth 0: any width (memcmp); otherwise the word compares and copies unroll.
+  const size_t width = kWidth != 0 ? kWidth : tuple_width_;
+  auto equal = [width](const uint64_t* a, const uint64_t* b) {
+    if constexpr (kWidth != 0) {
+      bool same = true;
+      for (size_t k = 0; k < kWidth; ++k) same &= a[k] == b[k];
+      return same;
+    } else {
+      return std::memcmp(a, b, width * 8) == 0;
+    }
+  };
+  const uint64_t* rows = probe_words_.data();
   probe_hash_.resize(n);
   uint32_t* hashes = probe_hash_.data();
   for (size_t i = 0; i < n; ++i) hashes[i] = MixTuple(rows + i * width, width);
   ReserveTuples(n);
   const size_t mask = slots_.size() - 1;
-  uint32_t* out = group_ids->data();
   constexpr size_t kPrefetch = 8;
   for (size_t i = 0; i < n; ++i) {
     if (i + kPrefetch < n) __builtin_prefetch(&slots_[hashes[i + kPrefetch] & mask]);
-    const uint32_t h = hashes[i];
     const uint64_t* key = rows + i * width;
+    // Runs of one key skip the probe.
+    if (i > 0 && hashes[i] == hashes[i - 1] && equal(key, key - width)) {
+      out[i] = out[i - 1];
+      continue;
+    }
+    const uint32_t h = hashes[i];
     size_t pos = h & mask;
     for (;;) {
       const TupleSlot slot = slots_[pos];
@@ -333,18 +369,342 @@ Status GroupTable::FindOrInsertTuple(std::span<const ArrayPtr> keys, int64_t num
         slots_[pos] = TupleSlot{h, id + 1};
         ++slots_used_;
         if (new_groups) new_groups->push_back(id);
+        if (new_rows) new_rows->push_back(static_cast<uint32_t>(i));
         out[i] = id;
         break;
       }
-      if (slot.hash == h) {
-        const uint64_t* stored =
-            tuple_words_.data() + static_cast<size_t>(slot.id_plus_one - 1) * width;
-        if (std::memcmp(stored, key, width * 8) == 0) {
-          out[i] = slot.id_plus_one - 1;
+      if (slot.hash == h &&
+          equal(tuple_words_.data() + static_cast<size_t>(slot.id_plus_one - 1) * width, key)) {
+        out[i] = slot.id_plus_one - 1;
+        break;
+      }
+      pos = (pos + 1) & mask;
+    }
+  }
+}
+
+void GroupTable::ProbeTuples(size_t n, uint32_t* out, std::vector<uint32_t>* new_groups,
+                             std::vector<uint32_t>* new_rows) {
+  switch (tuple_width_) {
+    case 2:
+      return ProbeTuples<2>(n, out, new_groups, new_rows);
+    case 3:
+      return ProbeTuples<3>(n, out, new_groups, new_rows);
+    case 4:
+      return ProbeTuples<4>(n, out, new_groups, new_rows);
+    case 5:
+      return ProbeTuples<5>(n, out, new_groups, new_rows);
+    default:
+      return ProbeTuples<0>(n, out, new_groups, new_rows);
+  }
+}
+
+uint32_t GroupTable::PartOf(const Prefix& prefix) {
+  auto [it, inserted] = part_index_.try_emplace(prefix, 0);
+  if (!inserted) return it->second;
+  uint32_t part;
+  if (!free_parts_.empty()) {
+    part = free_parts_.back();
+    free_parts_.pop_back();
+  } else {
+    part = static_cast<uint32_t>(parts_.size());
+    parts_.emplace_back();
+  }
+  parts_[part].prefix = prefix;
+  it->second = part;
+  return part;
+}
+
+void GroupTable::GrowPart(uint32_t part_id) {
+  Part& part = parts_[part_id];
+  const size_t need = part.used + 1;
+  if (need * kTupleLoadDen <= part.slots.size() * kTupleLoadNum) return;
+  size_t capacity = std::max<size_t>(16, part.slots.size() * 2);
+  while (need * kTupleLoadDen > capacity * kTupleLoadNum) capacity *= 2;
+  std::vector<PartSlot> old(capacity);
+  old.swap(part.slots);
+  const size_t mask = capacity - 1;
+  for (const PartSlot& slot : old) {
+    if (slot.id_plus_one == 0) continue;
+    size_t pos = slot.hash & mask;
+    while (part.slots[pos].id_plus_one != 0) pos = (pos + 1) & mask;
+    part.slots[pos] = slot;
+  }
+}
+
+void GroupTable::PartInsert(uint32_t id) {
+  const uint64_t* w = tuple_words_.data() + static_cast<size_t>(id) * tuple_width_;
+  const uint32_t part_id = PartOf(Prefix{w[0], w[1], w[2]});
+  const uint32_t h = HashWords(w + 3, tuple_width_ - 3);
+  tuple_hash_[id] = h;
+  tuple_part_[id] = part_id;
+  GrowPart(part_id);
+  Part& part = parts_[part_id];
+  const size_t mask = part.slots.size() - 1;
+  size_t pos = h & mask;
+  while (part.slots[pos].id_plus_one != 0) pos = (pos + 1) & mask;
+  part.slots[pos] = PartSlot{tuple_width_ > 3 ? w[3] : 0, h, id + 1};
+  ++part.used;
+}
+
+void GroupTable::PartErase(uint32_t id) {
+  const uint32_t part_id = tuple_part_[id];
+  Part& part = parts_[part_id];
+  if (part.used == 1) {
+    DropPart(part_id);
+    return;
+  }
+  std::vector<PartSlot>& slots = part.slots;
+  const size_t mask = slots.size() - 1;
+  size_t hole = tuple_hash_[id] & mask;
+  while (slots[hole].id_plus_one != id + 1) hole = (hole + 1) & mask;
+  // Backward shift, as in EraseTupleSlot.
+  for (size_t j = (hole + 1) & mask; slots[j].id_plus_one != 0; j = (j + 1) & mask) {
+    const size_t home = slots[j].hash & mask;
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      slots[hole] = slots[j];
+      hole = j;
+    }
+  }
+  slots[hole] = PartSlot{};
+  --part.used;
+}
+
+void GroupTable::DropPart(uint32_t part_id) {
+  Part& part = parts_[part_id];
+  part_index_.erase(part.prefix);
+  // A few free parts keep their slots: the next window is usually about as large.
+  constexpr size_t kKeepSlots = 8;
+  if (free_parts_.size() < kKeepSlots) {
+    std::fill(part.slots.begin(), part.slots.end(), PartSlot{});
+  } else {
+    std::vector<PartSlot>().swap(part.slots);
+  }
+  part.used = 0;
+  free_parts_.push_back(part_id);
+}
+
+template <size_t kSub>
+void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, size_t n,
+                                  uint32_t* out, std::vector<uint32_t>* new_groups,
+                                  std::vector<uint32_t>* new_rows) {
+  const size_t sub = kSub != kAnySub ? kSub : tuple_width_ - 3;
+  const size_t stride = 1 + sub;  // probe row: NULL mask, GROUP BY words
+  const size_t width = 3 + sub;   // stored row: NULL mask, start, end, GROUP BY words
+  const uint64_t* rows = probe_words_.data();
+  probe_part_.resize(n);
+  probe_hash_.resize(n);
+  uint32_t* part_of = probe_part_.data();
+  uint32_t* hashes = probe_hash_.data();
+  // 1. Each row's part and GROUP BY hash. The last few windows seen are remembered (the rows
+  // of a HOP cycle through the same few windows), so the part map is rarely consulted.
+  constexpr size_t kRecent = 8;
+  Prefix recent[kRecent] = {};
+  uint32_t recent_part[kRecent] = {};
+  size_t num_recent = 0, next_recent = 0, last = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t* w = rows + i * stride;
+    const Prefix prefix{w[0], static_cast<uint64_t>(starts[i]), static_cast<uint64_t>(ends[i])};
+    uint32_t part = 0;
+    bool found = num_recent > 0 && recent[last] == prefix;
+    if (found) {
+      part = recent_part[last];
+    } else {
+      for (size_t k = 0; k < num_recent; ++k) {
+        if (recent[k] == prefix) {
+          part = recent_part[k];
+          last = k;
+          found = true;
           break;
         }
       }
+    }
+    if (!found) {
+      part = PartOf(prefix);
+      recent[next_recent] = prefix;
+      recent_part[next_recent] = part;
+      last = next_recent;
+      next_recent = (next_recent + 1) % kRecent;
+      num_recent = std::min(num_recent + 1, kRecent);
+    }
+    part_of[i] = part;
+    hashes[i] = HashWords(w + 1, kSub != kAnySub ? kSub : sub);
+  }
+  // Words after the first GROUP BY word are compared in full (keys of 2+ words only). Both
+  // pointers are aligned like a probe row: [1] is the first GROUP BY word.
+  auto rest_equal = [&](const uint64_t* stored_sub, const uint64_t* key_sub) {
+    if constexpr (kSub == 0 || kSub == 1) {
+      return true;
+    } else {
+      return sub <= 1 || std::memcmp(stored_sub + 2, key_sub + 2, (sub - 1) * 8) == 0;
+    }
+  };
+  // 2. Probes, prefetching each row's home slot a few rows ahead.
+  constexpr size_t kPrefetch = 8;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kPrefetch < n) {
+      const Part& ahead = parts_[part_of[i + kPrefetch]];
+      if (!ahead.slots.empty()) {
+        __builtin_prefetch(&ahead.slots[hashes[i + kPrefetch] & (ahead.slots.size() - 1)]);
+      }
+    }
+    const uint64_t* key = rows + i * stride;  // key[0]: NULL mask, key[1..]: GROUP BY words
+    const uint32_t h = hashes[i];
+    const uint32_t part_id = part_of[i];
+    const uint64_t key0 = sub > 0 ? key[1] : 0;
+    // Runs of one key (a window's rows when there are no GROUP BY keys) skip the probe.
+    if (i > 0 && part_id == part_of[i - 1] && h == hashes[i - 1] &&
+        (sub == 0 || key0 == (key - stride)[1]) && rest_equal(key - stride, key)) {
+      out[i] = out[i - 1];
+      continue;
+    }
+    Part& part = parts_[part_id];
+    if ((part.used + 1) * kTupleLoadDen > part.slots.size() * kTupleLoadNum) GrowPart(part_id);
+    const size_t mask = part.slots.size() - 1;
+    size_t pos = h & mask;
+    for (;;) {
+      PartSlot& slot = part.slots[pos];
+      if (slot.id_plus_one == 0) {
+        const uint32_t id = NewId();
+        uint64_t* stored = tuple_words_.data() + static_cast<size_t>(id) * width;
+        stored[0] = key[0];
+        stored[1] = static_cast<uint64_t>(starts[i]);
+        stored[2] = static_cast<uint64_t>(ends[i]);
+        for (size_t k = 0; k < sub; ++k) stored[3 + k] = key[1 + k];
+        tuple_hash_[id] = h;
+        tuple_part_[id] = part_id;
+        slot = PartSlot{key0, h, id + 1};
+        ++part.used;
+        if (new_groups) new_groups->push_back(id);
+        if (new_rows) new_rows->push_back(static_cast<uint32_t>(i));
+        out[i] = id;
+        break;
+      }
+      if (slot.hash == h && slot.key == key0 &&
+          rest_equal(tuple_words_.data() + static_cast<size_t>(slot.id_plus_one - 1) * width + 2,
+                     key)) {
+        out[i] = slot.id_plus_one - 1;
+        break;
+      }
       pos = (pos + 1) & mask;
+    }
+  }
+}
+
+void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, size_t n,
+                                  uint32_t* out, std::vector<uint32_t>* new_groups,
+                                  std::vector<uint32_t>* new_rows) {
+  switch (tuple_width_) {
+    case 3:
+      return ProbeWindowParts<0>(starts, ends, n, out, new_groups, new_rows);
+    case 4:
+      return ProbeWindowParts<1>(starts, ends, n, out, new_groups, new_rows);
+    default:
+      return ProbeWindowParts<kAnySub>(starts, ends, n, out, new_groups, new_rows);
+  }
+}
+
+Status GroupTable::FindOrInsertTuple(std::span<const ArrayPtr> keys, int64_t num_rows,
+                                     std::vector<uint32_t>* group_ids,
+                                     std::vector<uint32_t>* new_groups) {
+  const size_t n = static_cast<size_t>(num_rows);
+  if (window_parts_) {
+    // Bounds as words (0 with the mask bit when NULL), GROUP BY keys as probe rows.
+    const size_t stride = tuple_width_ - 2;
+    probe_words_.resize(n * stride);
+    for (size_t i = 0; i < n; ++i) probe_words_[i * stride] = 0;
+    std::vector<int64_t> bounds[2];
+    for (size_t c = 0; c < 2; ++c) {
+      const Array& a = *keys[c];
+      const int64_t* v = a.values<int64_t>();
+      bounds[c].assign(v, v + n);
+      if (a.null_count() != 0 && a.validity() != nullptr) {
+        for (size_t i = 0; i < n; ++i) {
+          if (a.IsNull(static_cast<int64_t>(i))) {
+            bounds[c][i] = 0;
+            probe_words_[i * stride] |= uint64_t{1} << c;
+          }
+        }
+      }
+    }
+    for (size_t c = 2; c < keys.size(); ++c) {
+      FillTupleColumn(*keys[c], c, c - 1, stride, nullptr, n);
+    }
+    ProbeWindowParts(bounds[0].data(), bounds[1].data(), n, group_ids->data(), new_groups, nullptr);
+    return Status::OK();
+  }
+  // The batch's keys, row-major, filled column by column; then hashed and probed.
+  const size_t width = tuple_width_;
+  probe_words_.resize(n * width);
+  for (size_t i = 0; i < n; ++i) probe_words_[i * width] = 0;
+  for (size_t c = 0; c < keys.size(); ++c) FillTupleColumn(*keys[c], c, 1 + c, width, nullptr, n);
+  ProbeTuples(n, group_ids->data(), new_groups, nullptr);
+  return Status::OK();
+}
+
+bool GroupTable::IsWindowTable() const {
+  return mode_ == Mode::kTuple && key_types_.size() >= 2 &&
+         key_types_[0]->id() == TypeId::kTimestamp && key_types_[1]->id() == TypeId::kTimestamp;
+}
+
+Status GroupTable::FindOrInsertWindowed(std::span<const int64_t> starts,
+                                        std::span<const int64_t> ends,
+                                        std::span<const ArrayPtr> keys, const int32_t* rows,
+                                        std::vector<uint32_t>* group_ids,
+                                        std::vector<uint32_t>* new_groups,
+                                        std::vector<uint32_t>* new_group_rows) {
+  const size_t n = starts.size();
+  if (ends.size() != n || keys.size() + 2 != key_types_.size()) {
+    return Status::Invalid(fmt::format(
+        "GroupTable::FindOrInsertWindowed expects {} key columns and {} window ends, got {} and "
+        "{}",
+        key_types_.size() - std::min<size_t>(key_types_.size(), 2), n, keys.size(), ends.size()));
+  }
+  group_ids->resize(n);
+  if (window_parts_) {
+    const size_t stride = tuple_width_ - 2;
+    probe_words_.resize(n * stride);
+    for (size_t i = 0; i < n; ++i) probe_words_[i * stride] = 0;
+    for (size_t c = 0; c < keys.size(); ++c) {
+      FillTupleColumn(*keys[c], 2 + c, 1 + c, stride, rows, n);
+    }
+    ProbeWindowParts(starts.data(), ends.data(), n, group_ids->data(), new_groups, new_group_rows);
+    return Status::OK();
+  }
+  if (IsWindowTable()) {
+    const size_t width = tuple_width_;
+    probe_words_.resize(n * width);
+    uint64_t* w = probe_words_.data();
+    for (size_t i = 0; i < n; ++i) {
+      w[i * width] = 0;
+      w[i * width + 1] = static_cast<uint64_t>(starts[i]);
+      w[i * width + 2] = static_cast<uint64_t>(ends[i]);
+    }
+    for (size_t c = 0; c < keys.size(); ++c) {
+      FillTupleColumn(*keys[c], 2 + c, 3 + c, width, rows, n);
+    }
+    ProbeTuples(n, group_ids->data(), new_groups, new_group_rows);
+    return Status::OK();
+  }
+  // Other layouts (e.g. string keys): materialise the key columns.
+  const size_t first_new = new_groups->size();
+  std::vector<ArrayPtr> k;
+  k.reserve(key_types_.size());
+  k.push_back(columnar::MakeTimestampArray(std::vector<int64_t>(starts.begin(), starts.end())));
+  k.push_back(columnar::MakeTimestampArray(std::vector<int64_t>(ends.begin(), ends.end())));
+  for (const auto& c : keys) {
+    k.push_back(rows ? columnar::Take(*c, std::span<const int32_t>(rows, n)) : c);
+  }
+  LAMINAR_RETURN_NOT_OK(FindOrInsert(k, static_cast<int64_t>(n), group_ids, new_groups));
+  if (new_group_rows) {
+    // New ids were appended in order of their first row: one forward scan finds those rows.
+    size_t j = first_new;
+    const uint32_t* ids = group_ids->data();
+    for (size_t i = 0; i < n && j < new_groups->size(); ++i) {
+      if (ids[i] == (*new_groups)[j]) {
+        new_group_rows->push_back(static_cast<uint32_t>(i));
+        ++j;
+      }
     }
   }
   return Status::OK();
@@ -517,6 +877,8 @@ Status GroupTable::Erase(uint32_t group) {
   } else if (mode_ == Mode::kGeneral) {
     general_map_.erase(general_keys_[group]);
     general_keys_[group].clear();
+  } else if (window_parts_) {
+    PartErase(group);
   } else if (mode_ == Mode::kTuple) {
     EraseTupleSlot(group);
   }
@@ -528,6 +890,43 @@ Status GroupTable::Erase(uint32_t group) {
 Status GroupTable::EraseMany(std::span<const uint32_t> groups) {
   for (uint32_t g : groups) {
     if (!IsLive(g)) return Status::Invalid(fmt::format("group {} does not exist", g));
+  }
+  if (window_parts_) {
+    // Closing windows list whole parts: those are dropped at once, other keys
+    // erased singly.
+    std::vector<uint32_t> erased;
+    erased.reserve(groups.size());
+    bool twice = false;
+    erase_mark_.assign(parts_.size(), 0);
+    for (uint32_t g : groups) {
+      if (!live_[g]) {
+        twice = true;  // listed twice: erased once, like Erase() would
+        continue;
+      }
+      live_[g] = 0;
+      free_.push_back(g);
+      erased.push_back(g);
+      ++erase_mark_[tuple_part_[g]];
+    }
+    // Per part: kDrop (every key goes), kDone (dropped), or a count (erase key
+    // by key).
+    constexpr uint32_t kDrop = UINT32_MAX, kDone = UINT32_MAX - 1;
+    for (uint32_t g : erased) {
+      const uint32_t p = tuple_part_[g];
+      if (erase_mark_[p] == parts_[p].used) erase_mark_[p] = kDrop;
+    }
+    for (uint32_t g : erased) {
+      const uint32_t p = tuple_part_[g];
+      if (erase_mark_[p] == kDone) continue;
+      if (erase_mark_[p] == kDrop) {
+        DropPart(p);
+        erase_mark_[p] = kDone;
+      } else {
+        PartErase(g);
+      }
+    }
+    if (twice) return Status::Invalid("EraseMany: a group is listed twice");
+    return Status::OK();
   }
   if (mode_ != Mode::kTuple || groups.size() * 4 < slots_used_) {
     for (uint32_t g : groups) LAMINAR_RETURN_NOT_OK(Erase(g));
@@ -563,16 +962,22 @@ void GroupTable::Clear() {
   tuple_hash_.clear();
   slots_.clear();
   slots_used_ = 0;
+  parts_.clear();
+  part_index_.clear();
+  free_parts_.clear();
+  tuple_part_.clear();
 }
 
 // Layout (little-endian): u8 version, u8 mode, u32 num_ids, u32 null_group,
 // u32 num_free, num_free × u32 (free list order), then per id: u8 live,
-// and for live ids: fixed mode u64 key bits / general mode u32 len + encoded tuple.
+// and for live ids: fixed mode u64 key bits / general mode u32 len + encoded
+// tuple.
 void GroupTable::Serialize(std::string* out) const {
   const uint32_t num_ids = static_cast<uint32_t>(live_.size());
   const size_t num_live = static_cast<size_t>(std::count(live_.begin(), live_.end(), 1));
-  // Size the image up front (exact for fixed/global keys, a close lower bound otherwise) so a
-  // large table is written without the buffer doubling and copying as it grows.
+  // Size the image up front (exact for fixed/global keys, a close lower bound
+  // otherwise) so a large table is written without the buffer doubling and
+  // copying as it grows.
   size_t bytes = 2 + 4 * 3 + 4 * free_.size() + num_ids;
   if (mode_ == Mode::kFixed) bytes += 8 * num_live;
   if (mode_ == Mode::kTuple) bytes += num_live * (4 + key_types_.size() * 9);
@@ -615,12 +1020,14 @@ void GroupTable::Serialize(std::string* out) const {
 }
 
 void GroupTable::InsertFixedInHashOrder(std::span<const uint32_t> ids) {
-  // Inserting millions of keys in id order touches a random bucket per key: a cache (and TLB)
-  // miss each, which prefetching does not hide. Instead the ids are first partitioned (one
-  // counting-sort pass) by the high bits of their home bucket, so the inserts sweep the table
-  // region by region and each region stays in cache. The swiss table's home bucket is derived
-  // from the hash bits above its 7 tag bits (`hash >> 7`, then xor-salted per table, which keeps
-  // neighbouring buckets together); if that changes the result is still correct, only slower.
+  // Inserting millions of keys in id order touches a random bucket per key: a
+  // cache (and TLB) miss each, which prefetching does not hide. Instead the ids
+  // are first partitioned (one counting-sort pass) by the high bits of their
+  // home bucket, so the inserts sweep the table region by region and each
+  // region stays in cache. The swiss table's home bucket is derived from the
+  // hash bits above its 7 tag bits (`hash >> 7`, then xor-salted per table,
+  // which keeps neighbouring buckets together); if that changes the result is
+  // still correct, only slower.
   const size_t capacity = fixed_map_.bucket_count();
   constexpr size_t kMinPartitioned = 1 << 16;
   if (ids.size() < kMinPartitioned || capacity < kMinPartitioned) {
@@ -638,7 +1045,8 @@ void GroupTable::InsertFixedInHashOrder(std::span<const uint32_t> ids) {
     ++start[part[i] + 1];
   }
   for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
-  // (key, id) pairs in partition order: the insert loop then reads them sequentially.
+  // (key, id) pairs in partition order: the insert loop then reads them
+  // sequentially.
   std::vector<std::pair<uint64_t, uint32_t>> ordered(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     ordered[start[part[i]]++] = {fixed_keys_[ids[i]], ids[i]};
@@ -666,13 +1074,16 @@ Status GroupTable::Deserialize(std::string_view* in) {
   if (mode_ == Mode::kTuple) {
     tuple_words_.assign(size_t{num_ids} * tuple_width_, 0);
     tuple_hash_.assign(num_ids, 0);
+    if (window_parts_) tuple_part_.assign(num_ids, 0);
   }
   null_group_ = null_group;
-  // Every live id needs at least its live byte plus a key: bounds the index reservation.
+  // Every live id needs at least its live byte plus a key: bounds the index
+  // reservation.
   const size_t max_live = std::min<size_t>(num_ids, in->size() / (mode_ == Mode::kFixed ? 9 : 1));
   if (mode_ == Mode::kFixed) {
-    // Fixed-size records, decoded in one pass; the map is sized once for every key (no rehash
-    // growth) and each bucket is prefetched a few keys ahead of its insert.
+    // Fixed-size records, decoded in one pass; the map is sized once for every
+    // key (no rehash growth) and each bucket is prefetched a few keys ahead of
+    // its insert.
     const char* p = in->data();
     const char* end = p + in->size();
     std::vector<uint32_t> ids;
@@ -693,7 +1104,7 @@ Status GroupTable::Deserialize(std::string_view* in) {
     InsertFixedInHashOrder(ids);
   } else {
     if (mode_ == Mode::kGeneral) general_map_.reserve(max_live);
-    if (mode_ == Mode::kTuple) ReserveTuples(max_live);
+    if (mode_ == Mode::kTuple && !window_parts_) ReserveTuples(max_live);
     std::string encoded;
     for (uint32_t id = 0; id < num_ids; ++id) {
       if (!GetRaw(in, &live_[id]) || live_[id] > 1) {
@@ -710,9 +1121,13 @@ Status GroupTable::Deserialize(std::string_view* in) {
         if (!GetString(in, &encoded) || !DecodeTuple(encoded, w)) {
           return Status::Corruption("corrupt group table key");
         }
-        tuple_hash_[id] = HashTuple(w);
-        ReserveTuples(1);
-        InsertTupleSlot(id);
+        if (window_parts_) {
+          PartInsert(id);
+        } else {
+          tuple_hash_[id] = HashTuple(w);
+          ReserveTuples(1);
+          InsertTupleSlot(id);
+        }
       }
     }
   }
@@ -731,6 +1146,10 @@ int64_t GroupTable::MemoryUsage() const {
   bytes += static_cast<int64_t>(tuple_words_.capacity() * 8 + tuple_hash_.capacity() * 4 +
                                 slots_.capacity() * sizeof(TupleSlot) +
                                 probe_words_.capacity() * 8 + probe_hash_.capacity() * 4);
+  for (const Part& part : parts_)
+    bytes += static_cast<int64_t>(part.slots.capacity() * sizeof(PartSlot));
+  bytes += static_cast<int64_t>(part_index_.capacity() * (sizeof(Prefix) + 5) +
+                                tuple_part_.capacity() * 4 + probe_part_.capacity() * 4);
   return bytes;
 }
 

@@ -3,6 +3,8 @@
 #include <map>
 #include <random>
 
+#include "columnar/builder.h"
+#include "columnar/record_batch.h"
 #include "function/aggregate/group_table.h"
 #include "function/tests/test_util.h"
 
@@ -244,6 +246,185 @@ TEST(GroupTable, TupleKeysMatchModel) {
     ++i;
   }
 }
+
+// A window-keyed table (per-window parts) against the flat tuple table: the same calls must
+// hand out the same ids, report the same new groups, and serialize to the same bytes, for
+// 0, 1 and 2 GROUP BY keys (the specialised probe widths and the generic one), NULL keys,
+// many windows, windows dropped whole or erased key by key, and restored images.
+class WindowKeysTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(WindowKeysTest, MatchesFlatTable) {
+  const int num_keys = GetParam();
+  std::vector<DataTypePtr> types{columnar::timestamp(), columnar::timestamp()};
+  for (int k = 0; k < num_keys; ++k) types.push_back(columnar::int64());
+  auto parts = std::make_unique<GroupTable>(types, /*window_keys=*/true);
+  GroupTable flat(types);
+  ASSERT_TRUE(parts->window_keys());
+  ASSERT_FALSE(flat.window_keys());
+  std::mt19937_64 rng(7 + num_keys);
+  constexpr int64_t kSize = 1000;
+  std::map<int64_t, std::vector<uint32_t>> by_window;  // window start → live ids
+  std::vector<uint32_t> ids_a, ids_b, new_a, new_b, rows_a;
+  for (int round = 0; round < 300; ++round) {
+    const int64_t n = 1 + static_cast<int64_t>(rng() % 200);
+    // Rows of a few windows, in runs (like a time-ordered batch) and HOP-like interleaving.
+    std::vector<int64_t> starts, ends, input_rows;
+    std::vector<std::vector<int64_t>> key_vals(static_cast<size_t>(num_keys));
+    std::vector<std::vector<bool>> key_null(static_cast<size_t>(num_keys));
+    const int64_t base = static_cast<int64_t>(rng() % 40);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t w = base + static_cast<int64_t>(rng() % (round % 4 == 0 ? 6 : 2));
+      starts.push_back(w * kSize);
+      ends.push_back(w * kSize + kSize);
+    }
+    // Key columns over `n` input rows; probe rows gather through `gather` half of the time.
+    const bool gathered = round % 2 == 1;
+    std::vector<int32_t> gather;
+    if (gathered) {
+      for (int64_t i = 0; i < n; ++i) gather.push_back(static_cast<int32_t>(rng() % n));
+    }
+    std::vector<ArrayPtr> keys;
+    for (int k = 0; k < num_keys; ++k) {
+      columnar::FixedWidthBuilder<int64_t> b(columnar::int64());
+      for (int64_t i = 0; i < n; ++i) {
+        if (rng() % 10 == 0) {
+          b.AppendNull();
+        } else {
+          b.Append(static_cast<int64_t>(rng() % (k == 0 ? 50 : 3)) - 1);
+        }
+      }
+      keys.push_back(b.Finish());
+    }
+    ids_a.clear();
+    new_a.clear();
+    new_b.clear();
+    rows_a.clear();
+    const int32_t* gather_ptr = gathered ? gather.data() : nullptr;
+    if (round % 5 == 3) {
+      // The generic entry point on the window table (bounds as arrays, one NULL start).
+      std::vector<ArrayPtr> cols;
+      columnar::FixedWidthBuilder<int64_t> sb(columnar::timestamp());
+      for (int64_t i = 0; i < n; ++i) {
+        if (i == 0) {
+          sb.AppendNull();
+        } else {
+          sb.Append(starts[static_cast<size_t>(i)]);
+        }
+      }
+      cols.push_back(sb.Finish());
+      cols.push_back(columnar::MakeTimestampArray(ends));
+      for (const auto& k : keys) cols.push_back(k);
+      ASSERT_TRUE(parts->FindOrInsert(cols, n, &ids_a, &new_a).ok());
+      ASSERT_TRUE(flat.FindOrInsert(cols, n, &ids_b, &new_b).ok());
+      starts[0] = INT64_MIN;  // not a window of by_window
+    } else {
+      ASSERT_TRUE(
+          parts->FindOrInsertWindowed(starts, ends, keys, gather_ptr, &ids_a, &new_a, &rows_a)
+              .ok());
+      std::vector<ArrayPtr> cols{columnar::MakeTimestampArray(starts),
+                                 columnar::MakeTimestampArray(ends)};
+      for (const auto& k : keys) {
+        cols.push_back(gathered ? columnar::Take(*k, gather) : k);
+      }
+      ASSERT_TRUE(flat.FindOrInsert(cols, n, &ids_b, &new_b).ok());
+      ASSERT_EQ(rows_a.size(), new_a.size());
+      for (size_t j = 0; j < rows_a.size(); ++j) {
+        EXPECT_EQ(ids_a[rows_a[j]], new_a[j]) << "round " << round;
+        for (uint32_t r = 0; r < rows_a[j]; ++r) ASSERT_NE(ids_a[r], new_a[j]);
+      }
+    }
+    ASSERT_EQ(ids_a, ids_b) << "round " << round;
+    ASSERT_EQ(new_a, new_b) << "round " << round;
+    for (size_t j = 0; j < new_a.size(); ++j) {
+      size_t row = 0;
+      while (ids_a[row] != new_a[j]) ++row;
+      by_window[starts[row]].push_back(new_a[j]);
+    }
+    // Close windows now and then: whole windows (parts dropped), or a few keys singly.
+    if (round % 7 == 6 && !by_window.empty()) {
+      auto it = by_window.begin();
+      std::advance(it, static_cast<long>(rng() % by_window.size()));
+      std::vector<uint32_t> gone = it->second;
+      by_window.erase(it);
+      ASSERT_TRUE(parts->EraseMany(gone).ok());
+      ASSERT_TRUE(flat.EraseMany(gone).ok());
+      if (!gone.empty()) {
+        EXPECT_FALSE(parts->EraseMany(std::vector<uint32_t>{gone[0]}).ok());
+        EXPECT_FALSE(parts->Erase(gone[0]).ok());
+      }
+    } else if (round % 11 == 10 && !by_window.empty()) {
+      auto& list = by_window.begin()->second;
+      std::vector<uint32_t> some;
+      while (!list.empty() && some.size() < 3) {
+        some.push_back(list.back());
+        list.pop_back();
+      }
+      if (some.size() > 1) {
+        ASSERT_TRUE(parts->EraseMany(some).ok());
+        ASSERT_TRUE(flat.EraseMany(some).ok());
+      } else {
+        for (uint32_t g : some) {
+          ASSERT_TRUE(parts->Erase(g).ok());
+          ASSERT_TRUE(flat.Erase(g).ok());
+        }
+      }
+      if (list.empty()) by_window.erase(by_window.begin());
+    }
+    ASSERT_EQ(parts->num_live_groups(), flat.num_live_groups());
+    if (round % 50 == 49) {
+      // Same image as the flat table; restoring it (into a window table) changes nothing.
+      std::string a, b;
+      parts->Serialize(&a);
+      flat.Serialize(&b);
+      ASSERT_EQ(a, b);
+      auto copy = std::make_unique<GroupTable>(types, true);
+      std::string_view in = b;
+      ASSERT_TRUE(copy->Deserialize(&in).ok());
+      EXPECT_TRUE(in.empty());
+      std::string c;
+      copy->Serialize(&c);
+      ASSERT_EQ(c, b);
+      parts = std::move(copy);
+    }
+  }
+  // Keys read back from the window table match the flat table's.
+  std::vector<uint32_t> live;
+  for (uint32_t g = 0; g < flat.num_groups(); ++g) {
+    if (flat.IsLive(g)) live.push_back(g);
+  }
+  auto ka = parts->GetKeys(live);
+  auto kb = flat.GetKeys(live);
+  ASSERT_TRUE(ka.ok());
+  ASSERT_TRUE(kb.ok());
+  ASSERT_EQ(ka->size(), kb->size());
+  for (size_t c = 0; c < ka->size(); ++c) {
+    for (int64_t r = 0; r < static_cast<int64_t>(live.size()); ++r) {
+      EXPECT_EQ(columnar::GetScalar(*(*ka)[c], r).ToString(),
+                columnar::GetScalar(*(*kb)[c], r).ToString());
+    }
+  }
+  // Windowed lookup on a table of string keys falls back to built columns (same ids).
+  GroupTable strings({columnar::timestamp(), columnar::timestamp(), columnar::utf8()}, true);
+  auto words = Batch("s VARCHAR", "'a'; NULL; 'b'; 'a'");
+  std::vector<int64_t> st{0, 0, 10, 0}, en{10, 10, 20, 10};
+  std::vector<int32_t> pick{0, 1, 2, 3};
+  ids_a.clear();
+  new_a.clear();
+  rows_a.clear();
+  ASSERT_TRUE(
+      strings.FindOrInsertWindowed(st, en, words->columns(), pick.data(), &ids_a, &new_a, &rows_a)
+          .ok());
+  EXPECT_EQ(ids_a, (std::vector<uint32_t>{0, 1, 2, 0}));
+  EXPECT_EQ(new_a, (std::vector<uint32_t>{0, 1, 2}));
+  EXPECT_EQ(rows_a, (std::vector<uint32_t>{0, 1, 2}));
+  // Shape errors are statuses.
+  EXPECT_FALSE(strings
+                   .FindOrInsertWindowed(st, std::vector<int64_t>{1}, words->columns(), nullptr,
+                                         &ids_a, &new_a)
+                   .ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(GroupTable, WindowKeysTest, ::testing::Values(0, 1, 2));
 
 }  // namespace
 }  // namespace laminar::function
