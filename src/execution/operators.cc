@@ -301,9 +301,9 @@ struct AggregateOperator::State {
       LAMINAR_ASSIGN_OR_RETURN(auto key_cols, table->GetKeys(keys));
       for (auto& c : key_cols) cols.push_back(c);
     } else {
-      LAMINAR_ASSIGN_OR_RETURN(auto key_cols, table->GetKeys(groups));
-      size_t first = windowed() ? 2 : 0;
-      for (size_t i = first; i < key_cols.size(); ++i) cols.push_back(key_cols[i]);
+      // The window bounds are not read back from the table: they follow from group_start/end.
+      LAMINAR_ASSIGN_OR_RETURN(auto key_cols, table->GetKeys(groups, windowed() ? 2 : 0));
+      for (auto& c : key_cols) cols.push_back(std::move(c));
     }
     if (windowed()) {
       std::vector<int64_t> s, e;
@@ -535,20 +535,38 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     // registers and the switch is decided once per batch.
     const sql::WindowKind kind = w.kind;
     const int64_t size = w.size, slide = w.slide, offset = w.offset, gap = w.gap;
-    for (int64_t r = 0; r < n; ++r) {
+    if (kind == sql::WindowKind::kTumble) {
+      // One window per row: the arrays already have room, and the outputs stay in registers.
+      int32_t* rows_out = row_idx.data();
+      int64_t* starts_out = starts.data();
+      int64_t* ends_out = ends.data();
+      size_t c = 0;
+      for (int64_t r = 0; r < n; ++r) {
+        if (ts_nulls && ts_col->IsNull(r)) continue;
+        const int64_t t = ts[r];
+        if (!have_step || t < step_lo || t >= step_hi) {
+          step_lo = FloorDiv(t - offset, size) * size + offset;
+          step_hi = step_lo + size;
+          have_step = true;
+        }
+        if (check_late && step_hi + lateness <= watermark) {
+          ++late;
+          continue;
+        }
+        rows_out[c] = static_cast<int32_t>(r);
+        starts_out[c] = step_lo;
+        ends_out[c] = step_hi;
+        ++c;
+      }
+      count = c;
+    }
+    for (int64_t r = 0; kind != sql::WindowKind::kTumble && r < n; ++r) {
       if (ts_nulls && ts_col->IsNull(r)) continue;
       const int64_t t = ts[r];
       const auto row = static_cast<int32_t>(r);
       switch (kind) {
-        case sql::WindowKind::kTumble: {
-          if (!have_step || t < step_lo || t >= step_hi) {
-            step_lo = FloorDiv(t - offset, size) * size + offset;
-            step_hi = step_lo + size;
-            have_step = true;
-          }
-          add(row, step_lo, step_hi);
+        case sql::WindowKind::kTumble:  // above
           break;
-        }
         case sql::WindowKind::kHop: {
           // Windows holding t, oldest first: starts last - k * slide > t - size.
           if (!have_step || t < step_lo || t >= step_hi) {
@@ -731,11 +749,18 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     constexpr int64_t kAhead = 16;
     int64_t* group_rows = s.group_rows.data();
     const uint32_t* ids = group_ids.data();
-    for (int64_t i = 0; i < m; ++i) {
-      if (i + kAhead < m) __builtin_prefetch(&group_rows[ids[i + kAhead]], 1);
-      const uint32_t g = ids[i];
-      if (key_only && group_rows[g] == 0) appeared.push_back(g);
-      group_rows[g] += wptr ? wptr[i] : 1;
+    if (key_only || wptr) {
+      for (int64_t i = 0; i < m; ++i) {
+        if (i + kAhead < m) __builtin_prefetch(&group_rows[ids[i + kAhead]], 1);
+        const uint32_t g = ids[i];
+        if (key_only && group_rows[g] == 0) appeared.push_back(g);
+        group_rows[g] += wptr ? wptr[i] : 1;
+      }
+    } else {
+      for (int64_t i = 0; i < m; ++i) {
+        if (i + kAhead < m) __builtin_prefetch(&group_rows[ids[i + kAhead]], 1);
+        ++group_rows[ids[i]];
+      }
     }
   }
   for (auto& a : s.aggs) {

@@ -74,6 +74,9 @@ constexpr uint8_t kFormatVersion = 1;
 constexpr size_t kMaxTupleColumns = 63;
 // Tuple mode slot index load limit: slots_used_ / slots_.size() <= 7 / 10.
 constexpr size_t kTupleLoadNum = 7, kTupleLoadDen = 10;
+// Window part load limit: used / slots <= 1 / 2 (short linear-probe runs; a part is one
+// window's keys, so the larger table is still small).
+constexpr size_t kPartLoadNum = 1, kPartLoadDen = 2;
 
 /// Mixes the words of a tuple key; the final HashInt64 spreads every input bit.
 inline uint32_t MixTuple(const uint64_t* words, size_t width) {
@@ -418,9 +421,9 @@ uint32_t GroupTable::PartOf(const Prefix& prefix) {
 void GroupTable::GrowPart(uint32_t part_id) {
   Part& part = parts_[part_id];
   const size_t need = part.used + 1;
-  if (need * kTupleLoadDen <= part.slots.size() * kTupleLoadNum) return;
+  if (need * kPartLoadDen <= part.slots.size() * kPartLoadNum) return;
   size_t capacity = std::max<size_t>(16, part.slots.size() * 2);
-  while (need * kTupleLoadDen > capacity * kTupleLoadNum) capacity *= 2;
+  while (need * kPartLoadDen > capacity * kPartLoadNum) capacity *= 2;
   std::vector<PartSlot> old(capacity);
   old.swap(part.slots);
   const size_t mask = capacity - 1;
@@ -506,10 +509,20 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
     const uint64_t* w = rows + i * stride;
     const Prefix prefix{w[0], static_cast<uint64_t>(starts[i]), static_cast<uint64_t>(ends[i])};
     uint32_t part = 0;
-    bool found = num_recent > 0 && recent[last] == prefix;
-    if (found) {
+    bool found = false;
+    if (num_recent > 0) {
+      // The same window as the last row (TUMBLE), or the one after it in the ring (the rows
+      // of a HOP visit their windows in the order they were first seen).
+      const size_t next = last + 1 == num_recent ? 0 : last + 1;
+      if (recent[last] == prefix) {
+        found = true;
+      } else if (recent[next] == prefix) {
+        last = next;
+        found = true;
+      }
       part = recent_part[last];
-    } else {
+    }
+    if (!found) {
       for (size_t k = 0; k < num_recent; ++k) {
         if (recent[k] == prefix) {
           part = recent_part[k];
@@ -540,7 +553,7 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
     }
   };
   // 2. Probes, prefetching each row's home slot a few rows ahead.
-  constexpr size_t kPrefetch = 8;
+  constexpr size_t kPrefetch = 16;
   for (size_t i = 0; i < n; ++i) {
     if (i + kPrefetch < n) {
       const Part& ahead = parts_[part_of[i + kPrefetch]];
@@ -559,7 +572,7 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
       continue;
     }
     Part& part = parts_[part_id];
-    if ((part.used + 1) * kTupleLoadDen > part.slots.size() * kTupleLoadNum) GrowPart(part_id);
+    if ((part.used + 1) * kPartLoadDen > part.slots.size() * kPartLoadNum) GrowPart(part_id);
     const size_t mask = part.slots.size() - 1;
     size_t pos = h & mask;
     for (;;) {
@@ -750,7 +763,8 @@ Status GroupTable::FindOrInsert(std::span<const ArrayPtr> keys, int64_t num_rows
   return Status::OK();
 }
 
-Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> groups) const {
+Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> groups,
+                                                  size_t first_column) const {
   for (uint32_t g : groups) {
     if (!IsLive(g)) return Status::Invalid(fmt::format("group {} does not exist", g));
   }
@@ -773,11 +787,12 @@ Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> grou
         out.push_back(b.Finish());
       }
     });
+    if (first_column > 0) out.clear();
     return out;
   }
   if (mode_ == Mode::kTuple) {
     // Column by column straight from the word rows.
-    for (size_t c = 0; c < key_types_.size(); ++c) {
+    for (size_t c = first_column; c < key_types_.size(); ++c) {
       const auto& type = key_types_[c];
       const uint64_t bit = uint64_t{1} << c;
       const uint64_t* words = tuple_words_.data();
@@ -863,6 +878,8 @@ Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> grou
     }
   }
   for (auto& b : builders) out.push_back(b->Finish());
+  out.erase(out.begin(),
+            out.begin() + static_cast<std::ptrdiff_t>(std::min(first_column, out.size())));
   return out;
 }
 

@@ -76,7 +76,10 @@ class GroupTable {
   bool IsLive(uint32_t group) const { return group < live_.size() && live_[group]; }
   /// The key columns of the listed groups (one array per key column). Erased →
   /// error.
-  Result<std::vector<columnar::ArrayPtr>> GetKeys(std::span<const uint32_t> groups) const;
+  /// `first_column`: skip the key columns before it (a window aggregate reads its bounds
+  /// elsewhere); the result then holds key_types().size() - first_column arrays.
+  Result<std::vector<columnar::ArrayPtr>> GetKeys(std::span<const uint32_t> groups,
+                                                  size_t first_column = 0) const;
   /// Frees a group id for reuse.
   Status Erase(uint32_t group);
   /// Erase() of every listed group (ids freed in list order). Cheaper than one

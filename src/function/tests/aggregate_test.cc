@@ -122,6 +122,13 @@ TEST(GroupTable, FixedGeneralAndGlobal) {
   ASSERT_TRUE(gk.ok());
   EXPECT_TRUE((*gk)[0]->IsNull(0));
   EXPECT_EQ(columnar::GetScalar(*(*gk)[1], 0).ToString(), "a");
+  auto gk1 = general.GetKeys(std::vector<uint32_t>{3}, 1);  // from the second column on
+  ASSERT_TRUE(gk1.ok());
+  ASSERT_EQ(gk1->size(), 1u);
+  EXPECT_EQ(columnar::GetScalar(*(*gk1)[0], 0).ToString(), "a");
+  auto fk1 = fixed.GetKeys(std::vector<uint32_t>{0}, 1);
+  ASSERT_TRUE(fk1.ok());
+  EXPECT_TRUE(fk1->empty());
 
   // Erase + reuse, serialize round trip.
   ASSERT_TRUE(general.Erase(0).ok());
@@ -401,6 +408,16 @@ TEST_P(WindowKeysTest, MatchesFlatTable) {
     for (int64_t r = 0; r < static_cast<int64_t>(live.size()); ++r) {
       EXPECT_EQ(columnar::GetScalar(*(*ka)[c], r).ToString(),
                 columnar::GetScalar(*(*kb)[c], r).ToString());
+    }
+  }
+  // Without the window bounds: the GROUP BY columns only, the same arrays.
+  auto kc = parts->GetKeys(live, 2);
+  ASSERT_TRUE(kc.ok());
+  ASSERT_EQ(kc->size(), ka->size() - 2);
+  for (size_t c = 0; c < kc->size(); ++c) {
+    for (int64_t r = 0; r < static_cast<int64_t>(live.size()); ++r) {
+      EXPECT_EQ(columnar::GetScalar(*(*kc)[c], r).ToString(),
+                columnar::GetScalar(*(*ka)[c + 2], r).ToString());
     }
   }
   // Windowed lookup on a table of string keys falls back to built columns (same ids).
