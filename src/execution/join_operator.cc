@@ -772,32 +772,49 @@ struct JoinOperator::State {
     // A row of this batch becomes a Row (with its batch reference) only when it pairs or is
     // stored outside the tail.
     const auto n = static_cast<size_t>(in.num_rows());
-    std::vector<int64_t> ts(n, 0);
-    std::vector<uint8_t> store(n, 0);  // 1 = keyed row, 2 = NULL-key row kept for outer joins
+    std::vector<int64_t> ts;
+    std::vector<uint8_t> store;  // 1 = keyed row, 2 = NULL-key row kept for outer joins
     auto weight = [&](size_t i) -> int64_t { return in.has_weights() ? in.weights[i] : 1; };
     int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
     size_t keyed_rows = 0;
     const bool keep_null_rows =
         (side == 0 && (keep_left_unmatched() || kind == JoinKind::kLeftAnti)) ||
         (side == 1 && keep_right_unmatched());
-    for (size_t i = 0; i < n; ++i) {
-      const auto row = static_cast<int64_t>(i);
-      if (!valid[i]) {
-        // NULL keys never match; outer joins still report the row once it is final.
-        if (keep_null_rows) {
-          if (tc != nullptr && !tc->IsNull(row)) ts[i] = tv[i];
-          store[i] = 2;
-        }
-        continue;
-      }
+    if (!time_nulls && std::find(valid.begin(), valid.end(), 0) == valid.end()) {
+      // No NULL key or time (the common case): every row is stored, times copied whole.
+      store.assign(n, 1);
       if (tc != nullptr) {
-        if (time_nulls && tc->IsNull(row)) continue;
-        ts[i] = tv[i];
-        min_ts = std::min(min_ts, ts[i]);
-        max_ts = std::max(max_ts, ts[i]);
+        ts.assign(tv, tv + n);
+        for (const int64_t t : ts) {
+          min_ts = std::min(min_ts, t);
+          max_ts = std::max(max_ts, t);
+        }
+      } else {
+        ts.assign(n, 0);
       }
-      store[i] = 1;
-      ++keyed_rows;
+      keyed_rows = n;
+    } else {
+      ts.assign(n, 0);
+      store.assign(n, 0);
+      for (size_t i = 0; i < n; ++i) {
+        const auto row = static_cast<int64_t>(i);
+        if (!valid[i]) {
+          // NULL keys never match; outer joins still report the row once it is final.
+          if (keep_null_rows) {
+            if (tc != nullptr && !tc->IsNull(row)) ts[i] = tv[i];
+            store[i] = 2;
+          }
+          continue;
+        }
+        if (tc != nullptr) {
+          if (time_nulls && tc->IsNull(row)) continue;
+          ts[i] = tv[i];
+          min_ts = std::min(min_ts, ts[i]);
+          max_ts = std::max(max_ts, ts[i]);
+        }
+        store[i] = 1;
+        ++keyed_rows;
+      }
     }
     std::vector<Row> incoming;
     auto incoming_row = [&](size_t i) -> Row& {
