@@ -195,6 +195,19 @@ struct MinMaxOps {
   static bool Better(const auto& a, const T& b) { return kMax ? (b < a) : (a < b); }
 
   Status Add(State& s, const Reader& r, int64_t i, int64_t w) const {
+    if (!track && !s.multiset && w > 0) [[likely]] {
+      // Insert-only input (no multiset kept): a compare per row, inlined into the update loop.
+      auto v = r.Get(i);
+      if (!s.has || Better(v, s.value)) {
+        s.value = T(v);
+        s.has = true;
+      }
+      return Status::OK();
+    }
+    return AddWeighted(s, r, i, w);
+  }
+  // Add() with weights: keeps a multiset per group so retractions can restore the extreme.
+  [[gnu::noinline]] Status AddWeighted(State& s, const Reader& r, int64_t i, int64_t w) const {
     auto v = r.Get(i);
     if (track && !s.multiset && (!s.has || w > 0)) {
       if (s.has) {

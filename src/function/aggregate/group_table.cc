@@ -508,15 +508,19 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
   for (size_t i = 0; i < n; ++i) {
     const uint64_t* w = rows + i * stride;
     const Prefix prefix{w[0], static_cast<uint64_t>(starts[i]), static_cast<uint64_t>(ends[i])};
+    // Start first: the word that tells the windows of a HOP apart.
+    auto same = [&prefix](const Prefix& p) {
+      return p[1] == prefix[1] && p[2] == prefix[2] && p[0] == prefix[0];
+    };
     uint32_t part = 0;
     bool found = false;
     if (num_recent > 0) {
       // The same window as the last row (TUMBLE), or the one after it in the ring (the rows
       // of a HOP visit their windows in the order they were first seen).
       const size_t next = last + 1 == num_recent ? 0 : last + 1;
-      if (recent[last] == prefix) {
+      if (same(recent[last])) {
         found = true;
-      } else if (recent[next] == prefix) {
+      } else if (same(recent[next])) {
         last = next;
         found = true;
       }
@@ -524,7 +528,7 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
     }
     if (!found) {
       for (size_t k = 0; k < num_recent; ++k) {
-        if (recent[k] == prefix) {
+        if (same(recent[k])) {
           part = recent_part[k];
           last = k;
           found = true;
