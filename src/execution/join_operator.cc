@@ -1317,7 +1317,11 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& no
     // Typed keys are equal exactly when their SQL values are: the key equalities need no
     // second check on each candidate pair (q8's ON is nothing else).
     fn::ExprPtr residual = node.join_condition;
-    if (!s.word_tags.empty()) {
+    bool same_key_types = true;  // (the binder casts both sides of an equality to one type)
+    for (size_t i = 0; i < s.spec.left_keys.size(); ++i) {
+      same_key_types &= s.spec.left_keys[i]->type->id() == s.spec.right_keys[i]->type->id();
+    }
+    if (!s.word_tags.empty() && same_key_types) {
       residual =
           WithoutKeyEqualities(node.join_condition, s.spec.left_columns, s.spec.left_keys.size());
     }
