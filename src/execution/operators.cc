@@ -226,6 +226,11 @@ struct AggregateOperator::State {
   int64_t last_publish_us = INT64_MIN;
   std::vector<uint8_t> registered;    // windowed: group is listed in open_windows
   std::vector<uint8_t> seen_scratch;  // Process(): per-group "already listed" marks, all zero
+  // Process() scratch, kept across batches so the window expansion's arrays (a few windows per
+  // row for HOP) are not allocated and zero-filled again for every batch.
+  std::vector<int32_t> window_rows;
+  std::vector<int64_t> window_starts, window_ends;
+  std::vector<uint32_t> batch_group_ids;
 
   int64_t watermark = INT64_MIN;
   uint64_t late_dropped = 0;
@@ -483,8 +488,10 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     keys.push_back(std::move(col));
   }
   // Row expansion for windows: row_idx[i] is the input row of expanded row i.
-  std::vector<int32_t> row_idx;
-  std::vector<int64_t> starts, ends;
+  std::vector<int32_t>& row_idx = s.window_rows;
+  std::vector<int64_t>& starts = s.window_starts;
+  std::vector<int64_t>& ends = s.window_ends;
+  size_t num_expanded = 0;  // rows in use of row_idx / starts / ends (kept larger)
   bool identity = true;
   ArrayPtr ts_col;
   if (s.windowed()) {
@@ -498,22 +505,33 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     // CUMULATE), grown only when a row needs more room.
     size_t per_row = 1;
     if (w.kind == sql::WindowKind::kHop || w.kind == sql::WindowKind::kCumulate) {
-      per_row = static_cast<size_t>(
-          std::clamp<int64_t>(w.size / std::max<int64_t>(1, w.slide) + 1, 1, 8));
+      // At most ceil(size / slide) windows hold a row.
+      const int64_t slide = std::max<int64_t>(1, w.slide);
+      per_row =
+          static_cast<size_t>(std::clamp<int64_t>(w.size / slide + (w.size % slide != 0), 1, 8));
     }
     size_t count = 0;
     int32_t* out_row = nullptr;
     int64_t* out_start = nullptr;
     int64_t* out_end = nullptr;
     auto reserve = [&](size_t need) {
-      row_idx.resize(need);
-      starts.resize(need);
-      ends.resize(need);
+      if (need > row_idx.size()) {
+        row_idx.resize(need);
+        starts.resize(need);
+        ends.resize(need);
+      }
       out_row = row_idx.data();
       out_start = starts.data();
       out_end = ends.data();
     };
-    reserve(static_cast<size_t>(n) * per_row);
+    const size_t want = static_cast<size_t>(n) * per_row;
+    if (row_idx.size() > std::max<size_t>(want * 4, size_t{1} << 16)) {
+      // A much larger earlier batch: give its memory back.
+      std::vector<int32_t>().swap(row_idx);
+      std::vector<int64_t>().swap(starts);
+      std::vector<int64_t>().swap(ends);
+    }
+    reserve(want);
     uint64_t late = 0;
     // Window [st, en) of row r; dropped (counted late) when it already closed.
     const int64_t watermark = s.watermark;
@@ -605,21 +623,21 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
       }
     }
     s.late_dropped += late;
-    row_idx.resize(count);
-    starts.resize(count);
-    ends.resize(count);
+    num_expanded = count;
     // Identity: every row kept exactly once, in order (only TUMBLE and SESSION can be).
     identity = (w.kind == sql::WindowKind::kTumble || w.kind == sql::WindowKind::kSession) &&
                static_cast<int64_t>(count) == n;
-    if (static_cast<int64_t>(row_idx.size()) != n) identity = false;
   }
-  const int64_t m = identity ? n : static_cast<int64_t>(row_idx.size());
+  const int64_t m = identity ? n : static_cast<int64_t>(num_expanded);
+  const std::span<const int32_t> expanded_rows(row_idx.data(), num_expanded);
+  const std::span<const int64_t> expanded_starts(starts.data(), num_expanded);
+  const std::span<const int64_t> expanded_ends(ends.data(), num_expanded);
   if (m == 0) return Status::OK();
   auto expand = [&](const ArrayPtr& a) -> ArrayPtr {
-    return identity ? a : columnar::Take(*a, row_idx);
+    return identity ? a : columnar::Take(*a, expanded_rows);
   };
 
-  std::vector<uint32_t> group_ids;
+  std::vector<uint32_t>& group_ids = s.batch_group_ids;
   if (s.session()) {
     // Assign each row to a session of its key, merging sessions a row bridges.
     std::vector<ArrayPtr> k;
@@ -702,7 +720,7 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     // the keys are gathered through row_idx inside the table (no per-batch arrays).
     std::vector<uint32_t> new_groups, new_rows;
     const uint32_t before = s.table->num_groups();
-    LAMINAR_RETURN_NOT_OK(s.table->FindOrInsertWindowed(starts, ends, keys,
+    LAMINAR_RETURN_NOT_OK(s.table->FindOrInsertWindowed(expanded_starts, expanded_ends, keys,
                                                         identity ? nullptr : row_idx.data(),
                                                         &group_ids, &new_groups, &new_rows));
     s.EnsureGroups(std::max(s.table->num_groups(), before));
