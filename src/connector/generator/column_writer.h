@@ -228,7 +228,7 @@ class StringColumnWriter {
     data_length_ = 0;
   }
   /// Room for `max_bytes` more bytes of the current value; valid until the next call.
-  char* Reserve(int64_t max_bytes) {
+  [[gnu::always_inline]] char* Reserve(int64_t max_bytes) {
     if (data_length_ + max_bytes > data_capacity_) [[unlikely]]
       Grow(max_bytes);
     return data_ + data_length_;
@@ -277,7 +277,7 @@ class StringColumnWriter {
   }
 
  private:
-  void Grow(int64_t max_bytes) {
+  [[gnu::noinline, gnu::cold]] void Grow(int64_t max_bytes) {
     int64_t want = std::max(data_capacity_ * 2, data_length_ + max_bytes);
     LAMINAR_CHECK(want <= INT32_MAX);  // Arrow string offsets are 32-bit
     data_memory_.Grow(want, data_length_);
