@@ -344,6 +344,7 @@ class PyDatabase {
     out["total_events_future"] = m.total_events_future;
     out["total_events_shed"] = m.total_events_shed;
     out["total_events_rejected"] = m.total_events_rejected;
+    out["state_bytes"] = m.state_bytes;
     return out;
   }
 

@@ -163,12 +163,18 @@ Result<NexmarkDataset> GenerateNexmarkDataset(const NexmarkBenchOptions& options
 }
 
 Status PushNexmarkDataset(Database& db, const NexmarkDataset& data,
-                          std::vector<double>* latencies_us) {
+                          std::vector<double>* latencies_us, int64_t* peak_state_bytes) {
   std::shared_ptr<SourceHandle> handles[3];
   for (int i = 0; i < 3; ++i) {
     LAMINAR_ASSIGN_OR_RETURN(handles[i], db.Source(kTables[i]));
   }
+  auto sample_state = [&] {
+    if (peak_state_bytes == nullptr) return;
+    *peak_state_bytes = std::max(*peak_state_bytes, static_cast<int64_t>(db.metrics().state_bytes));
+  };
+  size_t chunk_index = 0;
   for (const auto& c : data.chunks) {
+    if (++chunk_index % 16 == 0) sample_state();
     const columnar::RecordBatchPtr batches[3] = {c.person, c.auction, c.bid};
     for (int i = 0; i < 3; ++i) {
       if (!batches[i] || batches[i]->num_rows() == 0) continue;
@@ -177,6 +183,7 @@ Status PushNexmarkDataset(Database& db, const NexmarkDataset& data,
       if (latencies_us) latencies_us->push_back(Seconds(Clock::now() - t0) * 1e6);
     }
   }
+  sample_state();
   // Past the last event by more than any window (a day), so every window and session closes.
   const int64_t end = data.max_event_time_us + kMicrosPerDay;
   for (auto& h : handles) LAMINAR_RETURN_NOT_OK(h->AdvanceWatermark(end));
@@ -238,7 +245,7 @@ NexmarkQueryResult RunNexmarkQuery(const std::string& name, const std::string& s
   ResetPeakRss();
   const double cpu0 = CpuSeconds();
   const auto t0 = Clock::now();
-  st = PushNexmarkDataset(*db, data, &latencies);
+  st = PushNexmarkDataset(*db, data, &latencies, &r.peak_state_bytes);
   r.seconds = Seconds(Clock::now() - t0);
   r.cpu_seconds = CpuSeconds() - cpu0;
   r.peak_rss_bytes = ProcStatusBytes("VmHWM:");
@@ -300,9 +307,9 @@ int RunNexmarkBench(const NexmarkBenchOptions& options, const NexmarkDatabaseOpe
         "thread(s); generated in {:.3f} s ({:.1f} M events/s)\n",
         data.events, static_cast<double>(data.events) / options.event_rate, options.event_rate,
         options.batch_size, options.threads, data.generation_seconds, gen_rate / 1e6);
-    out << fmt::format("{:<5} {:>12} {:>12} {:>11} {:>9} {:>9} {:>9} {:>12} {:>9}  {}\n", "query",
-                       "events/s", "ev/s/core", "out rows", "peak MiB", "p50 us", "p99 us",
-                       "hand ev/s", "slowdown", "note");
+    out << fmt::format("{:<5} {:>12} {:>12} {:>11} {:>9} {:>9} {:>9} {:>9} {:>12} {:>9}  {}\n",
+                       "query", "events/s", "ev/s/core", "out rows", "peak MiB", "state MiB",
+                       "p50 us", "p99 us", "hand ev/s", "slowdown", "note");
   }
   std::vector<NexmarkQueryResult> results;
   for (const auto& [name, sql] : texts) {
@@ -324,9 +331,11 @@ int RunNexmarkBench(const NexmarkBenchOptions& options, const NexmarkDatabaseOpe
           note = fmt::format("hand-written emits {} rows", r.baseline_output_rows);
         }
         out << fmt::format(
-            "{:<5} {:>12.4g} {:>12.4g} {:>11} {:>9.1f} {:>9.1f} {:>9.1f} {:>12} {:>9}  {}\n", name,
-            r.events_per_second, r.events_per_cpu_second, r.output_rows,
-            static_cast<double>(r.peak_rss_bytes) / (1 << 20), r.p50_batch_latency_us,
+            "{:<5} {:>12.4g} {:>12.4g} {:>11} {:>9.1f} {:>9.2f} {:>9.1f} {:>9.1f} {:>12} {:>9}  "
+            "{}\n",
+            name, r.events_per_second, r.events_per_cpu_second, r.output_rows,
+            static_cast<double>(r.peak_rss_bytes) / (1 << 20),
+            static_cast<double>(r.peak_state_bytes) / (1 << 20), r.p50_batch_latency_us,
             r.p99_batch_latency_us, hand, r.has_baseline ? fmt::format("{:.2f}x", r.slowdown) : "-",
             note);
       } else {
@@ -360,10 +369,11 @@ int RunNexmarkBench(const NexmarkBenchOptions& options, const NexmarkDatabaseOpe
             ", \"events\": {}, \"seconds\": {:.6f}, \"cpu_seconds\": {:.6f}, "
             "\"events_per_second\": {:.1f}, \"events_per_second_per_core\": {:.1f}, "
             "\"output_rows\": {}, \"peak_rss_bytes\": {}, \"baseline_rss_bytes\": {}, "
+            "\"peak_state_bytes\": {}, "
             "\"p50_batch_latency_us\": {:.2f}, \"p99_batch_latency_us\": {:.2f}",
             r.events, r.seconds, r.cpu_seconds, r.events_per_second, r.events_per_cpu_second,
-            r.output_rows, r.peak_rss_bytes, r.baseline_rss_bytes, r.p50_batch_latency_us,
-            r.p99_batch_latency_us);
+            r.output_rows, r.peak_rss_bytes, r.baseline_rss_bytes, r.peak_state_bytes,
+            r.p50_batch_latency_us, r.p99_batch_latency_us);
       }
       if (r.has_baseline) {
         out << fmt::format(

@@ -192,6 +192,9 @@ struct PipelineMetrics {
   uint64_t last_checkpoint_epoch = 0;
   std::chrono::microseconds last_checkpoint_duration{0};
   uint64_t last_checkpoint_bytes = 0;
+  /// Operator state the running queries hold now (group tables, buffered join rows, pending
+  /// windows and top-N rows), as each operator estimates it; the reference's `state_bytes`.
+  uint64_t state_bytes = 0;
 };
 
 struct SourceMetrics {

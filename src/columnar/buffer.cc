@@ -32,8 +32,19 @@ std::shared_ptr<Buffer> Buffer::Allocate(int64_t size) {
   return buf;
 }
 
+std::shared_ptr<Buffer> Buffer::AllocateUninitialized(int64_t size) {
+  auto buf = std::shared_ptr<Buffer>(new Buffer());
+  buf->capacity_ = RoundUp(size == 0 ? kBufferAlignment : size);
+  uint8_t* p = AlignedAlloc(buf->capacity_);
+  std::memset(p + size, 0, static_cast<size_t>(buf->capacity_ - size));
+  buf->data_ = p;
+  buf->size_ = size;
+  buf->owned_ = true;
+  return buf;
+}
+
 std::shared_ptr<Buffer> Buffer::CopyFrom(const void* data, int64_t size) {
-  auto buf = Allocate(size);
+  auto buf = AllocateUninitialized(size);
   if (size > 0) std::memcpy(buf->mutable_data(), data, static_cast<size_t>(size));
   return buf;
 }

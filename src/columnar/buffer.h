@@ -20,6 +20,9 @@ class Buffer {
  public:
   /// Allocates `size` bytes (zero-filled padding up to a multiple of 64 bytes).
   static std::shared_ptr<Buffer> Allocate(int64_t size);
+  /// Allocates `size` bytes left uninitialised (only the padding past `size` is zeroed), for
+  /// kernels that write every byte: zero-filling first would touch the memory twice.
+  static std::shared_ptr<Buffer> AllocateUninitialized(int64_t size);
   /// Copies `size` bytes from `data`.
   static std::shared_ptr<Buffer> CopyFrom(const void* data, int64_t size);
   /// Wraps foreign memory; `release` runs when the last reference goes away.

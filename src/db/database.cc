@@ -35,6 +35,7 @@
 #include <thread>
 
 #include "columnar/builder.h"
+#include "columnar/min_max.h"
 #include "columnar/scalar.h"
 #include "common/logging.h"
 #include "common/macros.h"
@@ -683,6 +684,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
                  node->owner_sink.empty()) {
         ++m.stream_count;
       }
+      for (const auto& op : node->ops) m.state_bytes += static_cast<uint64_t>(op->StateBytes());
     }
     m.sink_count = sinks_.size();
     const int64_t wm = any_active ? active_min : any_idle ? idle_max : INT64_MIN;
@@ -1276,7 +1278,18 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         horizon = now > INT64_MAX - guards_.max_future_skew_us ? INT64_MAX
                                                                : now + guards_.max_future_skew_us;
       }
-      for (int64_t r = 0; r < batch->num_rows(); ++r) {
+      // Common case first: no NULL times, nothing late, nothing beyond the skew horizon. One
+      // vectorised min/max pass decides it without building row lists.
+      const int64_t rows = batch->num_rows();
+      bool slow = true;
+      if (ts.null_count() == 0 && rows > 0) {
+        const auto range = columnar::MinMaxInt64(ts.values<int64_t>(), rows);
+        if ((n->watermark == INT64_MIN || range.min >= n->watermark) && range.max <= horizon) {
+          max_ts = range.max;
+          slow = false;
+        }
+      }
+      for (int64_t r = 0; slow && r < rows; ++r) {
         if (ts.IsNull(r)) {
           late.push_back(static_cast<int32_t>(r));
           continue;

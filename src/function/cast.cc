@@ -126,7 +126,7 @@ Result<ArrayPtr> FinishWithFailures(const Array& src, ArrayPtr out,
 template <typename From, typename To, typename Conv>
 Result<ArrayPtr> CastFixedLoop(const Array& a, const DataTypePtr& to, bool try_cast, Conv conv) {
   const int64_t n = a.length();
-  auto values = AllocateValues<To>(n);
+  auto values = AllocateValuesForOverwrite<To>(n);
   To* dst = reinterpret_cast<To*>(values->mutable_data());
   const From* src = a.values<From>();
   std::vector<int64_t> failures;

@@ -221,7 +221,7 @@ Result<ArrayPtr> Interleave(const DataTypePtr& type, const std::vector<Datum>& s
     std::vector<FixedReader<T>> readers;
     readers.reserve(sources.size());
     for (const auto& s : sources) readers.emplace_back(s);
-    auto values = AllocateValues<T>(n);
+    auto values = AllocateValuesForOverwrite<T>(n);
     T* dst = reinterpret_cast<T*>(values->mutable_data());
     for (int64_t r = 0; r < n; ++r) dst[r] = src[r] == kNoSource ? T{} : readers[src[r]][pos[r]];
     out = MakeFixedArray(type, n, validity, std::move(values), nulls);

@@ -14,7 +14,7 @@ ArrayPtr BroadcastScalar(const Scalar& value, int64_t num_rows) {
   if (value.is_null()) return columnar::MakeNullArray(type, num_rows);
   ArrayPtr out;
   bool done = columnar::VisitFixedWidth(type->id(), [&]<typename T>() {
-    auto values = AllocateValues<T>(num_rows);
+    auto values = AllocateValuesForOverwrite<T>(num_rows);
     T v = FixedReader<T>::ScalarAs(value);
     T* dst = reinterpret_cast<T*>(values->mutable_data());
     for (int64_t i = 0; i < num_rows; ++i) dst[i] = v;

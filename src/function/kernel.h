@@ -87,6 +87,12 @@ template <typename T>
 inline BufferPtr AllocateValues(int64_t n) {
   return columnar::Buffer::Allocate(std::max<int64_t>(n, 1) * static_cast<int64_t>(sizeof(T)));
 }
+/// Like AllocateValues, for kernels that write all `n` elements (no zero fill first).
+template <typename T>
+inline BufferPtr AllocateValuesForOverwrite(int64_t n) {
+  return columnar::Buffer::AllocateUninitialized(std::max<int64_t>(n, 1) *
+                                                 static_cast<int64_t>(sizeof(T)));
+}
 /// Wraps fixed-width (or boolean) values and validity into an array.
 ArrayPtr MakeFixedArray(const DataTypePtr& type, int64_t n, BufferPtr validity, BufferPtr values,
                         int64_t null_count);

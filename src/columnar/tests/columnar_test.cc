@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "columnar/batch_literal.h"
 #include "columnar/builder.h"
+#include "columnar/min_max.h"
 #include "columnar/pretty_print.h"
 #include "columnar/record_batch.h"
 #include "columnar/scalar.h"
@@ -183,6 +186,41 @@ TEST(PrettyPrintTest, TableAndCsv) {
   PrintOptions json;
   json.mode = PrintMode::kJson;
   EXPECT_EQ(FormatBatch(*b, json), "{\"sym\":\"A\",\"n\":1}\n{\"sym\":\"BB\",\"n\":null}\n");
+}
+
+}  // namespace
+}  // namespace laminar::columnar
+
+namespace laminar::columnar {
+namespace {
+
+// Every length 0..70 (vector body, tail, both) and extreme values, against a plain loop.
+TEST(MinMaxTest, MatchesScalarLoop) {
+  std::mt19937_64 rng(7);
+  for (int64_t n = 0; n <= 70; ++n) {
+    std::vector<int64_t> v(static_cast<size_t>(n));
+    for (auto& x : v) x = static_cast<int64_t>(rng());
+    if (n > 3) v[static_cast<size_t>(n / 2)] = INT64_MIN;
+    if (n > 5) v[static_cast<size_t>(n - 1)] = INT64_MAX;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (int64_t x : v) {
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+    const Int64Range r = MinMaxInt64(v.data(), n);
+    EXPECT_EQ(r.min, lo) << "n=" << n;
+    EXPECT_EQ(r.max, hi) << "n=" << n;
+  }
+}
+
+TEST(BufferTest, UninitializedAllocationZeroesOnlyPadding) {
+  auto b = Buffer::AllocateUninitialized(13);
+  EXPECT_EQ(b->size(), 13);
+  ASSERT_GE(b->capacity(), 64);
+  for (int64_t i = 13; i < b->capacity(); ++i) EXPECT_EQ(b->data()[i], 0) << i;
+  auto c = Buffer::CopyFrom("abcdefg", 7);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(c->data()), 7), "abcdefg");
+  for (int64_t i = 7; i < c->capacity(); ++i) EXPECT_EQ(c->data()[i], 0) << i;
 }
 
 }  // namespace

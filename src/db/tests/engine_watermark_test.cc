@@ -95,6 +95,72 @@ TEST(EngineWatermarkTest, FutureEventsAreProcessedButDoNotAdvanceTheWatermark) {
   EXPECT_EQ(SourceMetricsOf(*db, "s").future_events, 1u);
 }
 
+// Several rows per batch: a batch with nothing late or ahead takes the one-pass path; a batch
+// mixing late, on-time and future rows is split row by row. Both must agree on what they keep
+// and on the watermark.
+TEST(EngineWatermarkTest, MixedBatchesKeepOnTimeRowsAndMoveTheWatermark) {
+  ManualClock clock;
+  Options o;
+  o.clock = clock.fn();
+  o.max_future_skew = std::chrono::minutes(1);
+  auto db = OpenWith(o);
+  ASSERT_NE(db, nullptr);
+  Exec(*db, kSource);
+  Exec(*db, "CREATE STREAM all_rows AS SELECT k, ts FROM s");
+  auto sub = db->Subscribe("all_rows");
+  ASSERT_TRUE(sub.ok());
+  auto h = db->Source("s");
+  ASSERT_TRUE(h.ok());
+  auto row = [](const char* k, int64_t ts) {
+    return std::vector<columnar::Scalar>{columnar::Scalar::String(k),
+                                         columnar::Scalar::Timestamp(ts)};
+  };
+  ASSERT_TRUE((*h)->PushRows({row("a", kT0 + 10 * kSecond), row("b", kT0 + 30 * kSecond),
+                              row("c", kT0 + 20 * kSecond)})
+                  .ok());
+  EXPECT_EQ((*h)->watermark(), kT0 + 29 * kSecond);
+  // Late (below 29 s), on time, two minutes ahead of the clock, on time.
+  ASSERT_TRUE((*h)->PushRows({row("late", kT0 + 5 * kSecond), row("d", kT0 + 40 * kSecond),
+                              row("future", kT0 + 3 * 60 * kSecond), row("e", kT0 + 35 * kSecond)})
+                  .ok());
+  EXPECT_EQ((*h)->watermark(), kT0 + 39 * kSecond);
+  auto m = SourceMetricsOf(*db, "s");
+  EXPECT_EQ(m.late_events, 1u);
+  EXPECT_EQ(m.future_events, 1u);
+  EXPECT_EQ(m.total_events, 7u);
+  std::vector<std::string> keys;
+  for (const auto& b : (*sub)->Poll()) {
+    for (int64_t r = 0; r < b->num_rows(); ++r) keys.emplace_back(b->column(0)->GetView(r));
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{"a", "b", "c", "d", "future", "e"}));
+}
+
+// PipelineMetrics::state_bytes sums the operators' own estimates: nothing for a stateless query,
+// more for a windowed aggregate as it holds more groups.
+TEST(EngineWatermarkTest, StateBytesFollowOperatorState) {
+  auto db = OpenWith({});
+  ASSERT_NE(db, nullptr);
+  Exec(*db, kSource);
+  Exec(*db, "CREATE STREAM copy AS SELECT k, ts FROM s");
+  PushRow(*db, "s", "a", kT0);
+  EXPECT_EQ(db->metrics().state_bytes, 0u);
+  Exec(*db,
+       "CREATE STREAM counts AS SELECT k, COUNT(*) AS n FROM s "
+       "GROUP BY k, TUMBLE(ts, INTERVAL '1' HOUR) EMIT ON WINDOW CLOSE");
+  PushRow(*db, "s", "a", kT0 + kSecond);
+  const uint64_t one_group = db->metrics().state_bytes;
+  EXPECT_GT(one_group, 0u);
+  auto h = db->Source("s");
+  ASSERT_TRUE(h.ok());
+  std::vector<std::vector<columnar::Scalar>> rows;
+  for (int i = 0; i < 5000; ++i) {
+    rows.push_back({columnar::Scalar::String("key" + std::to_string(i)),
+                    columnar::Scalar::Timestamp(kT0 + 2 * kSecond)});
+  }
+  ASSERT_TRUE((*h)->PushRows(rows).ok());
+  EXPECT_GT(db->metrics().state_bytes, one_group + 5000 * 8);
+}
+
 TEST(EngineWatermarkTest, ZeroSkewDisablesTheGuard) {
   ManualClock clock;
   Options o;

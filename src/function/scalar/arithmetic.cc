@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "function/registry.h"
+#include "function/scalar/kernel_util.h"
 
 namespace laminar::function {
 
@@ -110,7 +111,7 @@ Result<ArrayPtr> NumericKernel(const KernelContext& ctx, std::span<const Datum> 
   FixedReader<T> a(args[0]), b(args[1]);
   int64_t nc = 0;
   BufferPtr validity = CombineValidity(args, n, &nc);
-  auto values = AllocateValues<T>(n);
+  auto values = AllocateValuesForOverwrite<T>(n);
   T* out = reinterpret_cast<T*>(values->mutable_data());
   bool ok = true;
   if (a.is_scalar && b.is_scalar) {
@@ -122,6 +123,22 @@ Result<ArrayPtr> NumericKernel(const KernelContext& ctx, std::span<const Datum> 
   } else if (b.is_scalar) {
     const T* av = a.values;
     const T bs = b.scalar;
+    if constexpr (std::is_same_v<T, int64_t> && (kOp == ArithOp::kDiv || kOp == ArithOp::kMod)) {
+      if (bs > 0) {
+        // A constant positive divisor: multiply-shift for non-negative values, the hardware
+        // divide only for negative ones (C++ truncation semantics either way; cannot fail).
+        const internal::PositiveDivisor div(bs);
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t x = av[i];
+          if constexpr (kOp == ArithOp::kDiv) {
+            out[i] = x >= 0 ? div.Quotient(x) : x / bs;
+          } else {
+            out[i] = x >= 0 ? div.Remainder(x) : x % bs;
+          }
+        }
+        return MakeFixedArray(ctx.out_type, n, std::move(validity), std::move(values), nc);
+      }
+    }
     for (int64_t i = 0; i < n; ++i) ok &= Apply<kOp, T>(av[i], bs, &out[i]);
   } else {
     const T as = a.scalar;
@@ -262,7 +279,7 @@ Result<ArrayPtr> Map2(const KernelContext& ctx, std::span<const Datum> args, int
   FixedReader<B> b(args[1]);
   int64_t nc = 0;
   BufferPtr validity = CombineValidity(args, n, &nc);
-  auto values = AllocateValues<R>(n);
+  auto values = AllocateValuesForOverwrite<R>(n);
   R* out = reinterpret_cast<R*>(values->mutable_data());
   for (int64_t i = 0; i < n; ++i) {
     if (validity && !columnar::bit_util::GetBit(validity->data(), i)) {

@@ -137,7 +137,7 @@ void RegisterWindow(FunctionRegistry* r, const char* name, std::vector<std::stri
 }
 
 Result<ArrayPtr> NowKernel(const KernelContext& ctx, std::span<const Datum>, int64_t n) {
-  auto values = AllocateValues<int64_t>(n);
+  auto values = AllocateValuesForOverwrite<int64_t>(n);
   int64_t* out = reinterpret_cast<int64_t*>(values->mutable_data());
   for (int64_t i = 0; i < n; ++i) out[i] = ctx.eval->now_micros;
   return MakeFixedArray(timestamp(), n, nullptr, std::move(values), 0);
@@ -361,7 +361,7 @@ template <typename Out, typename F>
 ArrayPtr MapTimestamps(const KernelContext& ctx, const Array& ts, int64_t n, F f) {
   int64_t null_count = 0;
   BufferPtr validity = AlignedValidity(ts, &null_count);
-  BufferPtr values = AllocateValues<Out>(n);
+  BufferPtr values = AllocateValuesForOverwrite<Out>(n);
   Out* out = reinterpret_cast<Out*>(values->mutable_data());
   const int64_t* in = ts.values<int64_t>();
   if (null_count == 0) {

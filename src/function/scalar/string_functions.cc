@@ -104,11 +104,11 @@ ReturnTypeFn Bool() { return Returns(columnar::boolean()); }
 const TypeMatcher kStr = E(TypeId::kString);
 const TypeMatcher kInt = E(TypeId::kInt64);
 
-std::string_view SV(std::span<const Datum> args, size_t k, int64_t i) {
+inline std::string_view SV(std::span<const Datum> args, size_t k, int64_t i) {
   const Datum& d = args[k];
   return d.is_scalar() ? std::string_view(d.scalar->string_value()) : d.array->GetView(i);
 }
-int64_t IV(std::span<const Datum> args, size_t k, int64_t i) {
+inline int64_t IV(std::span<const Datum> args, size_t k, int64_t i) {
   const Datum& d = args[k];
   return d.is_scalar() ? d.scalar->int_value() : d.array->values<int64_t>()[i];
 }
@@ -475,14 +475,37 @@ void Simple(FunctionRegistry* r, const char* name, std::vector<std::string> alia
   Add(r, std::move(fn));
 }
 
+// LENGTH over a column: when the column's bytes are all ASCII (one pass over the data buffer),
+// every length is the offset difference; otherwise code points per row. NULL rows keep the
+// input's validity (their offsets are valid, so computing them is harmless).
+Result<ArrayPtr> LengthKernel(const KernelContext& ctx, Args a, int64_t n) {
+  if (a[0].is_scalar()) {
+    return MapRows<Int64Builder>(ctx, a, n, [&](int64_t i, Int64Builder* b) {
+      b->Append(Utf8Length(SV(a, 0, i)));
+      return Status::OK();
+    });
+  }
+  const Array& str = *a[0].array;
+  const int32_t* o = str.raw_offsets();
+  const char* data = reinterpret_cast<const char*>(str.buffers()[2]->data());
+  auto values = AllocateValuesForOverwrite<int64_t>(n);
+  int64_t* out = reinterpret_cast<int64_t*>(values->mutable_data());
+  if (n > 0 && internal::IsAscii(data + o[0], static_cast<size_t>(o[n] - o[0]))) {
+    for (int64_t i = 0; i < n; ++i) out[i] = o[i + 1] - o[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      out[i] = Utf8Length(std::string_view(data + o[i], static_cast<size_t>(o[i + 1] - o[i])));
+    }
+  }
+  int64_t null_count = 0;
+  BufferPtr validity = AlignedValidity(str, &null_count);
+  return MakeFixedArray(ctx.out_type, n, std::move(validity), std::move(values), null_count);
+}
+
 }  // namespace
 
 void RegisterStringFunctions(FunctionRegistry* r) {
-  Simple(r, "length", {"char_length", "character_length"},
-         {MakeSig({kStr}, I64(), K<Int64Builder>([](Args a, int64_t i, Int64Builder* b) {
-                    b->Append(Utf8Length(SV(a, 0, i)));
-                    return Status::OK();
-                  }))});
+  Simple(r, "length", {"char_length", "character_length"}, {MakeSig({kStr}, I64(), LengthKernel)});
   Simple(r, "octet_length", {},
          {MakeSig({kStr}, I64(), K<Int64Builder>([](Args a, int64_t i, Int64Builder* b) {
                     b->Append(static_cast<int64_t>(SV(a, 0, i).size()));
@@ -519,20 +542,22 @@ void RegisterStringFunctions(FunctionRegistry* r) {
       r, "replace", {},
       {MakeSig({kStr, kStr, kStr}, Str(), K<StringBuilder>([](Args a, int64_t i, StringBuilder* b) {
                  std::string_view s = SV(a, 0, i), from = SV(a, 1, i), to = SV(a, 2, i);
-                 if (from.empty()) {
+                 size_t f = from.empty() ? std::string_view::npos : s.find(from);
+                 if (f == std::string_view::npos) {
                    b->Append(s);
                    return Status::OK();
                  }
-                 std::string out;
+                 // One buffer per thread, reused: no allocation per row.
+                 thread_local std::string out;
+                 out.clear();
                  size_t pos = 0;
-                 while (true) {
-                   size_t f = s.find(from, pos);
-                   if (f == std::string_view::npos) break;
-                   out.append(s.substr(pos, f - pos));
+                 do {
+                   out.append(s.data() + pos, f - pos);
                    out.append(to);
                    pos = f + from.size();
-                 }
-                 out.append(s.substr(pos));
+                   f = s.find(from, pos);
+                 } while (f != std::string_view::npos);
+                 out.append(s.data() + pos, s.size() - pos);
                  b->Append(out);
                  return Status::OK();
                }))});

@@ -24,6 +24,45 @@ int64_t Utf8LengthByBytes(std::string_view s) {
   return count;
 }
 
+// The multiply-shift divider equals the hardware divide for every non-negative dividend: edge
+// divisors (1, powers of two and their neighbours, INT64_MAX) and random ones, against edge and
+// random dividends.
+TEST(Arithmetic, PositiveDivisorMatchesHardwareDivide) {
+  std::mt19937_64 rng(11);
+  std::vector<int64_t> divisors = {1, 2, 3, 5, 7, 10, 123, 1000, 10007, INT64_MAX, INT64_MAX - 1};
+  for (int k = 2; k < 63; ++k) {
+    for (int64_t delta : {-1, 0, 1}) divisors.push_back((int64_t{1} << k) + delta);
+  }
+  for (int i = 0; i < 200; ++i) {
+    divisors.push_back(static_cast<int64_t>(rng() >> (1 + rng() % 63)) | 1);
+  }
+  std::vector<int64_t> values = {0, 1, 2, 122, 123, 124, INT64_MAX, INT64_MAX - 1, 1LL << 62};
+  for (int i = 0; i < 500; ++i) values.push_back(static_cast<int64_t>(rng() >> (1 + rng() % 63)));
+  for (int64_t d : divisors) {
+    ASSERT_GT(d, 0);
+    const internal::PositiveDivisor div(d);
+    for (int64_t v : {d - 1, d, d + 1, 2 * (d / 2), 3 * (d / 3) + 2}) {
+      if (v >= 0) values.push_back(v);
+    }
+    for (int64_t v : values) {
+      ASSERT_EQ(div.Quotient(v), v / d) << v << " / " << d;
+      ASSERT_EQ(div.Remainder(v), v % d) << v << " % " << d;
+    }
+    values.resize(509);  // drop this divisor's neighbours again
+  }
+}
+
+// Column % and / by a constant take the multiply-shift path for non-negative values and keep
+// C++ truncation for negative ones; division by zero still fails.
+TEST(Arithmetic, ColumnDivisionByConstant) {
+  auto b = Batch("x BIGINT", "0; 122; 123; 247; -1; -124; NULL; 9223372036854775807");
+  EXPECT_EQ(*EvalStrings(C("modulo", {Col(b, "x"), I(123)}), *b),
+            (Strings{"0", "122", "0", "1", "-1", "-1", "NULL", "7"}));
+  EXPECT_EQ(*EvalStrings(C("divide", {Col(b, "x"), I(123)}), *b),
+            (Strings{"0", "0", "1", "2", "0", "-1", "NULL", "74986764527274600"}));
+  EXPECT_FALSE(EvalStrings(C("modulo", {Col(b, "x"), I(0)}), *b).ok());
+}
+
 TEST(StringFunctions, Utf8LengthMatchesByteScan) {
   EXPECT_EQ(internal::Utf8Length(""), 0);
   EXPECT_EQ(internal::Utf8Length("abcdefgh"), 8);
