@@ -63,15 +63,23 @@ std::unique_ptr<Database> OpenWith(Options o) {
 constexpr const char* kSource =
     "CREATE SOURCE s (k VARCHAR, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)";
 
-TEST(EngineWatermarkTest, FutureEventsAreProcessedButDoNotAdvanceTheWatermark) {
-  ManualClock clock;
+// Source `s` on the manual clock with a one-minute future-skew guard, and a stream `all_rows`
+// copying it.
+std::unique_ptr<Database> OpenAllRows(const ManualClock& clock) {
   Options o;
   o.clock = clock.fn();
   o.max_future_skew = std::chrono::minutes(1);
   auto db = OpenWith(o);
-  ASSERT_NE(db, nullptr);
+  if (db == nullptr) return nullptr;
   Exec(*db, kSource);
   Exec(*db, "CREATE STREAM all_rows AS SELECT k, ts FROM s");
+  return db;
+}
+
+TEST(EngineWatermarkTest, FutureEventsAreProcessedButDoNotAdvanceTheWatermark) {
+  ManualClock clock;
+  auto db = OpenAllRows(clock);
+  ASSERT_NE(db, nullptr);
   auto sub = db->Subscribe("all_rows");
   ASSERT_TRUE(sub.ok());
 
@@ -100,13 +108,8 @@ TEST(EngineWatermarkTest, FutureEventsAreProcessedButDoNotAdvanceTheWatermark) {
 // and on the watermark.
 TEST(EngineWatermarkTest, MixedBatchesKeepOnTimeRowsAndMoveTheWatermark) {
   ManualClock clock;
-  Options o;
-  o.clock = clock.fn();
-  o.max_future_skew = std::chrono::minutes(1);
-  auto db = OpenWith(o);
+  auto db = OpenAllRows(clock);
   ASSERT_NE(db, nullptr);
-  Exec(*db, kSource);
-  Exec(*db, "CREATE STREAM all_rows AS SELECT k, ts FROM s");
   auto sub = db->Subscribe("all_rows");
   ASSERT_TRUE(sub.ok());
   auto h = db->Source("s");
