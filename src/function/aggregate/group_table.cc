@@ -487,14 +487,32 @@ void GroupTable::DropPart(uint32_t part_id) {
   free_parts_.push_back(part_id);
 }
 
-template <size_t kSub>
+template <size_t kSub, bool kDirect>
 void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, size_t n,
-                                  uint32_t* out, std::vector<uint32_t>* new_groups,
+                                  const uint64_t* direct, const int32_t* gather, uint32_t* out,
+                                  std::vector<uint32_t>* new_groups,
                                   std::vector<uint32_t>* new_rows) {
+  static_assert(!kDirect || kSub == 1);
   const size_t sub = kSub != kAnySub ? kSub : tuple_width_ - 3;
   const size_t stride = 1 + sub;  // probe row: NULL mask, GROUP BY words
   const size_t width = 3 + sub;   // stored row: NULL mask, start, end, GROUP BY words
   const uint64_t* rows = probe_words_.data();
+  // Row i's NULL mask and first GROUP BY word: from the probe rows, or (kDirect: one 64-bit
+  // key column without NULLs) straight from the column, through `gather` when set.
+  auto mask_of = [&](size_t i) -> uint64_t {
+    if constexpr (kDirect) {
+      return 0;
+    } else {
+      return rows[i * stride];
+    }
+  };
+  auto word_of = [&](size_t i) -> uint64_t {
+    if constexpr (kDirect) {
+      return direct[gather ? static_cast<size_t>(gather[i]) : i];
+    } else {
+      return sub > 0 ? rows[i * stride + 1] : 0;
+    }
+  };
   probe_part_.resize(n);
   probe_hash_.resize(n);
   uint32_t* part_of = probe_part_.data();
@@ -506,8 +524,8 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
   uint32_t recent_part[kRecent] = {};
   size_t num_recent = 0, next_recent = 0, last = 0;
   for (size_t i = 0; i < n; ++i) {
-    const uint64_t* w = rows + i * stride;
-    const Prefix prefix{w[0], static_cast<uint64_t>(starts[i]), static_cast<uint64_t>(ends[i])};
+    const Prefix prefix{mask_of(i), static_cast<uint64_t>(starts[i]),
+                        static_cast<uint64_t>(ends[i])};
     // Start first: the word that tells the windows of a HOP apart.
     auto same = [&prefix](const Prefix& p) {
       return p[1] == prefix[1] && p[2] == prefix[2] && p[0] == prefix[0];
@@ -545,7 +563,12 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
       num_recent = std::min(num_recent + 1, kRecent);
     }
     part_of[i] = part;
-    hashes[i] = HashWords(w + 1, kSub != kAnySub ? kSub : sub);
+    if constexpr (kDirect) {
+      const uint64_t word = word_of(i);
+      hashes[i] = HashWords(&word, 1);
+    } else {
+      hashes[i] = HashWords(rows + i * stride + 1, kSub != kAnySub ? kSub : sub);
+    }
   }
   // Words after the first GROUP BY word are compared in full (keys of 2+ words only). Both
   // pointers are aligned like a probe row: [1] is the first GROUP BY word.
@@ -558,6 +581,7 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
   };
   // 2. Probes, prefetching each row's home slot a few rows ahead.
   constexpr size_t kPrefetch = 16;
+  uint64_t prev_key0 = 0;
   for (size_t i = 0; i < n; ++i) {
     if (i + kPrefetch < n) {
       const Part& ahead = parts_[part_of[i + kPrefetch]];
@@ -565,13 +589,15 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
         __builtin_prefetch(&ahead.slots[hashes[i + kPrefetch] & (ahead.slots.size() - 1)]);
       }
     }
-    const uint64_t* key = rows + i * stride;  // key[0]: NULL mask, key[1..]: GROUP BY words
+    const uint64_t* key = rows + i * stride;  // not kDirect: [0] NULL mask, [1..] GROUP BY words
     const uint32_t h = hashes[i];
     const uint32_t part_id = part_of[i];
-    const uint64_t key0 = sub > 0 ? key[1] : 0;
+    const uint64_t key0 = word_of(i);
     // Runs of one key (a window's rows when there are no GROUP BY keys) skip the probe.
-    if (i > 0 && part_id == part_of[i - 1] && h == hashes[i - 1] &&
-        (sub == 0 || key0 == (key - stride)[1]) && rest_equal(key - stride, key)) {
+    const bool same_as_previous = i > 0 && part_id == part_of[i - 1] && h == hashes[i - 1] &&
+                                  key0 == prev_key0 && rest_equal(key - stride, key);
+    prev_key0 = key0;
+    if (same_as_previous) {
       out[i] = out[i - 1];
       continue;
     }
@@ -584,10 +610,14 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
       if (slot.id_plus_one == 0) {
         const uint32_t id = NewId();
         uint64_t* stored = tuple_words_.data() + static_cast<size_t>(id) * width;
-        stored[0] = key[0];
+        stored[0] = mask_of(i);
         stored[1] = static_cast<uint64_t>(starts[i]);
         stored[2] = static_cast<uint64_t>(ends[i]);
-        for (size_t k = 0; k < sub; ++k) stored[3 + k] = key[1 + k];
+        if constexpr (kDirect) {
+          stored[3] = key0;
+        } else {
+          for (size_t k = 0; k < sub; ++k) stored[3 + k] = key[1 + k];
+        }
         tuple_hash_[id] = h;
         tuple_part_[id] = part_id;
         slot = PartSlot{key0, h, id + 1};
@@ -613,11 +643,14 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
                                   std::vector<uint32_t>* new_rows) {
   switch (tuple_width_) {
     case 3:
-      return ProbeWindowParts<0>(starts, ends, n, out, new_groups, new_rows);
+      return ProbeWindowParts<0, false>(starts, ends, n, nullptr, nullptr, out, new_groups,
+                                        new_rows);
     case 4:
-      return ProbeWindowParts<1>(starts, ends, n, out, new_groups, new_rows);
+      return ProbeWindowParts<1, false>(starts, ends, n, nullptr, nullptr, out, new_groups,
+                                        new_rows);
     default:
-      return ProbeWindowParts<kAnySub>(starts, ends, n, out, new_groups, new_rows);
+      return ProbeWindowParts<kAnySub, false>(starts, ends, n, nullptr, nullptr, out, new_groups,
+                                              new_rows);
   }
 }
 
@@ -678,6 +711,15 @@ Status GroupTable::FindOrInsertWindowed(std::span<const int64_t> starts,
         key_types_.size() - std::min<size_t>(key_types_.size(), 2), n, keys.size(), ends.size()));
   }
   group_ids->resize(n);
+  if (window_parts_ && keys.size() == 1 &&
+      (keys[0]->null_count() == 0 || keys[0]->validity() == nullptr) &&
+      (keys[0]->type_id() == TypeId::kInt64 || keys[0]->type_id() == TypeId::kTimestamp ||
+       keys[0]->type_id() == TypeId::kTime64)) {
+    // One 64-bit key without NULLs (its canonical bits are its value): read in place.
+    ProbeWindowParts<1, true>(starts.data(), ends.data(), n, keys[0]->values<uint64_t>(), rows,
+                              group_ids->data(), new_groups, new_group_rows);
+    return Status::OK();
+  }
   if (window_parts_) {
     const size_t stride = tuple_width_ - 2;
     probe_words_.resize(n * stride);

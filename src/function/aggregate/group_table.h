@@ -154,8 +154,11 @@ class GroupTable {
   /// (tuple_width_ - 2 words), the bounds of row i are starts[i] and ends[i]. kSub: the
   /// number of GROUP BY words when fixed at compile time (0 or 1), kAnySub otherwise.
   static constexpr size_t kAnySub = ~size_t{0};
-  template <size_t kSub>
-  void ProbeWindowParts(const int64_t* starts, const int64_t* ends, size_t n, uint32_t* out,
+  /// kDirect (kSub 1 only): the GROUP BY word of row i is direct[gather[i]] (direct[i] when
+  /// gather is null) and no key is NULL; probe_words_ is not read.
+  template <size_t kSub, bool kDirect>
+  void ProbeWindowParts(const int64_t* starts, const int64_t* ends, size_t n,
+                        const uint64_t* direct, const int32_t* gather, uint32_t* out,
                         std::vector<uint32_t>* new_groups, std::vector<uint32_t>* new_rows);
   void ProbeWindowParts(const int64_t* starts, const int64_t* ends, size_t n, uint32_t* out,
                         std::vector<uint32_t>* new_groups, std::vector<uint32_t>* new_rows);
