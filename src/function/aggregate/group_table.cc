@@ -415,6 +415,17 @@ uint32_t GroupTable::PartOf(const Prefix& prefix) {
   }
   parts_[part].prefix = prefix;
   it->second = part;
+  // Windows of a stream hold about as many keys as each other: size a new part for the
+  // largest live one, instead of growing it by doubling as its keys arrive.
+  size_t expect = 0;
+  for (const auto& [other_prefix, other] : part_index_)
+    expect = std::max(expect, parts_[other].used);
+  Part& fresh = parts_[part];
+  if (expect > 0 && expect * kPartLoadDen > fresh.slots.size() * kPartLoadNum) {
+    size_t capacity = std::max<size_t>(16, fresh.slots.size());
+    while (expect * kPartLoadDen > capacity * kPartLoadNum) capacity *= 2;
+    fresh.slots.assign(capacity, PartSlot{});
+  }
   return part;
 }
 
