@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 
 #include "columnar/record_batch.h"
 #include "common/macros.h"
@@ -29,6 +30,10 @@ struct Node {
   bool can_error = false;
   /// The subtree reads no columns and is deterministic (foldable).
   bool is_constant = false;
+  /// DOUBLE add/subtract/multiply whose argument `widened_arg` is CAST(<BIGINT> AS DOUBLE):
+  /// evaluated in one pass that converts each value as it is used (`0.908 * price`), instead of
+  /// casting the whole column into a temporary first. -1: not fused.
+  int widened_arg = -1;
   std::vector<std::unique_ptr<Node>> children;
 };
 
@@ -379,7 +384,82 @@ Result<Datum> EvalIsNull(const Node& node, const Input& in, const EvalContext& c
   return Datum::FromArray(MakeFixedArray(columnar::boolean(), n, nullptr, std::move(values), 0));
 }
 
+enum class FusedOp { kAdd, kSubtract, kMultiply };
+
+FusedOp FusedOpOf(const std::string& name) {
+  return name == "add"        ? FusedOp::kAdd
+         : name == "subtract" ? FusedOp::kSubtract
+                              : FusedOp::kMultiply;
+}
+
+template <FusedOp kOp>
+inline double ApplyFused(double a, double b) {
+  if constexpr (kOp == FusedOp::kAdd) return a + b;
+  if constexpr (kOp == FusedOp::kSubtract) return a - b;
+  return a * b;
+}
+
+// out[i] = ints[i] (as DOUBLE) op other[i], or other op ints[i] when the integer is on the right.
+template <FusedOp kOp>
+void FusedLoop(const int64_t* ints, const FixedReader<double>& other, bool int_left, int64_t n,
+               double* out) {
+  if (other.is_scalar) {
+    const double c = other.scalar;
+    if (int_left) {
+      for (int64_t i = 0; i < n; ++i) out[i] = ApplyFused<kOp>(static_cast<double>(ints[i]), c);
+    } else {
+      for (int64_t i = 0; i < n; ++i) out[i] = ApplyFused<kOp>(c, static_cast<double>(ints[i]));
+    }
+    return;
+  }
+  const double* o = other.values;
+  if (int_left) {
+    for (int64_t i = 0; i < n; ++i) out[i] = ApplyFused<kOp>(static_cast<double>(ints[i]), o[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) out[i] = ApplyFused<kOp>(o[i], static_cast<double>(ints[i]));
+  }
+}
+
+// The fused form of a `widened_arg` call; nullopt when the integer side turned out to be a
+// scalar (the general path handles it).
+Result<std::optional<Datum>> EvalWidenedCall(const Node& node, const Input& in,
+                                             const EvalContext& ctx) {
+  const auto w = static_cast<size_t>(node.widened_arg);
+  LAMINAR_ASSIGN_OR_RETURN(auto ints, Eval(*node.children[w]->children[0], in, ctx));
+  if (ints.is_scalar()) return std::optional<Datum>();
+  LAMINAR_ASSIGN_OR_RETURN(auto other, Eval(*node.children[1 - w], in, ctx));
+  if (other.is_scalar() && other.scalar->is_null()) {
+    return std::optional<Datum>(Datum::FromArray(columnar::MakeNullArray(node.type, in.num_rows)));
+  }
+  const int64_t n = in.num_rows;
+  const Datum both[2] = {ints, other};
+  int64_t nc = 0;
+  BufferPtr validity = CombineValidity(both, n, &nc);
+  auto values = AllocateValuesForOverwrite<double>(n);
+  double* out = reinterpret_cast<double*>(values->mutable_data());
+  const int64_t* iv = ints.array->values<int64_t>();
+  FixedReader<double> o(other);
+  const bool int_left = w == 0;
+  switch (FusedOpOf(node.function_name)) {
+    case FusedOp::kAdd:
+      FusedLoop<FusedOp::kAdd>(iv, o, int_left, n, out);
+      break;
+    case FusedOp::kSubtract:
+      FusedLoop<FusedOp::kSubtract>(iv, o, int_left, n, out);
+      break;
+    case FusedOp::kMultiply:
+      FusedLoop<FusedOp::kMultiply>(iv, o, int_left, n, out);
+      break;
+  }
+  return std::optional<Datum>(
+      Datum::FromArray(MakeFixedArray(node.type, n, std::move(validity), std::move(values), nc)));
+}
+
 Result<Datum> EvalCall(const Node& node, const Input& in, const EvalContext& ctx) {
+  if (node.widened_arg >= 0) {
+    LAMINAR_ASSIGN_OR_RETURN(auto fused, EvalWidenedCall(node, in, ctx));
+    if (fused) return std::move(*fused);
+  }
   std::vector<Datum> args;
   args.reserve(node.children.size());
   for (const auto& c : node.children) {
@@ -478,6 +558,25 @@ std::unique_ptr<Node> Fold(std::unique_ptr<Node> node) {
   return MakeLiteralNode(std::move(value));
 }
 
+// Sets widened_arg for DOUBLE add/subtract/multiply where exactly one argument is a
+// non-TRY cast of a BIGINT (cannot fail, exact up to 2^53 like the cast itself) to DOUBLE.
+void MarkWidenedArithmetic(Node* node) {
+  const std::string& f = node->function_name;
+  if (node->children.size() != 2 || node->type->id() != TypeId::kFloat64 ||
+      (f != "add" && f != "subtract" && f != "multiply")) {
+    return;
+  }
+  auto widened = [](const Node& c) {
+    return c.kind == ExprKind::kCast && !c.try_cast && c.type->id() == TypeId::kFloat64 &&
+           c.children[0]->type->id() == TypeId::kInt64;
+  };
+  const bool w0 = widened(*node->children[0]), w1 = widened(*node->children[1]);
+  if (w0 == w1) return;
+  const Node& other = *node->children[w0 ? 1 : 0];
+  if (other.type->id() != TypeId::kFloat64) return;
+  node->widened_arg = w0 ? 0 : 1;
+}
+
 Result<std::unique_ptr<Node>> CompileNode(const Expr& e, const FunctionRegistry& registry) {
   auto node = std::make_unique<Node>();
   node->kind = e.kind;
@@ -561,6 +660,7 @@ Result<std::unique_ptr<Node>> CompileNode(const Expr& e, const FunctionRegistry&
       }
       DataTypePtr declared = e.type;
       node->type = ret;
+      MarkWidenedArithmetic(node.get());
       auto folded = Fold(std::move(node));
       if (declared && !declared->Equals(*folded->type))
         return WrapCast(std::move(folded), declared);

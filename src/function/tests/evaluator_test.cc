@@ -22,6 +22,25 @@ TEST(Evaluator, ArithmeticAndNulls) {
   EXPECT_EQ(*EvalStrings(C("subtract", {Col(b, "x"), I(1)}), *b), (Strings{"0.5", "1.5", "NULL"}));
 }
 
+// DOUBLE arithmetic on a widened BIGINT column runs fused (no temporary cast column): same
+// values as cast-then-operate, either operand order, column or constant partner, NULLs from
+// either side, and a NULL constant.
+TEST(Evaluator, WidenedIntegerArithmetic) {
+  auto b =
+      Batch("a BIGINT, x DOUBLE", "1, 1.5; NULL, 2.5; 7, NULL; -3, 0.25; 9007199254740993, 1.0");
+  auto cast_a = Cast(Col(b, "a"), columnar::float64());
+  EXPECT_EQ(*EvalStrings(C("multiply", {D(0.908), cast_a}), *b),
+            (Strings{"0.908", "NULL", "6.356", "-2.724", "8178536923304821"}));
+  EXPECT_EQ(*EvalStrings(C("subtract", {cast_a, Col(b, "x")}), *b),
+            (Strings{"-0.5", "NULL", "NULL", "-3.25", "9007199254740991"}));
+  EXPECT_EQ(*EvalStrings(C("subtract", {Col(b, "x"), cast_a}), *b),
+            (Strings{"0.5", "NULL", "NULL", "3.25", "-9007199254740991"}));
+  EXPECT_EQ(*EvalStrings(C("add", {cast_a, D(0.5)}), *b),
+            (Strings{"1.5", "NULL", "7.5", "-2.5", "9007199254740992"}));
+  EXPECT_EQ(*EvalStrings(C("multiply", {cast_a, Null(columnar::float64())}), *b),
+            (Strings{"NULL", "NULL", "NULL", "NULL", "NULL"}));
+}
+
 TEST(Evaluator, OverflowAndDivisionByZero) {
   auto b = Batch("a BIGINT, z BIGINT", "9223372036854775807, 0");
   auto r = EvalStrings(C("add", {Col(b, "a"), I(1)}), *b);
