@@ -553,6 +553,10 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     // registers and the switch is decided once per batch.
     const sql::WindowKind kind = w.kind;
     const int64_t size = w.size, slide = w.slide, offset = w.offset, gap = w.gap;
+    const size_t max_hop_windows =
+        kind == sql::WindowKind::kHop && slide > 0
+            ? static_cast<size_t>(size / slide + (size % slide != 0 ? 1 : 0))
+            : 1;
     if (kind == sql::WindowKind::kTumble) {
       // One window per row: the arrays already have room, and the outputs stay in registers.
       int32_t* rows_out = row_idx.data();
@@ -596,8 +600,10 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
           if (last <= t - size) break;  // slide > size: t falls in a gap between windows
           int64_t first = last;
           while (first - slide > t - size) first -= slide;
-          const size_t room = count + static_cast<size_t>((last - first) / slide) + 1;
-          if (room > row_idx.size()) reserve(std::max(row_idx.size() * 2, room));
+          // A row holds at most ceil(size / slide) windows (no division per row).
+          if (count + max_hop_windows > row_idx.size()) {
+            reserve(std::max(row_idx.size() * 2, count + max_hop_windows));
+          }
           for (int64_t st = first; st <= last; st += slide) add(row, st, st + size);
           break;
         }
