@@ -41,8 +41,7 @@ bool IsFixedKey(TypeId id) {
   }
 }
 
-/// Canonical 64-bit image of a fixed-width key (so -0.0 == 0.0 and all NaNs
-/// group together).
+/// Canonical 64-bit image of a fixed-width key (so -0.0 == 0.0 and all NaNs group together).
 template <typename T>
 inline uint64_t KeyBits(T v) {
   if constexpr (std::is_floating_point_v<T>) {
@@ -74,8 +73,8 @@ constexpr uint8_t kFormatVersion = 1;
 constexpr size_t kMaxTupleColumns = 63;
 // Tuple mode slot index load limit: slots_used_ / slots_.size() <= 7 / 10.
 constexpr size_t kTupleLoadNum = 7, kTupleLoadDen = 10;
-// Window part load limit: used / slots <= 1 / 2 (short linear-probe runs; a part is one
-// window's keys, so the larger table is still small).
+// Window part load limit: used / slots <= 1 / 2 (short linear-probe runs; a part is one window's
+// keys, so the larger table is still small).
 constexpr size_t kPartLoadNum = 1, kPartLoadDen = 2;
 
 /// Mixes the words of a tuple key; the final HashInt64 spreads every input bit.
@@ -85,8 +84,8 @@ inline uint32_t MixTuple(const uint64_t* words, size_t width) {
   return static_cast<uint32_t>(HashInt64(h));
 }
 
-/// Hash of a window key's GROUP BY words: one 64x64->128 multiply folded for a single word
-/// (every input bit reaches the low bits that pick the slot), MixTuple for more, 0 for none.
+/// Hash of a window key's GROUP BY words: one 64x64->128 multiply folded for a single word (every
+/// input bit reaches the low bits that pick the slot), MixTuple for more, 0 for none.
 inline uint32_t HashWords(const uint64_t* words, size_t count) {
   if (count == 0) return 0;
   if (count == 1) {
@@ -232,9 +231,8 @@ void GroupTable::EraseTupleSlot(uint32_t id) {
   const size_t mask = slots_.size() - 1;
   size_t hole = tuple_hash_[id] & mask;
   while (slots_[hole].id_plus_one != id + 1) hole = (hole + 1) & mask;
-  // Backward shift: pull later entries of the probe chain into the hole unless
-  // their home slot lies cyclically in (hole, j] (moving them would put them
-  // before their home).
+  // Backward shift: pull later entries of the probe chain into the hole unless their home slot
+  // lies cyclically in (hole, j] (moving them would put them before their home).
   for (size_t j = (hole + 1) & mask; slots_[j].id_plus_one != 0; j = (j + 1) & mask) {
     const size_t home = slots_[j].hash & mask;
     if (((j - home) & mask) >= ((j - hole) & mask)) {
@@ -415,8 +413,8 @@ uint32_t GroupTable::PartOf(const Prefix& prefix) {
   }
   parts_[part].prefix = prefix;
   it->second = part;
-  // Windows of a stream hold about as many keys as each other: size a new part for the
-  // largest live one, instead of growing it by doubling as its keys arrive.
+  // Windows of a stream hold about as many keys as each other: size a new part for the largest live
+  // one, instead of growing it by doubling as its keys arrive.
   size_t expect = 0;
   for (const auto& [other_prefix, other] : part_index_)
     expect = std::max(expect, parts_[other].used);
@@ -508,8 +506,8 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
   const size_t stride = 1 + sub;  // probe row: NULL mask, GROUP BY words
   const size_t width = 3 + sub;   // stored row: NULL mask, start, end, GROUP BY words
   const uint64_t* rows = probe_words_.data();
-  // Row i's NULL mask and first GROUP BY word: from the probe rows, or (kDirect: one 64-bit
-  // key column without NULLs) straight from the column, through `gather` when set.
+  // Row i's NULL mask and first GROUP BY word: from the probe rows, or (kDirect: one 64-bit key
+  // column without NULLs) straight from the column, through `gather` when set.
   auto mask_of = [&](size_t i) -> uint64_t {
     if constexpr (kDirect) {
       return 0;
@@ -528,8 +526,8 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
   probe_hash_.resize(n);
   uint32_t* part_of = probe_part_.data();
   uint32_t* hashes = probe_hash_.data();
-  // 1. Each row's part and GROUP BY hash. The last few windows seen are remembered (the rows
-  // of a HOP cycle through the same few windows), so the part map is rarely consulted.
+  // 1. Each row's part and GROUP BY hash. The last few windows seen are remembered (the rows of a
+  // HOP cycle through the same few windows), so the part map is rarely consulted.
   constexpr size_t kRecent = 8;
   Prefix recent[kRecent] = {};
   uint32_t recent_part[kRecent] = {};
@@ -544,8 +542,8 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
     uint32_t part = 0;
     bool found = false;
     if (num_recent > 0) {
-      // The same window as the last row (TUMBLE), or the one after it in the ring (the rows
-      // of a HOP visit their windows in the order they were first seen).
+      // The same window as the last row (TUMBLE), or the one after it in the ring (the rows of a
+      // HOP visit their windows in the order they were first seen).
       const size_t next = last + 1 == num_recent ? 0 : last + 1;
       if (same(recent[last])) {
         found = true;
@@ -581,8 +579,8 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
       hashes[i] = HashWords(rows + i * stride + 1, kSub != kAnySub ? kSub : sub);
     }
   }
-  // Words after the first GROUP BY word are compared in full (keys of 2+ words only). Both
-  // pointers are aligned like a probe row: [1] is the first GROUP BY word.
+  // Words after the first GROUP BY word are compared in full (keys of 2+ words only). Both pointers
+  // are aligned like a probe row: [1] is the first GROUP BY word.
   auto rest_equal = [&](const uint64_t* stored_sub, const uint64_t* key_sub) {
     if constexpr (kSub == 0 || kSub == 1) {
       return true;
@@ -966,8 +964,7 @@ Status GroupTable::EraseMany(std::span<const uint32_t> groups) {
     if (!IsLive(g)) return Status::Invalid(fmt::format("group {} does not exist", g));
   }
   if (window_parts_) {
-    // Closing windows list whole parts: those are dropped at once, other keys
-    // erased singly.
+    // Closing windows list whole parts: those are dropped at once, other keys erased singly.
     std::vector<uint32_t> erased;
     erased.reserve(groups.size());
     bool twice = false;
@@ -982,8 +979,7 @@ Status GroupTable::EraseMany(std::span<const uint32_t> groups) {
       erased.push_back(g);
       ++erase_mark_[tuple_part_[g]];
     }
-    // Per part: kDrop (every key goes), kDone (dropped), or a count (erase key
-    // by key).
+    // Per part: kDrop (every key goes), kDone (dropped), or a count (erase key by key).
     constexpr uint32_t kDrop = UINT32_MAX, kDone = UINT32_MAX - 1;
     for (uint32_t g : erased) {
       const uint32_t p = tuple_part_[g];
@@ -1044,14 +1040,12 @@ void GroupTable::Clear() {
 
 // Layout (little-endian): u8 version, u8 mode, u32 num_ids, u32 null_group,
 // u32 num_free, num_free × u32 (free list order), then per id: u8 live,
-// and for live ids: fixed mode u64 key bits / general mode u32 len + encoded
-// tuple.
+// and for live ids: fixed mode u64 key bits / general mode u32 len + encoded tuple.
 void GroupTable::Serialize(std::string* out) const {
   const uint32_t num_ids = static_cast<uint32_t>(live_.size());
   const size_t num_live = static_cast<size_t>(std::count(live_.begin(), live_.end(), 1));
-  // Size the image up front (exact for fixed/global keys, a close lower bound
-  // otherwise) so a large table is written without the buffer doubling and
-  // copying as it grows.
+  // Size the image up front (exact for fixed/global keys, a close lower bound otherwise) so a
+  // large table is written without the buffer doubling and copying as it grows.
   size_t bytes = 2 + 4 * 3 + 4 * free_.size() + num_ids;
   if (mode_ == Mode::kFixed) bytes += 8 * num_live;
   if (mode_ == Mode::kTuple) bytes += num_live * (4 + key_types_.size() * 9);
@@ -1094,14 +1088,12 @@ void GroupTable::Serialize(std::string* out) const {
 }
 
 void GroupTable::InsertFixedInHashOrder(std::span<const uint32_t> ids) {
-  // Inserting millions of keys in id order touches a random bucket per key: a
-  // cache (and TLB) miss each, which prefetching does not hide. Instead the ids
-  // are first partitioned (one counting-sort pass) by the high bits of their
-  // home bucket, so the inserts sweep the table region by region and each
-  // region stays in cache. The swiss table's home bucket is derived from the
-  // hash bits above its 7 tag bits (`hash >> 7`, then xor-salted per table,
-  // which keeps neighbouring buckets together); if that changes the result is
-  // still correct, only slower.
+  // Inserting millions of keys in id order touches a random bucket per key: a cache (and TLB)
+  // miss each, which prefetching does not hide. Instead the ids are first partitioned (one
+  // counting-sort pass) by the high bits of their home bucket, so the inserts sweep the table
+  // region by region and each region stays in cache. The swiss table's home bucket is derived
+  // from the hash bits above its 7 tag bits (`hash >> 7`, then xor-salted per table, which keeps
+  // neighbouring buckets together); if that changes the result is still correct, only slower.
   const size_t capacity = fixed_map_.bucket_count();
   constexpr size_t kMinPartitioned = 1 << 16;
   if (ids.size() < kMinPartitioned || capacity < kMinPartitioned) {
@@ -1119,8 +1111,7 @@ void GroupTable::InsertFixedInHashOrder(std::span<const uint32_t> ids) {
     ++start[part[i] + 1];
   }
   for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
-  // (key, id) pairs in partition order: the insert loop then reads them
-  // sequentially.
+  // (key, id) pairs in partition order: the insert loop then reads them sequentially.
   std::vector<std::pair<uint64_t, uint32_t>> ordered(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     ordered[start[part[i]]++] = {fixed_keys_[ids[i]], ids[i]};
@@ -1151,13 +1142,11 @@ Status GroupTable::Deserialize(std::string_view* in) {
     if (window_parts_) tuple_part_.assign(num_ids, 0);
   }
   null_group_ = null_group;
-  // Every live id needs at least its live byte plus a key: bounds the index
-  // reservation.
+  // Every live id needs at least its live byte plus a key: bounds the index reservation.
   const size_t max_live = std::min<size_t>(num_ids, in->size() / (mode_ == Mode::kFixed ? 9 : 1));
   if (mode_ == Mode::kFixed) {
-    // Fixed-size records, decoded in one pass; the map is sized once for every
-    // key (no rehash growth) and each bucket is prefetched a few keys ahead of
-    // its insert.
+    // Fixed-size records, decoded in one pass; the map is sized once for every key (no rehash
+    // growth) and each bucket is prefetched a few keys ahead of its insert.
     const char* p = in->data();
     const char* end = p + in->size();
     std::vector<uint32_t> ids;

@@ -17,53 +17,45 @@ namespace laminar::function {
 
 using columnar::DataTypePtr;
 
-/// Maps GROUP BY key tuples to dense group ids (0, 1, 2, ...) that index
-/// Accumulator state.
+/// Maps GROUP BY key tuples to dense group ids (0, 1, 2, ...) that index Accumulator state.
 ///
-/// Keys may be of any type and any number of columns; NULL keys form their own
-/// group (SQL GROUP BY semantics: NULLs group together). Fast paths: zero key
-/// columns → one global group (id 0); a single fixed-width key (integers,
-/// floats, DATE, TIME, TIMESTAMP) → a swiss table of 64-bit keys; several
-/// fixed-width or BOOLEAN keys (e.g. a window's bounds plus its GROUP BY keys)
-/// → a tuple table: keys live as rows of 64-bit words in one flat array and an
-/// open-addressing index over it, hashed column by column per batch (no per-key
-/// allocation); otherwise each row's key tuple is encoded to bytes and looked
-/// up in a swiss table of strings.
+/// Keys may be of any type and any number of columns; NULL keys form their own group (SQL
+/// GROUP BY semantics: NULLs group together). Fast paths: zero key columns → one global group
+/// (id 0); a single fixed-width key (integers, floats, DATE, TIME, TIMESTAMP) → a swiss table of
+/// 64-bit keys; several fixed-width or BOOLEAN keys (e.g. a window's bounds plus its GROUP BY
+/// keys) → a tuple table: keys live as rows of 64-bit words in one flat array and an
+/// open-addressing index over it, hashed column by column per batch (no per-key allocation);
+/// otherwise each row's key tuple is encoded to bytes and looked up in a swiss table of strings.
 ///
-/// A windowed aggregate's table (`window_keys`: the first two key columns are
-/// the window's TIMESTAMP start and end) keeps one small index per window
-/// instead (see Part below).
+/// A windowed aggregate's table (`window_keys`: the first two key columns are the window's
+/// TIMESTAMP start and end) keeps one small index per window instead (see Part below).
 ///
-/// Ids stay valid until Erase(); an erased id goes on a free list and the next
-/// new key may reuse it (the caller must Reset() accumulator state for reused
-/// ids — `new_groups` reports them). num_groups() is the size of the id space
-/// (erased ids included), the size to Resize() accumulators to. Durability:
-/// Serialize()/Deserialize() round-trip the table byte for byte (ids
-/// preserved). Threading: not thread-safe; owned by one operator.
+/// Ids stay valid until Erase(); an erased id goes on a free list and the next new key may
+/// reuse it (the caller must Reset() accumulator state for reused ids — `new_groups` reports
+/// them). num_groups() is the size of the id space (erased ids included), the size to
+/// Resize() accumulators to.
+/// Durability: Serialize()/Deserialize() round-trip the table byte for byte (ids preserved).
+/// Threading: not thread-safe; owned by one operator.
 class GroupTable {
  public:
-  /// `window_keys`: key columns are [window_start, window_end (TIMESTAMP),
-  /// keys...] and rows of one window arrive together: the index is then split
-  /// per window (ignored for other key types). Only the in-memory layout
-  /// differs; ids and images are the same.
+  /// `window_keys`: key columns are [window_start, window_end (TIMESTAMP), keys...] and rows of one
+  /// window arrive together: the index is then split per window (ignored for other key types). Only
+  /// the in-memory layout differs; ids and images are the same.
   explicit GroupTable(std::vector<DataTypePtr> key_types, bool window_keys = false);
 
-  /// Looks up (inserting when new) the key of every row of `keys` (one array
-  /// per key column, each `num_rows` long); writes one group id per row into
-  /// *group_ids (resized). When `new_groups` is not null, the ids created by
-  /// this call are appended to it, in order.
+  /// Looks up (inserting when new) the key of every row of `keys` (one array per key column,
+  /// each `num_rows` long); writes one group id per row into *group_ids (resized). When
+  /// `new_groups` is not null, the ids created by this call are appended to it, in order.
   Status FindOrInsert(std::span<const columnar::ArrayPtr> keys, int64_t num_rows,
                       std::vector<uint32_t>* group_ids,
                       std::vector<uint32_t>* new_groups = nullptr);
-  /// FindOrInsert() for a windowed aggregate's table, whose key columns are
-  /// [window_start, window_end (both TIMESTAMP), keys...]: key row i is
-  /// (starts[i], ends[i], row rows[i] of each array of `keys`), or row i of
-  /// `keys` when `rows` is null. The bounds come as plain words and the keys
-  /// are gathered in place, so no per-batch timestamp arrays or Take()n key
-  /// columns are built (tables of other layouts, e.g. string keys, do build
-  /// them). New ids are appended to *new_groups (required) and, when
-  /// `new_group_rows` is not null, the row each first appeared at to
-  /// *new_group_rows. Same ids as FindOrInsert() over the built columns.
+  /// FindOrInsert() for a windowed aggregate's table, whose key columns are [window_start,
+  /// window_end (both TIMESTAMP), keys...]: key row i is (starts[i], ends[i], row rows[i] of each
+  /// array of `keys`), or row i of `keys` when `rows` is null. The bounds come as plain words and
+  /// the keys are gathered in place, so no per-batch timestamp arrays or Take()n key columns are
+  /// built (tables of other layouts, e.g. string keys, do build them). New ids are appended to
+  /// *new_groups (required) and, when `new_group_rows` is not null, the row each first appeared at
+  /// to *new_group_rows. Same ids as FindOrInsert() over the built columns.
   Status FindOrInsertWindowed(std::span<const int64_t> starts, std::span<const int64_t> ends,
                               std::span<const columnar::ArrayPtr> keys, const int32_t* rows,
                               std::vector<uint32_t>* group_ids, std::vector<uint32_t>* new_groups,
@@ -74,18 +66,17 @@ class GroupTable {
   uint32_t num_live_groups() const { return num_groups() - static_cast<uint32_t>(free_.size()); }
   /// True when `group` holds a key (not erased).
   bool IsLive(uint32_t group) const { return group < live_.size() && live_[group]; }
-  /// The key columns of the listed groups (one array per key column). Erased →
-  /// error.
+  /// The key columns of the listed groups (one array per key column). Erased → error.
   /// `first_column`: skip the key columns before it (a window aggregate reads its bounds
   /// elsewhere); the result then holds key_types().size() - first_column arrays.
   Result<std::vector<columnar::ArrayPtr>> GetKeys(std::span<const uint32_t> groups,
                                                   size_t first_column = 0) const;
   /// Frees a group id for reuse.
   Status Erase(uint32_t group);
-  /// Erase() of every listed group (ids freed in list order). Cheaper than one
-  /// Erase() per group when the list is a large part of the table (a closing
-  /// window): the tuple index is then rebuilt from the survivors instead of
-  /// being patched per key. Not live → error, and nothing is erased.
+  /// Erase() of every listed group (ids freed in list order). Cheaper than one Erase() per
+  /// group when the list is a large part of the table (a closing window): the tuple index is
+  /// then rebuilt from the survivors instead of being patched per key. Not live → error, and
+  /// nothing is erased.
   Status EraseMany(std::span<const uint32_t> groups);
   /// Removes every group.
   void Clear();
@@ -99,9 +90,8 @@ class GroupTable {
   bool window_keys() const { return window_keys_; }
 
  private:
-  // The serialized mode byte: kTuple tables serialize as kGeneral (same encoded
-  // tuples), so checkpoints do not depend on which in-memory layout the key
-  // types select.
+  // The serialized mode byte: kTuple tables serialize as kGeneral (same encoded tuples), so
+  // checkpoints do not depend on which in-memory layout the key types select.
   enum class Mode : uint8_t { kGlobal = 0, kFixed = 1, kGeneral = 2, kTuple = 3 };
   struct FixedHash {
     size_t operator()(uint64_t k) const { return static_cast<size_t>(HashInt64(k)); }
@@ -111,22 +101,21 @@ class GroupTable {
   void EncodeRow(std::span<const columnar::ArrayPtr> keys, int64_t row, std::string* out) const;
   Status FindOrInsertFixed(const columnar::Array& key, int64_t num_rows,
                            std::vector<uint32_t>* group_ids, std::vector<uint32_t>* new_groups);
-  /// Deserialize helper: adds the keys of `ids` (fixed mode, distinct, map
-  /// already reserved) to fixed_map_, in an order that keeps the inserts
-  /// cache-friendly.
+  /// Deserialize helper: adds the keys of `ids` (fixed mode, distinct, map already reserved)
+  /// to fixed_map_, in an order that keeps the inserts cache-friendly.
   void InsertFixedInHashOrder(std::span<const uint32_t> ids);
   Status FindOrInsertTuple(std::span<const columnar::ArrayPtr> keys, int64_t num_rows,
                            std::vector<uint32_t>* group_ids, std::vector<uint32_t>* new_groups);
   /// Tuple mode with TIMESTAMP window bounds as the first two key columns.
   bool IsWindowTable() const;
-  /// Writes key column `column` (its canonical bits, NULL mask bit `column`) of n probe rows
-  /// into probe_words_ (already sized, mask words zeroed): word `word` of each row of
-  /// `stride` words. Probe row i reads array row gather[i] (row i when gather is null).
+  /// Writes key column `column` (its canonical bits, NULL mask bit `column`) of n probe rows into
+  /// probe_words_ (already sized, mask words zeroed): word `word` of each row of `stride` words.
+  /// Probe row i reads array row gather[i] (row i when gather is null).
   void FillTupleColumn(const columnar::Array& a, size_t column, size_t word, size_t stride,
                        const int32_t* gather, size_t n);
-  /// Looks up (inserting when new) the n key rows in probe_words_; ids into out[0, n); new
-  /// ids and the rows they first appeared at appended to the lists that are not null.
-  /// kWidth: tuple_width_ when it is a compile-time constant (word compares), 0 for any.
+  /// Looks up (inserting when new) the n key rows in probe_words_; ids into out[0, n); new ids and
+  /// the rows they first appeared at appended to the lists that are not null. kWidth: tuple_width_
+  /// when it is a compile-time constant (word compares), 0 for any.
   template <size_t kWidth>
   void ProbeTuples(size_t n, uint32_t* out, std::vector<uint32_t>* new_groups,
                    std::vector<uint32_t>* new_rows);
@@ -134,11 +123,11 @@ class GroupTable {
                    std::vector<uint32_t>* new_rows);
 
   // Window parts: a window table's index, split by the key's first three words (NULL mask,
-  // window_start, window_end) into one small open-addressing table per window. A batch's
-  // rows find their part once per run of rows of one window; probes hash and compare only
-  // the GROUP BY words (the first one is stored in the slot, so a one-word key is matched
-  // without reading tuple_words_); a closing window drops its whole part (EraseMany)
-  // instead of erasing its keys one by one from a shared index.
+  // window_start, window_end) into one small open-addressing table per window. A batch's rows find
+  // their part once per run of rows of one window; probes hash and compare only the GROUP BY words
+  // (the first one is stored in the slot, so a one-word key is matched without reading
+  // tuple_words_); a closing window drops its whole part (EraseMany) instead of erasing its keys
+  // one by one from a shared index.
   using Prefix = std::array<uint64_t, 3>;
   struct PartSlot {
     uint64_t key = 0;          // first GROUP BY word (0 when there is none)
@@ -151,11 +140,11 @@ class GroupTable {
     size_t used = 0;
   };
   /// ProbeTuples() for window parts: probe_words_ rows are [NULL mask, GROUP BY words...]
-  /// (tuple_width_ - 2 words), the bounds of row i are starts[i] and ends[i]. kSub: the
-  /// number of GROUP BY words when fixed at compile time (0 or 1), kAnySub otherwise.
+  /// (tuple_width_ - 2 words), the bounds of row i are starts[i] and ends[i]. kSub: the number of
+  /// GROUP BY words when fixed at compile time (0 or 1), kAnySub otherwise.
   static constexpr size_t kAnySub = ~size_t{0};
-  /// kDirect (kSub 1 only): the GROUP BY word of row i is direct[gather[i]] (direct[i] when
-  /// gather is null) and no key is NULL; probe_words_ is not read.
+  /// kDirect (kSub 1 only): the GROUP BY word of row i is direct[gather[i]] (direct[i] when gather
+  /// is null) and no key is NULL; probe_words_ is not read.
   template <size_t kSub, bool kDirect>
   void ProbeWindowParts(const int64_t* starts, const int64_t* ends, size_t n,
                         const uint64_t* direct, const int32_t* gather, uint32_t* out,
@@ -168,16 +157,14 @@ class GroupTable {
   void GrowPart(uint32_t part);
   /// Indexes stored tuple `id` (Deserialize).
   void PartInsert(uint32_t id);
-  /// Removes id from its part (backward-shift deletion); an emptied part is
-  /// dropped.
+  /// Removes id from its part (backward-shift deletion); an emptied part is dropped.
   void PartErase(uint32_t id);
-  /// Forgets every key of the part and puts it on the free list (its slots are
-  /// kept for reuse while few parts are free).
+  /// Forgets every key of the part and puts it on the free list (its slots are kept for reuse while
+  /// few parts are free).
   void DropPart(uint32_t part);
 
   // Tuple mode helpers.
-  /// Hash of one key row of tuple_width_ words (all 32 bits used: slot index
-  /// and tag).
+  /// Hash of one key row of tuple_width_ words (all 32 bits used: slot index and tag).
   uint32_t HashTuple(const uint64_t* words) const;
   /// Rebuilds the slot index with `capacity` slots (a power of two).
   void RehashTuples(size_t capacity);
@@ -185,11 +172,9 @@ class GroupTable {
   void ReserveTuples(size_t additional);
   /// Inserts id into the slot index (the key must not be present).
   void InsertTupleSlot(uint32_t id);
-  /// Removes id from the slot index (backward-shift deletion keeps probe chains
-  /// intact).
+  /// Removes id from the slot index (backward-shift deletion keeps probe chains intact).
   void EraseTupleSlot(uint32_t id);
-  /// EncodeRow's byte encoding of a stored tuple (the serialized form) and
-  /// back.
+  /// EncodeRow's byte encoding of a stored tuple (the serialized form) and back.
   void EncodeTuple(uint32_t id, std::string* out) const;
   bool DecodeTuple(std::string_view in, uint64_t* words) const;
 
@@ -206,10 +191,9 @@ class GroupTable {
   std::vector<uint32_t> free_;             // erased ids, reused LIFO
   std::string scratch_;
 
-  // Tuple mode. Key of id g: words [g * tuple_width_, (g + 1) * tuple_width_)
-  // of tuple_words_: word 0 = NULL mask (bit c set: column c is NULL), word 1 +
-  // c = column c's canonical bits (KeyBits; 0 when NULL). Erased ids keep stale
-  // words until reused.
+  // Tuple mode. Key of id g: words [g * tuple_width_, (g + 1) * tuple_width_) of tuple_words_:
+  // word 0 = NULL mask (bit c set: column c is NULL), word 1 + c = column c's canonical bits
+  // (KeyBits; 0 when NULL). Erased ids keep stale words until reused.
   struct TupleSlot {
     uint32_t hash = 0;         // HashTuple of the key; its low bits are the home slot
     uint32_t id_plus_one = 0;  // 0 = empty
