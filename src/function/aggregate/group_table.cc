@@ -522,55 +522,86 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
       return sub > 0 ? rows[i * stride + 1] : 0;
     }
   };
-  probe_part_.resize(n);
-  probe_hash_.resize(n);
-  uint32_t* part_of = probe_part_.data();
-  uint32_t* hashes = probe_hash_.data();
-  // 1. Each row's part and GROUP BY hash. The last few windows seen are remembered (the rows of a
-  // HOP cycle through the same few windows), so the part map is rarely consulted.
+  // The part of a prefix. The last few windows seen are remembered (the rows of a HOP cycle
+  // through the same few windows), so the part map is rarely consulted.
   constexpr size_t kRecent = 8;
   Prefix recent[kRecent] = {};
   uint32_t recent_part[kRecent] = {};
   size_t num_recent = 0, next_recent = 0, last = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const Prefix prefix{mask_of(i), static_cast<uint64_t>(starts[i]),
-                        static_cast<uint64_t>(ends[i])};
+  auto find_part = [&](const Prefix& prefix) -> uint32_t {
     // Start first: the word that tells the windows of a HOP apart.
     auto same = [&prefix](const Prefix& p) {
       return p[1] == prefix[1] && p[2] == prefix[2] && p[0] == prefix[0];
     };
-    uint32_t part = 0;
-    bool found = false;
     if (num_recent > 0) {
-      // The same window as the last row (TUMBLE), or the one after it in the ring (the rows of a
-      // HOP visit their windows in the order they were first seen).
+      // The same window as the last row (TUMBLE), or the one after it in the ring (the rows
+      // of a HOP visit their windows in the order they were first seen).
       const size_t next = last + 1 == num_recent ? 0 : last + 1;
-      if (same(recent[last])) {
-        found = true;
-      } else if (same(recent[next])) {
+      if (same(recent[last])) return recent_part[last];
+      if (same(recent[next])) {
         last = next;
-        found = true;
+        return recent_part[last];
       }
-      part = recent_part[last];
-    }
-    if (!found) {
       for (size_t k = 0; k < num_recent; ++k) {
         if (same(recent[k])) {
-          part = recent_part[k];
           last = k;
-          found = true;
-          break;
+          return recent_part[k];
         }
       }
     }
-    if (!found) {
-      part = PartOf(prefix);
-      recent[next_recent] = prefix;
-      recent_part[next_recent] = part;
-      last = next_recent;
-      next_recent = (next_recent + 1) % kRecent;
-      num_recent = std::min(num_recent + 1, kRecent);
+    const uint32_t part = PartOf(prefix);
+    recent[next_recent] = prefix;
+    recent_part[next_recent] = part;
+    last = next_recent;
+    next_recent = (next_recent + 1) % kRecent;
+    num_recent = std::min(num_recent + 1, kRecent);
+    return part;
+  };
+  if constexpr (kSub == 0) {
+    // No GROUP BY words: all rows of a window share its one group, so a run of rows of one
+    // window takes one lookup.
+    for (size_t i = 0; i < n;) {
+      const Prefix prefix{mask_of(i), static_cast<uint64_t>(starts[i]),
+                          static_cast<uint64_t>(ends[i])};
+      size_t j = i + 1;
+      while (j < n && starts[j] == starts[i] && ends[j] == ends[i] && mask_of(j) == prefix[0]) {
+        ++j;
+      }
+      const uint32_t part_id = find_part(prefix);
+      uint32_t id;
+      if (parts_[part_id].used == 0) {
+        GrowPart(part_id);
+        id = NewId();
+        uint64_t* stored = tuple_words_.data() + static_cast<size_t>(id) * width;
+        stored[0] = prefix[0];
+        stored[1] = prefix[1];
+        stored[2] = prefix[2];
+        tuple_hash_[id] = 0;
+        tuple_part_[id] = part_id;
+        Part& part = parts_[part_id];
+        part.slots[0] = PartSlot{0, 0, id + 1};  // hash 0: home slot 0 (the part is empty)
+        ++part.used;
+        if (new_groups) new_groups->push_back(id);
+        if (new_rows) new_rows->push_back(static_cast<uint32_t>(i));
+      } else {
+        const Part& part = parts_[part_id];
+        size_t pos = 0;
+        while (part.slots[pos].id_plus_one == 0) pos = (pos + 1) & (part.slots.size() - 1);
+        id = part.slots[pos].id_plus_one - 1;
+      }
+      std::fill(out + i, out + j, id);
+      i = j;
     }
+    return;
+  }
+  probe_part_.resize(n);
+  probe_hash_.resize(n);
+  uint32_t* part_of = probe_part_.data();
+  uint32_t* hashes = probe_hash_.data();
+  // 1. Each row's part and GROUP BY hash.
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t part = find_part(
+        Prefix{mask_of(i), static_cast<uint64_t>(starts[i]), static_cast<uint64_t>(ends[i])});
     part_of[i] = part;
     if constexpr (kDirect) {
       const uint64_t word = word_of(i);
