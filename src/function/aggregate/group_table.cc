@@ -528,7 +528,7 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
   Prefix recent[kRecent] = {};
   uint32_t recent_part[kRecent] = {};
   size_t num_recent = 0, next_recent = 0, last = 0;
-  auto find_part = [&](const Prefix& prefix) -> uint32_t {
+  auto find_part = [&](const Prefix& prefix) __attribute__((always_inline))->uint32_t {
     // Start first: the word that tells the windows of a HOP apart.
     auto same = [&prefix](const Prefix& p) {
       return p[1] == prefix[1] && p[2] == prefix[2] && p[0] == prefix[0];
