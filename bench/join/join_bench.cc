@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "columnar/builder.h"
+#include "join_bench_util.h"
 #include "laminar/laminar.hpp"
 
 namespace laminar {
@@ -35,17 +36,14 @@ RecordBatchPtr MakeSideBatch(const SchemaPtr& schema, int64_t first_ts, int64_t 
 
 void RunJoin(benchmark::State& state, const std::string& stream_sql) {
   const int64_t keys = state.range(0);
-  auto db = Database::Open().ValueOrDie();
-  (void)db->Execute("CREATE SOURCE l (k BIGINT, v DOUBLE, ts TIMESTAMP, WATERMARK FOR ts)");
-  (void)db->Execute("CREATE SOURCE r (k BIGINT, v DOUBLE, ts TIMESTAMP, WATERMARK FOR ts)");
-  auto st = db->Execute(stream_sql);
-  if (!st.ok()) {
-    state.SkipWithError(st.status().ToString().c_str());
-    return;
-  }
   int64_t out_rows = 0;
-  auto sub =
-      db->Subscribe("j", [&](const RecordBatchPtr& b) { out_rows += b->num_rows(); }).ValueOrDie();
+  auto opened = OpenJoinBench(
+      state,
+      {"CREATE SOURCE l (k BIGINT, v DOUBLE, ts TIMESTAMP, WATERMARK FOR ts)",
+       "CREATE SOURCE r (k BIGINT, v DOUBLE, ts TIMESTAMP, WATERMARK FOR ts)", stream_sql},
+      &out_rows);
+  if (!opened.db) return;
+  auto& db = opened.db;
   auto l = db->Source("l").ValueOrDie();
   auto r = db->Source("r").ValueOrDie();
   std::vector<RecordBatchPtr> lb, rb;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "columnar/builder.h"
+#include "join_bench_util.h"
 #include "laminar/laminar.hpp"
 
 namespace laminar {
@@ -78,20 +79,16 @@ SchemaPtr MaxSchema() {
 
 void BM_Q7WindowMaxJoin(benchmark::State& state) {
   const int64_t rows = state.range(0);
-  auto db = Database::Open().ValueOrDie();
-  (void)db->Execute(
-      "CREATE SOURCE b (auction BIGINT, price BIGINT, ts TIMESTAMP, WATERMARK FOR ts)");
-  (void)db->Execute("CREATE SOURCE m (wend TIMESTAMP, maxprice BIGINT, WATERMARK FOR wend)");
-  auto st = db->Execute(
-      "CREATE STREAM j AS SELECT B.auction, B.price, B.ts FROM b AS B JOIN m AS M "
-      "ON B.price = M.maxprice AND B.ts BETWEEN M.wend - INTERVAL '10' SECOND AND M.wend");
-  if (!st.ok()) {
-    state.SkipWithError(st.status().ToString().c_str());
-    return;
-  }
   int64_t out_rows = 0;
-  auto sub =
-      db->Subscribe("j", [&](const RecordBatchPtr& b) { out_rows += b->num_rows(); }).ValueOrDie();
+  auto opened = OpenJoinBench(
+      state,
+      {"CREATE SOURCE b (auction BIGINT, price BIGINT, ts TIMESTAMP, WATERMARK FOR ts)",
+       "CREATE SOURCE m (wend TIMESTAMP, maxprice BIGINT, WATERMARK FOR wend)",
+       "CREATE STREAM j AS SELECT B.auction, B.price, B.ts FROM b AS B JOIN m AS M "
+       "ON B.price = M.maxprice AND B.ts BETWEEN M.wend - INTERVAL '10' SECOND AND M.wend"},
+      &out_rows);
+  if (!opened.db) return;
+  auto& db = opened.db;
   auto b = db->Source("b").ValueOrDie();
   auto m = db->Source("m").ValueOrDie();
   std::mt19937_64 rng(7);
@@ -207,23 +204,18 @@ SchemaPtr SellerSchema() {
 
 void BM_Q8WindowJoin(benchmark::State& state) {
   const int64_t persons = state.range(0);
-  auto db = Database::Open().ValueOrDie();
-  (void)db->Execute(
-      "CREATE SOURCE p (id BIGINT, name VARCHAR, starttime TIMESTAMP, endtime TIMESTAMP, "
-      "WATERMARK FOR starttime)");
-  (void)db->Execute(
-      "CREATE SOURCE a (seller BIGINT, starttime TIMESTAMP, endtime TIMESTAMP, "
-      "WATERMARK FOR starttime)");
-  auto st = db->Execute(
-      "CREATE STREAM j AS SELECT P.id, P.name, P.starttime FROM p AS P JOIN a AS A "
-      "ON P.id = A.seller AND P.starttime = A.starttime AND P.endtime = A.endtime");
-  if (!st.ok()) {
-    state.SkipWithError(st.status().ToString().c_str());
-    return;
-  }
   int64_t out_rows = 0;
-  auto sub =
-      db->Subscribe("j", [&](const RecordBatchPtr& b) { out_rows += b->num_rows(); }).ValueOrDie();
+  auto opened = OpenJoinBench(
+      state,
+      {"CREATE SOURCE p (id BIGINT, name VARCHAR, starttime TIMESTAMP, endtime TIMESTAMP, "
+       "WATERMARK FOR starttime)",
+       "CREATE SOURCE a (seller BIGINT, starttime TIMESTAMP, endtime TIMESTAMP, "
+       "WATERMARK FOR starttime)",
+       "CREATE STREAM j AS SELECT P.id, P.name, P.starttime FROM p AS P JOIN a AS A "
+       "ON P.id = A.seller AND P.starttime = A.starttime AND P.endtime = A.endtime"},
+      &out_rows);
+  if (!opened.db) return;
+  auto& db = opened.db;
   auto p = db->Source("p").ValueOrDie();
   auto a = db->Source("a").ValueOrDie();
   std::mt19937_64 rng(8);
