@@ -97,6 +97,26 @@ inline uint32_t HashWords(const uint64_t* words, size_t count) {
   return MixTuple(words, count);
 }
 
+// Removes group `id` (stored with `hash`) from a linear-probing table of slots carrying `hash`
+// and `id_plus_one` (0 = empty; size a power of two). Backward shift: later entries of the probe
+// chain move into the hole unless their home slot lies cyclically in (hole, j] (moving them
+// would put them before their home), so lookups never need tombstones.
+template <typename Slot>
+void EraseProbedSlot(std::vector<Slot>* table, uint32_t id, uint32_t hash) {
+  std::vector<Slot>& slots = *table;
+  const size_t mask = slots.size() - 1;
+  size_t hole = hash & mask;
+  while (slots[hole].id_plus_one != id + 1) hole = (hole + 1) & mask;
+  for (size_t j = (hole + 1) & mask; slots[j].id_plus_one != 0; j = (j + 1) & mask) {
+    const size_t home = slots[j].hash & mask;
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      slots[hole] = slots[j];
+      hole = j;
+    }
+  }
+  slots[hole] = Slot{};
+}
+
 }  // namespace
 
 GroupTable::GroupTable(std::vector<DataTypePtr> key_types, bool window_keys)
@@ -228,19 +248,7 @@ void GroupTable::InsertTupleSlot(uint32_t id) {
 }
 
 void GroupTable::EraseTupleSlot(uint32_t id) {
-  const size_t mask = slots_.size() - 1;
-  size_t hole = tuple_hash_[id] & mask;
-  while (slots_[hole].id_plus_one != id + 1) hole = (hole + 1) & mask;
-  // Backward shift: pull later entries of the probe chain into the hole unless their home slot
-  // lies cyclically in (hole, j] (moving them would put them before their home).
-  for (size_t j = (hole + 1) & mask; slots_[j].id_plus_one != 0; j = (j + 1) & mask) {
-    const size_t home = slots_[j].hash & mask;
-    if (((j - home) & mask) >= ((j - hole) & mask)) {
-      slots_[hole] = slots_[j];
-      hole = j;
-    }
-  }
-  slots_[hole] = TupleSlot{};
+  EraseProbedSlot(&slots_, id, tuple_hash_[id]);
   --slots_used_;
 }
 
@@ -466,19 +474,7 @@ void GroupTable::PartErase(uint32_t id) {
     DropPart(part_id);
     return;
   }
-  std::vector<PartSlot>& slots = part.slots;
-  const size_t mask = slots.size() - 1;
-  size_t hole = tuple_hash_[id] & mask;
-  while (slots[hole].id_plus_one != id + 1) hole = (hole + 1) & mask;
-  // Backward shift, as in EraseTupleSlot.
-  for (size_t j = (hole + 1) & mask; slots[j].id_plus_one != 0; j = (j + 1) & mask) {
-    const size_t home = slots[j].hash & mask;
-    if (((j - home) & mask) >= ((j - hole) & mask)) {
-      slots[hole] = slots[j];
-      hole = j;
-    }
-  }
-  slots[hole] = PartSlot{};
+  EraseProbedSlot(&part.slots, id, tuple_hash_[id]);
   --part.used;
 }
 
