@@ -64,9 +64,9 @@ struct NexmarkQueryResult {
   int64_t output_rows = 0;
   int64_t peak_rss_bytes = 0;      // peak resident set during the query (VmHWM)
   int64_t baseline_rss_bytes = 0;  // resident set before the query (generated data included)
-  /// Largest operator state seen (PipelineMetrics::state_bytes, sampled every few chunks and
-  /// after the last event, before the final watermark closes every window).
-  int64_t peak_state_bytes = 0;
+  /// Operator state after the last event, before the final watermark closes every window
+  /// (PipelineMetrics::state_bytes).
+  int64_t state_bytes = 0;
   double p50_batch_latency_us = 0;
   double p99_batch_latency_us = 0;
   // The hand-written loop over the same batches (has_baseline = false when none exists).
@@ -85,10 +85,10 @@ NexmarkQueryResult RunNexmarkQuery(const std::string& name, const std::string& s
 
 /// Pushes `data` through `db` (sources must exist): chunk by chunk, person → auction → bid,
 /// then advances every source's watermark past the last event so all windows close.
-/// `latencies_us` (optional) receives one sample per Push; `peak_state_bytes` (optional) the
-/// largest PipelineMetrics::state_bytes seen every 16 chunks and after the last event.
+/// `latencies_us` (optional) receives one sample per Push; `state_bytes` (optional)
+/// PipelineMetrics::state_bytes after the last event, before the final watermark.
 Status PushNexmarkDataset(Database& db, const NexmarkDataset& data,
-                          std::vector<double>* latencies_us, int64_t* peak_state_bytes = nullptr);
+                          std::vector<double>* latencies_us, int64_t* state_bytes = nullptr);
 
 /// `CREATE SOURCE person/auction/bid (…, WATERMARK FOR date_time AS date_time - delay)`.
 std::string NexmarkSourcesDdl(int64_t watermark_delay_ms);

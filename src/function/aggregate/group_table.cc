@@ -421,11 +421,11 @@ uint32_t GroupTable::PartOf(const Prefix& prefix) {
   }
   parts_[part].prefix = prefix;
   it->second = part;
-  // Windows of a stream hold about as many keys as each other: size a new part for the largest live
-  // one, instead of growing it by doubling as its keys arrive.
-  size_t expect = 0;
-  for (const auto& [other_prefix, other] : part_index_)
-    expect = std::max(expect, parts_[other].used);
+  // Windows of a stream hold about as many keys as each other: size a new part like the last
+  // closed or largest growing one (part_size_hint_), instead of growing it by doubling as its
+  // keys arrive. (Scanning the live parts for their largest was quadratic when thousands of
+  // tiny windows are open at once: q6's 1 ms windows over auction expiry.)
+  const size_t expect = part_size_hint_;
   Part& fresh = parts_[part];
   if (expect > 0 && expect * kPartLoadDen > fresh.slots.size() * kPartLoadNum) {
     size_t capacity = std::max<size_t>(16, fresh.slots.size());
@@ -439,6 +439,7 @@ void GroupTable::GrowPart(uint32_t part_id) {
   Part& part = parts_[part_id];
   const size_t need = part.used + 1;
   if (need * kPartLoadDen <= part.slots.size() * kPartLoadNum) return;
+  part_size_hint_ = std::max(part_size_hint_, need);
   size_t capacity = std::max<size_t>(16, part.slots.size() * 2);
   while (need * kPartLoadDen > capacity * kPartLoadNum) capacity *= 2;
   std::vector<PartSlot> old(capacity);
@@ -481,6 +482,9 @@ void GroupTable::PartErase(uint32_t id) {
 void GroupTable::DropPart(uint32_t part_id) {
   Part& part = parts_[part_id];
   part_index_.erase(part.prefix);
+  // A window closing whole says how large the next ones will be (key-by-key erases reach here
+  // with one key left and say nothing).
+  if (part.used > 1) part_size_hint_ = part.used;
   // A few free parts keep their slots: the next window is usually about as large.
   constexpr size_t kKeepSlots = 8;
   if (free_parts_.size() < kKeepSlots) {

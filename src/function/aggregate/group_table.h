@@ -212,6 +212,7 @@ class GroupTable {
   std::vector<Part> parts_;
   absl::flat_hash_map<Prefix, uint32_t> part_index_;  // live parts by prefix
   std::vector<uint32_t> free_parts_;                  // dropped parts, reused LIFO
+  size_t part_size_hint_ = 0;                         // keys a new part is sized for (see PartOf)
   std::vector<uint32_t> tuple_part_;                  // per id: its part
   std::vector<uint32_t> probe_part_;                  // FindOrInsert scratch: row → part
   std::vector<uint32_t> erase_mark_;                  // EraseMany scratch, per part
