@@ -135,6 +135,7 @@ GroupTable::GroupTable(std::vector<DataTypePtr> key_types, bool window_keys)
     mode_ = Mode::kGeneral;
   }
   window_parts_ = window_keys_ && IsWindowTable();
+  window_encoded_ = window_keys_ && IsGeneralWindowTable();
 }
 
 uint32_t GroupTable::NewId() {
@@ -146,7 +147,13 @@ uint32_t GroupTable::NewId() {
   }
   live_.push_back(1);
   if (mode_ == Mode::kFixed) fixed_keys_.push_back(0);
-  if (mode_ == Mode::kGeneral) general_keys_.emplace_back();
+  if (mode_ == Mode::kGeneral) {
+    general_keys_.emplace_back();
+    if (window_encoded_) {
+      tuple_hash_.push_back(0);
+      tuple_part_.push_back(0);
+    }
+  }
   if (mode_ == Mode::kTuple) {
     tuple_words_.resize(tuple_words_.size() + tuple_width_);
     tuple_hash_.push_back(0);
@@ -694,6 +701,175 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
   }
 }
 
+bool GroupTable::IsGeneralWindowTable() const {
+  if (mode_ != Mode::kGeneral || key_types_.size() < 2 ||
+      key_types_[0]->id() != TypeId::kTimestamp || key_types_[1]->id() != TypeId::kTimestamp) {
+    return false;
+  }
+  return std::all_of(key_types_.begin(), key_types_.end(), [](const DataTypePtr& t) {
+    return t->is_binary_like() || t->id() == TypeId::kBoolean || IsFixedKey(t->id());
+  });
+}
+
+std::vector<GroupTable::EncodedColumn> GroupTable::EncodedColumns(
+    std::span<const ArrayPtr> keys) const {
+  std::vector<EncodedColumn> cols(keys.size());
+  for (size_t c = 0; c < keys.size(); ++c) {
+    const Array& a = *keys[c];
+    EncodedColumn& e = cols[c];
+    e.array = &a;
+    e.has_nulls = a.null_count() != 0 && a.validity() != nullptr;
+    const TypeId id = a.type_id();
+    if (a.type()->is_binary_like()) {
+      e.kind = EncodedColumn::Kind::kString;
+    } else if (id == TypeId::kBoolean) {
+      e.kind = EncodedColumn::Kind::kBool;
+    } else if (id == TypeId::kFloat32) {
+      e.kind = EncodedColumn::Kind::kFloat32;
+      e.values = reinterpret_cast<const uint8_t*>(a.values<float>());
+    } else if (id == TypeId::kFloat64) {
+      e.kind = EncodedColumn::Kind::kFloat64;
+      e.values = reinterpret_cast<const uint8_t*>(a.values<double>());
+    } else {
+      e.kind = EncodedColumn::Kind::kRaw;
+      columnar::VisitFixedWidth(id, [&]<typename T>() {
+        if constexpr (std::is_arithmetic_v<T>) {
+          e.width = static_cast<uint8_t>(sizeof(T));
+          e.values = reinterpret_cast<const uint8_t*>(a.values<T>());
+        }
+      });
+    }
+  }
+  return cols;
+}
+
+inline void GroupTable::EncodeValue(const EncodedColumn& c, int64_t row, std::string* out) {
+  if (c.has_nulls && c.array->IsNull(row)) {
+    out->push_back(0);
+    return;
+  }
+  out->push_back(1);
+  switch (c.kind) {
+    case EncodedColumn::Kind::kString:
+      PutString(out, c.array->GetView(row));
+      return;
+    case EncodedColumn::Kind::kBool:
+      out->push_back(c.array->GetBool(row) ? 1 : 0);
+      return;
+    case EncodedColumn::Kind::kRaw:
+      out->append(reinterpret_cast<const char*>(c.values) + row * c.width, c.width);
+      return;
+    case EncodedColumn::Kind::kFloat32: {
+      float v;
+      std::memcpy(&v, c.values + row * 4, 4);
+      PutRaw(out, KeyBits(v));
+      return;
+    }
+    case EncodedColumn::Kind::kFloat64: {
+      double v;
+      std::memcpy(&v, c.values + row * 8, 8);
+      PutRaw(out, KeyBits(v));
+      return;
+    }
+  }
+}
+
+namespace {
+/// Hash of an encoded window key (the bounds are part of the bytes; they are equal within a part).
+inline uint32_t HashEncoded(std::string_view key) {
+  return static_cast<uint32_t>(HashBytes(key.data(), key.size()));
+}
+}  // namespace
+
+template <typename Bounds>
+void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const EncodedColumn> cols,
+                                     const int32_t* src, uint32_t* out,
+                                     std::vector<uint32_t>* new_groups,
+                                     std::vector<uint32_t>* new_rows) {
+  std::string& key = scratch_;
+  Prefix last_prefix{};
+  uint32_t last_part = UINT32_MAX;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t st = 0, en = 0;
+    const uint64_t mask = bound(i, &st, &en);
+    // EncodeRow's bytes: the bounds, then the GROUP BY columns.
+    key.clear();
+    if (mask & 1) {
+      key.push_back(0);
+    } else {
+      key.push_back(1);
+      PutRaw(&key, st);
+    }
+    if (mask & 2) {
+      key.push_back(0);
+    } else {
+      key.push_back(1);
+      PutRaw(&key, en);
+    }
+    const int64_t row = src ? src[i] : static_cast<int64_t>(i);
+    for (const EncodedColumn& c : cols) EncodeValue(c, row, &key);
+    const Prefix prefix{mask, static_cast<uint64_t>(st), static_cast<uint64_t>(en)};
+    if (last_part == UINT32_MAX || prefix != last_prefix) {
+      last_part = PartOf(prefix);
+      last_prefix = prefix;
+    }
+    const uint32_t part_id = last_part;
+    const uint32_t h = HashEncoded(key);
+    Part& part = parts_[part_id];
+    if ((part.used + 1) * kPartLoadDen > part.slots.size() * kPartLoadNum) GrowPart(part_id);
+    const size_t slot_mask = part.slots.size() - 1;
+    size_t pos = h & slot_mask;
+    for (;;) {
+      PartSlot& slot = part.slots[pos];
+      if (slot.id_plus_one == 0) {
+        const uint32_t id = NewId();
+        general_keys_[id].assign(key);
+        tuple_hash_[id] = h;
+        tuple_part_[id] = part_id;
+        slot = PartSlot{0, h, id + 1};
+        ++part.used;
+        if (new_groups) new_groups->push_back(id);
+        if (new_rows) new_rows->push_back(static_cast<uint32_t>(i));
+        out[i] = id;
+        break;
+      }
+      if (slot.hash == h && general_keys_[slot.id_plus_one - 1] == key) {
+        out[i] = slot.id_plus_one - 1;
+        break;
+      }
+      pos = (pos + 1) & slot_mask;
+    }
+  }
+}
+
+bool GroupTable::EncodedPartInsert(uint32_t id) {
+  std::string_view in = general_keys_[id];
+  uint64_t mask = 0;
+  int64_t bounds[2] = {0, 0};
+  for (int b = 0; b < 2; ++b) {
+    uint8_t valid = 0;
+    if (!GetRaw(&in, &valid) || valid > 1) return false;
+    if (!valid) {
+      mask |= uint64_t{1} << b;
+    } else if (!GetRaw(&in, &bounds[b])) {
+      return false;
+    }
+  }
+  const uint32_t part_id =
+      PartOf(Prefix{mask, static_cast<uint64_t>(bounds[0]), static_cast<uint64_t>(bounds[1])});
+  const uint32_t h = HashEncoded(general_keys_[id]);
+  tuple_hash_[id] = h;
+  tuple_part_[id] = part_id;
+  GrowPart(part_id);
+  Part& part = parts_[part_id];
+  const size_t slot_mask = part.slots.size() - 1;
+  size_t pos = h & slot_mask;
+  while (part.slots[pos].id_plus_one != 0) pos = (pos + 1) & slot_mask;
+  part.slots[pos] = PartSlot{0, h, id + 1};
+  ++part.used;
+  return true;
+}
+
 Status GroupTable::FindOrInsertTuple(std::span<const ArrayPtr> keys, int64_t num_rows,
                                      std::vector<uint32_t>* group_ids,
                                      std::vector<uint32_t>* new_groups) {
@@ -785,7 +961,19 @@ Status GroupTable::FindOrInsertWindowed(std::span<const int64_t> starts,
     ProbeTuples(n, group_ids->data(), new_groups, new_group_rows);
     return Status::OK();
   }
-  // Other layouts (e.g. string keys): materialise the key columns.
+  if (window_encoded_) {
+    const int64_t* sv = starts.data();
+    const int64_t* ev = ends.data();
+    auto bound = [sv, ev](size_t i, int64_t* st, int64_t* en) -> uint64_t {
+      *st = sv[i];
+      *en = ev[i];
+      return 0;
+    };
+    const auto cols = EncodedColumns(keys);
+    ProbeEncodedWindows(n, bound, cols, rows, group_ids->data(), new_groups, new_group_rows);
+    return Status::OK();
+  }
+  // Other layouts (e.g. nested keys): materialise the key columns.
   const size_t first_new = new_groups->size();
   std::vector<ArrayPtr> k;
   k.reserve(key_types_.size());
@@ -831,6 +1019,35 @@ Status GroupTable::FindOrInsert(std::span<const ArrayPtr> keys, int64_t num_rows
       return FindOrInsertTuple(keys, num_rows, group_ids, new_groups);
     case Mode::kGeneral:
       break;
+  }
+  if (window_encoded_) {
+    // Bounds from their arrays (NULL bounds: mask bits, word 0), keys encoded per window part.
+    const Array& sa = *keys[0];
+    const Array& ea = *keys[1];
+    const int64_t* sv = sa.values<int64_t>();
+    const int64_t* ev = ea.values<int64_t>();
+    const bool nulls = (sa.null_count() != 0 && sa.validity() != nullptr) ||
+                       (ea.null_count() != 0 && ea.validity() != nullptr);
+    auto bound = [&](size_t i, int64_t* st, int64_t* en) -> uint64_t {
+      uint64_t mask = 0;
+      *st = sv[i];
+      *en = ev[i];
+      if (nulls) {
+        if (sa.IsNull(static_cast<int64_t>(i))) {
+          mask |= 1;
+          *st = 0;
+        }
+        if (ea.IsNull(static_cast<int64_t>(i))) {
+          mask |= 2;
+          *en = 0;
+        }
+      }
+      return mask;
+    };
+    const auto cols = EncodedColumns(keys.subspan(2));
+    ProbeEncodedWindows(static_cast<size_t>(num_rows), bound, cols, nullptr, group_ids->data(),
+                        new_groups, nullptr);
+    return Status::OK();
   }
   uint32_t* out = group_ids->data();
   for (int64_t i = 0; i < num_rows; ++i) {
@@ -977,6 +1194,9 @@ Status GroupTable::Erase(uint32_t group) {
     } else {
       fixed_map_.erase(fixed_keys_[group]);
     }
+  } else if (window_encoded_) {
+    PartErase(group);
+    general_keys_[group].clear();
   } else if (mode_ == Mode::kGeneral) {
     general_map_.erase(general_keys_[group]);
     general_keys_[group].clear();
@@ -994,7 +1214,7 @@ Status GroupTable::EraseMany(std::span<const uint32_t> groups) {
   for (uint32_t g : groups) {
     if (!IsLive(g)) return Status::Invalid(fmt::format("group {} does not exist", g));
   }
-  if (window_parts_) {
+  if (window_parts_ || window_encoded_) {
     // Closing windows list whole parts: those are dropped at once, other keys erased singly.
     std::vector<uint32_t> erased;
     erased.reserve(groups.size());
@@ -1008,6 +1228,7 @@ Status GroupTable::EraseMany(std::span<const uint32_t> groups) {
       live_[g] = 0;
       free_.push_back(g);
       erased.push_back(g);
+      if (window_encoded_) general_keys_[g].clear();  // keeps its buffer for the id's next key
       ++erase_mark_[tuple_part_[g]];
     }
     // Per part: kDrop (every key goes), kDone (dropped), or a count (erase key by key).
@@ -1167,6 +1388,10 @@ Status GroupTable::Deserialize(std::string_view* in) {
   live_.assign(num_ids, 0);
   if (mode_ == Mode::kFixed) fixed_keys_.assign(num_ids, 0);
   if (mode_ == Mode::kGeneral) general_keys_.assign(num_ids, std::string());
+  if (window_encoded_) {
+    tuple_hash_.assign(num_ids, 0);
+    tuple_part_.assign(num_ids, 0);
+  }
   if (mode_ == Mode::kTuple) {
     tuple_words_.assign(size_t{num_ids} * tuple_width_, 0);
     tuple_hash_.assign(num_ids, 0);
@@ -1197,7 +1422,7 @@ Status GroupTable::Deserialize(std::string_view* in) {
     fixed_map_.reserve(ids.size());
     InsertFixedInHashOrder(ids);
   } else {
-    if (mode_ == Mode::kGeneral) general_map_.reserve(max_live);
+    if (mode_ == Mode::kGeneral && !window_encoded_) general_map_.reserve(max_live);
     if (mode_ == Mode::kTuple && !window_parts_) ReserveTuples(max_live);
     std::string encoded;
     for (uint32_t id = 0; id < num_ids; ++id) {
@@ -1209,7 +1434,11 @@ Status GroupTable::Deserialize(std::string_view* in) {
         if (!GetString(in, &general_keys_[id])) {
           return Status::Corruption("corrupt group table key");
         }
-        general_map_.insert_or_assign(general_keys_[id], id);
+        if (window_encoded_) {
+          if (!EncodedPartInsert(id)) return Status::Corruption("corrupt group table key");
+        } else {
+          general_map_.insert_or_assign(general_keys_[id], id);
+        }
       } else if (mode_ == Mode::kTuple) {
         uint64_t* w = tuple_words_.data() + size_t{id} * tuple_width_;
         if (!GetString(in, &encoded) || !DecodeTuple(encoded, w)) {

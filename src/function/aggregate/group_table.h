@@ -163,6 +163,35 @@ class GroupTable {
   /// few parts are free).
   void DropPart(uint32_t part);
 
+  // Window parts over encoded keys: a window table whose GROUP BY keys include strings (general
+  // mode, e.g. q8's GROUP BY id, name, TUMBLE(...)) keeps the same per-window parts, but slots
+  // point at general_keys_ (the EncodeRow bytes, which stay the serialized form) and hash those
+  // bytes; general_map_ is unused. A row's key is encoded into one reused buffer and compared in
+  // place, so a lookup allocates nothing, and ids reused after a window closes reuse their key's
+  // buffer.
+  /// How one key column is encoded (EncodeRow's bytes, per row without type dispatch).
+  struct EncodedColumn {
+    enum class Kind : uint8_t { kString, kBool, kRaw, kFloat32, kFloat64 } kind = Kind::kRaw;
+    uint8_t width = 0;  // kRaw: bytes per value
+    const columnar::Array* array = nullptr;
+    const uint8_t* values = nullptr;
+    bool has_nulls = false;
+  };
+  /// True when every key column can be encoded by EncodedColumn (no nested types).
+  bool IsGeneralWindowTable() const;
+  /// Appends row `row` of `c` in EncodeRow's encoding.
+  static void EncodeValue(const EncodedColumn& c, int64_t row, std::string* out);
+  /// Probes n rows: window bounds from bound(i, &start, &end) (returns the NULL mask of the bounds,
+  /// bit 0 start, bit 1 end), GROUP BY key columns `cols` read at row src[i] (i when src is null).
+  template <typename Bounds>
+  void ProbeEncodedWindows(size_t n, Bounds bound, std::span<const EncodedColumn> cols,
+                           const int32_t* src, uint32_t* out, std::vector<uint32_t>* new_groups,
+                           std::vector<uint32_t>* new_rows);
+  std::vector<EncodedColumn> EncodedColumns(std::span<const columnar::ArrayPtr> keys) const;
+  /// Indexes general_keys_[id] in its window's part (Deserialize); false when the bounds do not
+  /// decode.
+  bool EncodedPartInsert(uint32_t id);
+
   // Tuple mode helpers.
   /// Hash of one key row of tuple_width_ words (all 32 bits used: slot index and tag).
   uint32_t HashTuple(const uint64_t* words) const;
@@ -207,8 +236,9 @@ class GroupTable {
   std::vector<uint32_t> probe_hash_;   // FindOrInsert scratch: their hashes
 
   // Window parts (see Prefix above).
-  bool window_keys_ = false;   // constructor flag
-  bool window_parts_ = false;  // window_keys_ and the key types allow it (tuple mode)
+  bool window_keys_ = false;     // constructor flag
+  bool window_parts_ = false;    // window_keys_ and the key types allow it (tuple mode)
+  bool window_encoded_ = false;  // window_keys_ and general mode with encodable keys
   std::vector<Part> parts_;
   absl::flat_hash_map<Prefix, uint32_t> part_index_;  // live parts by prefix
   std::vector<uint32_t> free_parts_;                  // dropped parts, reused LIFO

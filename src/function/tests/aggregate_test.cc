@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -257,18 +258,29 @@ TEST(GroupTable, TupleKeysMatchModel) {
 // A window-keyed table (per-window parts) against the flat tuple table: the same calls must
 // hand out the same ids, report the same new groups, and serialize to the same bytes, for
 // 0, 1 and 2 GROUP BY keys (the specialised probe widths and the generic one), NULL keys,
-// many windows, windows dropped whole or erased key by key, and restored images.
+// many windows, windows dropped whole or erased key by key, and restored images. Params 3 and 4
+// are string layouts (general mode: per-window parts over encoded keys, against the string map):
+// 3 = (BIGINT, VARCHAR) like q8's GROUP BY id, name; 4 = (VARCHAR, DOUBLE, BOOLEAN).
 class WindowKeysTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(WindowKeysTest, MatchesFlatTable) {
-  const int num_keys = GetParam();
+  const int layout = GetParam();
+  std::vector<DataTypePtr> key_types;
+  if (layout <= 2) {
+    for (int k = 0; k < layout; ++k) key_types.push_back(columnar::int64());
+  } else if (layout == 3) {
+    key_types = {columnar::int64(), columnar::utf8()};
+  } else {
+    key_types = {columnar::utf8(), columnar::float64(), columnar::boolean()};
+  }
+  const int num_keys = static_cast<int>(key_types.size());
   std::vector<DataTypePtr> types{columnar::timestamp(), columnar::timestamp()};
-  for (int k = 0; k < num_keys; ++k) types.push_back(columnar::int64());
+  for (const auto& t : key_types) types.push_back(t);
   auto parts = std::make_unique<GroupTable>(types, /*window_keys=*/true);
   GroupTable flat(types);
   ASSERT_TRUE(parts->window_keys());
   ASSERT_FALSE(flat.window_keys());
-  std::mt19937_64 rng(7 + num_keys);
+  std::mt19937_64 rng(7 + layout);
   constexpr int64_t kSize = 1000;
   std::map<int64_t, std::vector<uint32_t>> by_window;  // window start → live ids
   std::vector<uint32_t> ids_a, ids_b, new_a, new_b, rows_a;
@@ -292,15 +304,28 @@ TEST_P(WindowKeysTest, MatchesFlatTable) {
     }
     std::vector<ArrayPtr> keys;
     for (int k = 0; k < num_keys; ++k) {
-      columnar::FixedWidthBuilder<int64_t> b(columnar::int64());
+      auto b = columnar::MakeBuilder(key_types[static_cast<size_t>(k)]);
+      const columnar::TypeId type = key_types[static_cast<size_t>(k)]->id();
       for (int64_t i = 0; i < n; ++i) {
+        const int64_t v = static_cast<int64_t>(rng() % (k == 0 ? 50 : 3)) - 1;
         if (round % 3 != 0 && rng() % 10 == 0) {  // every third round: no NULL keys
-          b.AppendNull();
+          b->AppendNull();
+        } else if (type == columnar::TypeId::kInt64) {
+          static_cast<columnar::FixedWidthBuilder<int64_t>*>(b.get())->Append(v);
+        } else if (type == columnar::TypeId::kFloat64) {
+          // -0.0 and 0.0 group together.
+          static_cast<columnar::FixedWidthBuilder<double>*>(b.get())->Append(
+              v == 0 && rng() % 2 ? -0.0 : 0.5 * v);
+        } else if (type == columnar::TypeId::kBoolean) {
+          static_cast<columnar::BooleanBuilder*>(b.get())->Append(v > 0);
         } else {
-          b.Append(static_cast<int64_t>(rng() % (k == 0 ? 50 : 3)) - 1);
+          // Empty strings, short ones and ones past the small-string buffer.
+          std::string text = v < 0 ? "" : fmt::format("name-{}", v);
+          if (v % 7 == 3) text += std::string(40, 'x');
+          static_cast<columnar::BinaryBuilder*>(b.get())->Append(text);
         }
       }
-      keys.push_back(b.Finish());
+      keys.push_back(b->Finish());
     }
     ids_a.clear();
     new_a.clear();
@@ -441,7 +466,7 @@ TEST_P(WindowKeysTest, MatchesFlatTable) {
                    .ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(GroupTable, WindowKeysTest, ::testing::Values(0, 1, 2));
+INSTANTIATE_TEST_SUITE_P(GroupTable, WindowKeysTest, ::testing::Values(0, 1, 2, 3, 4));
 
 }  // namespace
 }  // namespace laminar::function
