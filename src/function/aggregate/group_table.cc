@@ -148,10 +148,12 @@ uint32_t GroupTable::NewId() {
   live_.push_back(1);
   if (mode_ == Mode::kFixed) fixed_keys_.push_back(0);
   if (mode_ == Mode::kGeneral) {
-    general_keys_.emplace_back();
     if (window_encoded_) {
       tuple_hash_.push_back(0);
       tuple_part_.push_back(0);
+      key_ref_.emplace_back();
+    } else {
+      general_keys_.emplace_back();
     }
   }
   if (mode_ == Mode::kTuple) {
@@ -496,8 +498,10 @@ void GroupTable::DropPart(uint32_t part_id) {
   constexpr size_t kKeepSlots = 8;
   if (free_parts_.size() < kKeepSlots) {
     std::fill(part.slots.begin(), part.slots.end(), PartSlot{});
+    part.bytes.clear();
   } else {
     std::vector<PartSlot>().swap(part.slots);
+    std::string().swap(part.bytes);
   }
   part.used = 0;
   free_parts_.push_back(part_id);
@@ -823,7 +827,8 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
       PartSlot& slot = part.slots[pos];
       if (slot.id_plus_one == 0) {
         const uint32_t id = NewId();
-        general_keys_[id].assign(key);
+        key_ref_[id] = KeyRef{part.bytes.size(), static_cast<uint32_t>(key.size())};
+        part.bytes.append(key);
         tuple_hash_[id] = h;
         tuple_part_[id] = part_id;
         slot = PartSlot{0, h, id + 1};
@@ -833,7 +838,9 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
         out[i] = id;
         break;
       }
-      if (slot.hash == h && general_keys_[slot.id_plus_one - 1] == key) {
+      if (slot.hash == h && key_ref_[slot.id_plus_one - 1].size == key.size() &&
+          std::memcmp(part.bytes.data() + key_ref_[slot.id_plus_one - 1].offset, key.data(),
+                      key.size()) == 0) {
         out[i] = slot.id_plus_one - 1;
         break;
       }
@@ -842,8 +849,14 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
   }
 }
 
-bool GroupTable::EncodedPartInsert(uint32_t id) {
-  std::string_view in = general_keys_[id];
+std::string_view GroupTable::GeneralKey(uint32_t id) const {
+  if (!window_encoded_) return general_keys_[id];
+  const KeyRef ref = key_ref_[id];
+  return std::string_view(parts_[tuple_part_[id]].bytes).substr(ref.offset, ref.size);
+}
+
+bool GroupTable::EncodedPartInsert(uint32_t id, std::string_view key) {
+  std::string_view in = key;
   uint64_t mask = 0;
   int64_t bounds[2] = {0, 0};
   for (int b = 0; b < 2; ++b) {
@@ -857,11 +870,13 @@ bool GroupTable::EncodedPartInsert(uint32_t id) {
   }
   const uint32_t part_id =
       PartOf(Prefix{mask, static_cast<uint64_t>(bounds[0]), static_cast<uint64_t>(bounds[1])});
-  const uint32_t h = HashEncoded(general_keys_[id]);
+  const uint32_t h = HashEncoded(key);
   tuple_hash_[id] = h;
   tuple_part_[id] = part_id;
   GrowPart(part_id);
   Part& part = parts_[part_id];
+  key_ref_[id] = KeyRef{part.bytes.size(), static_cast<uint32_t>(key.size())};
+  part.bytes.append(key);
   const size_t slot_mask = part.slots.size() - 1;
   size_t pos = h & slot_mask;
   while (part.slots[pos].id_plus_one != 0) pos = (pos + 1) & slot_mask;
@@ -1138,7 +1153,7 @@ Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> grou
     builders.back()->Reserve(n);
   }
   for (uint32_t g : groups) {
-    std::string_view in = general_keys_[g];
+    std::string_view in = GeneralKey(g);
     for (size_t c = 0; c < key_types_.size(); ++c) {
       auto* b = builders[c].get();
       const auto& type = key_types_[c];
@@ -1195,8 +1210,12 @@ Status GroupTable::Erase(uint32_t group) {
       fixed_map_.erase(fixed_keys_[group]);
     }
   } else if (window_encoded_) {
+    // The arena gives the bytes back only when they are its last ones (or the part is dropped).
+    Part& part = parts_[tuple_part_[group]];
+    if (key_ref_[group].offset + key_ref_[group].size == part.bytes.size()) {
+      part.bytes.resize(key_ref_[group].offset);
+    }
     PartErase(group);
-    general_keys_[group].clear();
   } else if (mode_ == Mode::kGeneral) {
     general_map_.erase(general_keys_[group]);
     general_keys_[group].clear();
@@ -1228,7 +1247,6 @@ Status GroupTable::EraseMany(std::span<const uint32_t> groups) {
       live_[g] = 0;
       free_.push_back(g);
       erased.push_back(g);
-      if (window_encoded_) general_keys_[g].clear();  // keeps its buffer for the id's next key
       ++erase_mark_[tuple_part_[g]];
     }
     // Per part: kDrop (every key goes), kDone (dropped), or a count (erase key by key).
@@ -1277,6 +1295,7 @@ void GroupTable::Clear() {
   fixed_keys_.clear();
   general_map_.clear();
   general_keys_.clear();
+  key_ref_.clear();
   live_.clear();
   free_.clear();
   null_group_ = UINT32_MAX;
@@ -1303,6 +1322,7 @@ void GroupTable::Serialize(std::string* out) const {
   if (mode_ == Mode::kTuple) bytes += num_live * (4 + key_types_.size() * 9);
   if (mode_ == Mode::kGeneral) {
     for (const auto& k : general_keys_) bytes += 4 + k.size();
+    for (const KeyRef& k : key_ref_) bytes += 4 + k.size;
   }
   out->reserve(out->size() + bytes);
   PutRaw(out, kFormatVersion);
@@ -1331,7 +1351,7 @@ void GroupTable::Serialize(std::string* out) const {
   for (size_t id = 0; id < num_ids; ++id) {
     PutRaw(out, live_[id]);
     if (!live_[id]) continue;
-    if (mode_ == Mode::kGeneral) PutString(out, general_keys_[id]);
+    if (mode_ == Mode::kGeneral) PutString(out, GeneralKey(static_cast<uint32_t>(id)));
     if (mode_ == Mode::kTuple) {
       EncodeTuple(static_cast<uint32_t>(id), &encoded);
       PutString(out, encoded);
@@ -1387,10 +1407,11 @@ Status GroupTable::Deserialize(std::string_view* in) {
   }
   live_.assign(num_ids, 0);
   if (mode_ == Mode::kFixed) fixed_keys_.assign(num_ids, 0);
-  if (mode_ == Mode::kGeneral) general_keys_.assign(num_ids, std::string());
+  if (mode_ == Mode::kGeneral && !window_encoded_) general_keys_.assign(num_ids, std::string());
   if (window_encoded_) {
     tuple_hash_.assign(num_ids, 0);
     tuple_part_.assign(num_ids, 0);
+    key_ref_.assign(num_ids, KeyRef{});
   }
   if (mode_ == Mode::kTuple) {
     tuple_words_.assign(size_t{num_ids} * tuple_width_, 0);
@@ -1431,14 +1452,16 @@ Status GroupTable::Deserialize(std::string_view* in) {
       }
       if (!live_[id]) continue;
       if (mode_ == Mode::kGeneral) {
+        if (window_encoded_) {
+          if (!GetString(in, &encoded) || !EncodedPartInsert(id, encoded)) {
+            return Status::Corruption("corrupt group table key");
+          }
+          continue;
+        }
         if (!GetString(in, &general_keys_[id])) {
           return Status::Corruption("corrupt group table key");
         }
-        if (window_encoded_) {
-          if (!EncodedPartInsert(id)) return Status::Corruption("corrupt group table key");
-        } else {
-          general_map_.insert_or_assign(general_keys_[id], id);
-        }
+        general_map_.insert_or_assign(general_keys_[id], id);
       } else if (mode_ == Mode::kTuple) {
         uint64_t* w = tuple_words_.data() + size_t{id} * tuple_width_;
         if (!GetString(in, &encoded) || !DecodeTuple(encoded, w)) {
@@ -1469,8 +1492,10 @@ int64_t GroupTable::MemoryUsage() const {
   bytes += static_cast<int64_t>(tuple_words_.capacity() * 8 + tuple_hash_.capacity() * 4 +
                                 slots_.capacity() * sizeof(TupleSlot) +
                                 probe_words_.capacity() * 8 + probe_hash_.capacity() * 4);
-  for (const Part& part : parts_)
-    bytes += static_cast<int64_t>(part.slots.capacity() * sizeof(PartSlot));
+  for (const Part& part : parts_) {
+    bytes += static_cast<int64_t>(part.slots.capacity() * sizeof(PartSlot) + part.bytes.capacity());
+  }
+  bytes += static_cast<int64_t>(key_ref_.capacity() * sizeof(KeyRef));
   bytes += static_cast<int64_t>(part_index_.capacity() * (sizeof(Prefix) + 5) +
                                 tuple_part_.capacity() * 4 + probe_part_.capacity() * 4);
   return bytes;

@@ -138,6 +138,12 @@ class GroupTable {
     Prefix prefix{};
     std::vector<PartSlot> slots;  // linear probing; size 0 or a power of two
     size_t used = 0;
+    std::string bytes;  // encoded parts: the window's keys, back to back (see KeyRef)
+  };
+  /// Where an encoded part's key lives: bytes [offset, offset + size) of its part's arena.
+  struct KeyRef {
+    uint64_t offset = 0;
+    uint32_t size = 0;
   };
   /// ProbeTuples() for window parts: probe_words_ rows are [NULL mask, GROUP BY words...]
   /// (tuple_width_ - 2 words), the bounds of row i are starts[i] and ends[i]. kSub: the number of
@@ -164,11 +170,12 @@ class GroupTable {
   void DropPart(uint32_t part);
 
   // Window parts over encoded keys: a window table whose GROUP BY keys include strings (general
-  // mode, e.g. q8's GROUP BY id, name, TUMBLE(...)) keeps the same per-window parts, but slots
-  // point at general_keys_ (the EncodeRow bytes, which stay the serialized form) and hash those
-  // bytes; general_map_ is unused. A row's key is encoded into one reused buffer and compared in
-  // place, so a lookup allocates nothing, and ids reused after a window closes reuse their key's
-  // buffer.
+  // mode, e.g. q8's GROUP BY id, name, TUMBLE(...)) keeps the same per-window parts, hashing the
+  // EncodeRow bytes (which stay the serialized form). The keys live back to back in their part's
+  // arena (Part::bytes, key_ref_ per id) instead of general_keys_ and general_map_ (both unused): a
+  // row's key is encoded into one reused buffer and compared in place, a new key is one append, and
+  // a closing window frees all its keys at once. Keys erased singly leave their bytes in the arena
+  // until the window's part is dropped (unless they were the last ones appended).
   /// How one key column is encoded (EncodeRow's bytes, per row without type dispatch).
   struct EncodedColumn {
     enum class Kind : uint8_t { kString, kBool, kRaw, kFloat32, kFloat64 } kind = Kind::kRaw;
@@ -190,7 +197,9 @@ class GroupTable {
   std::vector<EncodedColumn> EncodedColumns(std::span<const columnar::ArrayPtr> keys) const;
   /// Indexes general_keys_[id] in its window's part (Deserialize); false when the bounds do not
   /// decode.
-  bool EncodedPartInsert(uint32_t id);
+  bool EncodedPartInsert(uint32_t id, std::string_view key);
+  /// The encoded key of general-mode id `id` (arena or general_keys_).
+  std::string_view GeneralKey(uint32_t id) const;
 
   // Tuple mode helpers.
   /// Hash of one key row of tuple_width_ words (all 32 bits used: slot index and tag).
@@ -244,6 +253,7 @@ class GroupTable {
   std::vector<uint32_t> free_parts_;                  // dropped parts, reused LIFO
   size_t part_size_hint_ = 0;                         // keys a new part is sized for (see PartOf)
   std::vector<uint32_t> tuple_part_;                  // per id: its part
+  std::vector<KeyRef> key_ref_;                       // encoded parts, per id: its key's bytes
   std::vector<uint32_t> probe_part_;                  // FindOrInsert scratch: row → part
   std::vector<uint32_t> erase_mark_;                  // EraseMany scratch, per part
 };
