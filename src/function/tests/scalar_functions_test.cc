@@ -41,7 +41,8 @@ TEST(Arithmetic, PositiveDivisorMatchesHardwareDivide) {
   for (int64_t d : divisors) {
     ASSERT_GT(d, 0);
     const internal::PositiveDivisor div(d);
-    for (int64_t v : {d - 1, d, d + 1, 2 * (d / 2), 3 * (d / 3) + 2}) {
+    // The divisor's neighbours and the last values below multiples of it (no overflow).
+    for (int64_t v : {d - 1, d, d < INT64_MAX ? d + 1 : d, 2 * (d / 2), 3 * (d / 3) - 1}) {
       if (v >= 0) values.push_back(v);
     }
     for (int64_t v : values) {
