@@ -790,35 +790,59 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
                                      const int32_t* src, uint32_t* out,
                                      std::vector<uint32_t>* new_groups,
                                      std::vector<uint32_t>* new_rows) {
-  std::string& key = scratch_;
+  // 1. Every row's key (EncodeRow's bytes: the bounds, then the GROUP BY columns) back to back in
+  // scratch_, with its part and hash.
+  std::string& keys = scratch_;
+  keys.clear();
+  probe_key_end_.resize(n);
+  probe_part_.resize(n);
+  probe_hash_.resize(n);
+  size_t* key_end = probe_key_end_.data();
+  uint32_t* part_of = probe_part_.data();
+  uint32_t* hashes = probe_hash_.data();
   Prefix last_prefix{};
   uint32_t last_part = UINT32_MAX;
   for (size_t i = 0; i < n; ++i) {
     int64_t st = 0, en = 0;
     const uint64_t mask = bound(i, &st, &en);
-    // EncodeRow's bytes: the bounds, then the GROUP BY columns.
-    key.clear();
+    const size_t begin = keys.size();
     if (mask & 1) {
-      key.push_back(0);
+      keys.push_back(0);
     } else {
-      key.push_back(1);
-      PutRaw(&key, st);
+      keys.push_back(1);
+      PutRaw(&keys, st);
     }
     if (mask & 2) {
-      key.push_back(0);
+      keys.push_back(0);
     } else {
-      key.push_back(1);
-      PutRaw(&key, en);
+      keys.push_back(1);
+      PutRaw(&keys, en);
     }
     const int64_t row = src ? src[i] : static_cast<int64_t>(i);
-    for (const EncodedColumn& c : cols) EncodeValue(c, row, &key);
+    for (const EncodedColumn& c : cols) EncodeValue(c, row, &keys);
+    key_end[i] = keys.size();
     const Prefix prefix{mask, static_cast<uint64_t>(st), static_cast<uint64_t>(en)};
     if (last_part == UINT32_MAX || prefix != last_prefix) {
       last_part = PartOf(prefix);
       last_prefix = prefix;
     }
-    const uint32_t part_id = last_part;
-    const uint32_t h = HashEncoded(key);
+    part_of[i] = last_part;
+    hashes[i] = HashEncoded(std::string_view(keys).substr(begin));
+  }
+  // 2. Probes, prefetching each row's home slot a few rows ahead (a window of many keys has a
+  // table larger than the caches: the slot load was most of the lookup).
+  constexpr size_t kPrefetch = 16;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kPrefetch < n) {
+      const Part& ahead = parts_[part_of[i + kPrefetch]];
+      if (!ahead.slots.empty()) {
+        __builtin_prefetch(&ahead.slots[hashes[i + kPrefetch] & (ahead.slots.size() - 1)]);
+      }
+    }
+    const size_t begin = i == 0 ? 0 : key_end[i - 1];
+    const std::string_view key(keys.data() + begin, key_end[i] - begin);
+    const uint32_t part_id = part_of[i];
+    const uint32_t h = hashes[i];
     Part& part = parts_[part_id];
     if ((part.used + 1) * kPartLoadDen > part.slots.size() * kPartLoadNum) GrowPart(part_id);
     const size_t slot_mask = part.slots.size() - 1;

@@ -254,6 +254,7 @@ class GroupTable {
   size_t part_size_hint_ = 0;                         // keys a new part is sized for (see PartOf)
   std::vector<uint32_t> tuple_part_;                  // per id: its part
   std::vector<KeyRef> key_ref_;                       // encoded parts, per id: its key's bytes
+  std::vector<size_t> probe_key_end_;                 // encoded probe scratch: row i's key end
   std::vector<uint32_t> probe_part_;                  // FindOrInsert scratch: row → part
   std::vector<uint32_t> erase_mark_;                  // EraseMany scratch, per part
 };
