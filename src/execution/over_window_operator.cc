@@ -150,6 +150,19 @@ struct OverWindowOperator::State {
   uint64_t next_seq = 0;
   uint64_t late_dropped = 0;
   int64_t watermark = INT64_MIN;
+  // StateBytes() estimate, kept current as partitions are created and rings grow (so polling
+  // Database::metrics() costs O(1)): kPendingBytes per pending row, per partition
+  // kPartitionBytes + kValueBytes per key value, kValueBytes per ring value (ring rows x calls).
+  // RecountStateBytes() walks the state and must agree.
+  static constexpr int64_t kPendingBytes = 128;
+  static constexpr int64_t kPartitionBytes = 64;
+  static constexpr int64_t kValueBytes = 32;
+  int64_t partition_bytes = 0;  // partitions and their keys
+  int64_t ring_rows = 0;        // rows held by all rings
+
+  static int64_t PartitionBytes(const std::vector<Scalar>& key) {
+    return kPartitionBytes + static_cast<int64_t>(key.size()) * kValueBytes;
+  }
 
   /// The lowest time a row can still arrive with: rows below it are final.
   int64_t Frontier() const {
@@ -208,10 +221,15 @@ struct OverWindowOperator::State {
     if (it == partitions.end()) {
       it = partitions.emplace(row.partition, Partition()).first;
       it->second.running.resize(calls.size());
+      partition_bytes += PartitionBytes(it->first);
     }
     Partition& part = it->second;
     part.ring.push_back(row.args);
-    if (part.ring.size() > keep) part.ring.pop_front();
+    if (part.ring.size() > keep) {
+      part.ring.pop_front();
+    } else {
+      ++ring_rows;
+    }
     const int64_t last = static_cast<int64_t>(part.ring.size()) - 1;  // the current row
     std::vector<Scalar> out;
     out.reserve(calls.size());
@@ -452,6 +470,7 @@ Status OverWindowOperator::Restore(std::string_view in) {
   uint32_t nparts = 0;
   if (!r.GetCount(&nparts, 5)) return bad("bad partition count");
   std::map<std::vector<Scalar>, State::Partition, KeyLess> parts;
+  int64_t partition_bytes = 0, ring_rows = 0;
   for (uint32_t i = 0; i < nparts; ++i) {
     std::vector<Scalar> key(s.partition_types.size());
     for (size_t k = 0; k < key.size(); ++k) {
@@ -478,6 +497,8 @@ Status OverWindowOperator::Restore(std::string_view in) {
     if (!parts.empty() && !KeyLess()(parts.rbegin()->first, key)) {
       return bad("partitions out of order");
     }
+    partition_bytes += State::PartitionBytes(key);
+    ring_rows += static_cast<int64_t>(part.ring.size());
     parts.emplace_hint(parts.end(), std::move(key), std::move(part));
   }
   if (!r.empty()) return bad("trailing bytes");
@@ -486,15 +507,26 @@ Status OverWindowOperator::Restore(std::string_view in) {
   s.next_seq = next_seq;
   s.late_dropped = late;
   s.watermark = watermark;
+  s.partition_bytes = partition_bytes;
+  s.ring_rows = ring_rows;
   return Status::OK();
 }
 
 int64_t OverWindowOperator::StateBytes() const {
   const State& s = *state_;
-  int64_t bytes = static_cast<int64_t>(s.pending.size()) * 128;
+  const int64_t ring_values = s.ring_rows * static_cast<int64_t>(s.calls.size());
+  return std::max<int64_t>(0, static_cast<int64_t>(s.pending.size()) * State::kPendingBytes +
+                                  s.partition_bytes + ring_values * State::kValueBytes);
+}
+
+int64_t OverWindowOperator::RecountStateBytes() const {
+  const State& s = *state_;
+  int64_t bytes = static_cast<int64_t>(s.pending.size()) * State::kPendingBytes;
   for (const auto& [k, p] : s.partitions) {
-    bytes += 64 + static_cast<int64_t>(k.size()) * 32 +
-             static_cast<int64_t>(p.ring.size() * s.calls.size()) * 32;
+    bytes += State::PartitionBytes(k);
+    for (const auto& values : p.ring) {
+      bytes += static_cast<int64_t>(values.size()) * State::kValueBytes;
+    }
   }
   return bytes;
 }

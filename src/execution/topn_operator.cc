@@ -201,6 +201,7 @@ struct TopNOperator::State {
           continue;
         }
         for (const auto& e : it->second.rows) Unref(e);
+        partition_bytes -= static_cast<int64_t>(it->first.size()) + kPartitionBytes;
         partitions.erase(it);
       }
     }
@@ -212,6 +213,15 @@ struct TopNOperator::State {
   }
   uint64_t next_seq = 0;
   int64_t live = 0;  // kept rows
+  // StateBytes() estimate, kept current where partitions and rows come and go (so polling
+  // Database::metrics() costs O(1), not a walk over every partition): per partition its key
+  // size + kPartitionBytes, per kept row its order key size + kRowBytes; RecountStateBytes()
+  // walks the state and must agree.
+  static constexpr int64_t kPartitionBytes = 32;
+  static constexpr int64_t kRowBytes = 48;
+  static constexpr int64_t kRetainedRowBytes = 16;
+  int64_t partition_bytes = 0;
+  int64_t row_bytes = 0;
   // Input batches referenced by kept rows, and their total size: compaction copies the kept
   // rows out once the referenced batches hold many more rows than are kept.
   absl::flat_hash_map<const RecordBatch*, int64_t> batch_refs;
@@ -220,6 +230,7 @@ struct TopNOperator::State {
   void Ref(const Entry& e) {
     if (++batch_refs[e.batch.get()] == 1) retained_rows += e.batch->num_rows();
     ++live;
+    row_bytes += static_cast<int64_t>(e.order.size()) + kRowBytes;
   }
   void Unref(const Entry& e) {
     auto it = batch_refs.find(e.batch.get());
@@ -228,6 +239,7 @@ struct TopNOperator::State {
       batch_refs.erase(it);
     }
     --live;
+    row_bytes -= static_cast<int64_t>(e.order.size()) + kRowBytes;
   }
 
   /// The rank of every position of a sorted list.
@@ -477,6 +489,7 @@ Status TopNOperator::Process(const Delta& input, std::vector<Delta>* output) {
     auto it = s.partitions.find(absl::string_view(pk.data(), pk.size()));
     if (it == s.partitions.end()) {
       it = s.partitions.emplace(std::string(pk), State::Partition()).first;
+      s.partition_bytes += static_cast<int64_t>(pk.size()) + State::kPartitionBytes;
       s.IndexPartition(it->first);
     }
     State::Partition& part = it->second;
@@ -673,6 +686,7 @@ Status TopNOperator::Restore(std::string_view in) {
   if (!r.GetCount(&nparts, 8)) return bad("bad partition count");
   absl::node_hash_map<std::string, State::Partition> parts;
   int64_t next = 0;
+  int64_t partition_bytes = 0, row_bytes = 0;
   for (uint32_t p = 0; p < nparts; ++p) {
     std::string key;
     uint32_t count = 0;
@@ -693,6 +707,7 @@ Status TopNOperator::Restore(std::string_view in) {
       if (next >= batch->num_rows()) return bad("row index out of range");
       e.batch = batch;
       e.row = static_cast<int32_t>(next++);
+      row_bytes += static_cast<int64_t>(e.order.size()) + State::kRowBytes;
       list.push_back(std::move(e));
     }
     if (static_cast<int64_t>(list.size()) > s.limit && s.rank_kind == RankKind::kRowNumber) {
@@ -701,6 +716,7 @@ Status TopNOperator::Restore(std::string_view in) {
     State::Partition part;
     part.rows = std::move(list);
     part.emitted = emitted == 1;
+    partition_bytes += static_cast<int64_t>(key.size()) + State::kPartitionBytes;
     parts.emplace(std::move(key), std::move(part));
   }
   if (next != batch->num_rows()) return bad("row count mismatch");
@@ -722,6 +738,8 @@ Status TopNOperator::Restore(std::string_view in) {
   }
   s.next_seq = next_seq;
   s.live = next;
+  s.partition_bytes = partition_bytes;
+  s.row_bytes = row_bytes;
   s.batch_refs.clear();
   s.retained_rows = 0;
   if (next > 0) {
@@ -734,12 +752,25 @@ Status TopNOperator::Restore(std::string_view in) {
 
 int64_t TopNOperator::StateBytes() const {
   const State& s = *state_;
+  return std::max<int64_t>(
+      0, s.partition_bytes + s.row_bytes + s.retained_rows * State::kRetainedRowBytes);
+}
+
+int64_t TopNOperator::RecountStateBytes() const {
+  const State& s = *state_;
   int64_t bytes = 0;
   for (const auto& [k, p] : s.partitions) {
-    bytes += static_cast<int64_t>(k.size()) + 32;
-    for (const auto& e : p.rows) bytes += static_cast<int64_t>(e.order.size()) + 48;
+    bytes += static_cast<int64_t>(k.size()) + State::kPartitionBytes;
+    for (const auto& e : p.rows) bytes += static_cast<int64_t>(e.order.size()) + State::kRowBytes;
   }
-  return bytes + s.retained_rows * 16;
+  int64_t retained = 0;  // rows of the distinct input batches the kept rows point into
+  absl::flat_hash_set<const RecordBatch*> batches;
+  for (const auto& [k, p] : s.partitions) {
+    for (const auto& e : p.rows) {
+      if (batches.insert(e.batch.get()).second) retained += e.batch->num_rows();
+    }
+  }
+  return bytes + retained * State::kRetainedRowBytes;
 }
 
 std::string TopNOperator::Describe() const { return state_->description; }

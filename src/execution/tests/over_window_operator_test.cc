@@ -2,7 +2,8 @@
 // 1, 3 and 64 rows, the emitted rows equal a brute-force evaluation of the frames over the rows
 // sorted by (time, arrival), in that order; final snapshots are byte-identical whatever the
 // batching; a restored operator continues exactly; damaged snapshots are rejected without
-// changing the operator.
+// changing the operator. The running StateBytes() counter equals a full recount after every
+// call and restore.
 
 #include "execution/over_window_operator.h"
 
@@ -181,8 +182,10 @@ void Feed(OverWindowOperator* op, const std::vector<InputRow>& rows, size_t from
     Delta d;
     d.batch = MakeBatch(rows, i, end);
     ASSERT_TRUE(op->Process(d, &deltas).ok());
+    EXPECT_EQ(op->StateBytes(), op->RecountStateBytes());
     for (size_t j = i; j < end; ++j) *max_ts = std::max(*max_ts, rows[j].ts);
     ASSERT_TRUE(op->AdvanceWatermark(*max_ts - kDelay, &deltas).ok());
+    EXPECT_EQ(op->StateBytes(), op->RecountStateBytes());
     Collect(deltas, out);
   }
 }
@@ -190,6 +193,7 @@ void Feed(OverWindowOperator* op, const std::vector<InputRow>& rows, size_t from
 void Finish(OverWindowOperator* op, std::vector<std::string>* out) {
   std::vector<Delta> deltas;
   ASSERT_TRUE(op->AdvanceWatermark(int64_t{1} << 60, &deltas).ok());
+  EXPECT_EQ(op->StateBytes(), op->RecountStateBytes());
   Collect(deltas, out);
 }
 
@@ -236,6 +240,10 @@ TEST_P(OverWindowOperatorTest, RestoreContinuesExactly) {
   ASSERT_TRUE(op->Snapshot(&image).ok());
   auto restored = MakeOp();
   ASSERT_TRUE(restored->Restore(image).ok());
+  // Same pending rows, partitions and rings: same estimate.
+  EXPECT_GT(restored->StateBytes(), 0);
+  EXPECT_EQ(restored->StateBytes(), op->StateBytes());
+  EXPECT_EQ(restored->StateBytes(), restored->RecountStateBytes());
   std::string again;
   ASSERT_TRUE(restored->Snapshot(&again).ok());
   EXPECT_EQ(image, again);  // byte-stable
@@ -256,6 +264,9 @@ TEST_P(OverWindowOperatorTest, LateAndNullTimesAreDroppedAndCounted) {
   int64_t max_ts = INT64_MIN;
   Feed(op.get(), rows, 0, rows.size(), GetParam(), &max_ts, &out);  // watermark 55 ms
   ASSERT_EQ(out.size(), 1u);
+  // One pending row (128), one partition with one key value (64 + 32) whose ring holds one
+  // row of 6 argument values (6 * 32): the estimate formula is unchanged.
+  EXPECT_EQ(op->StateBytes(), 128 + 96 + 192);
   // 40 ms is below the watermark: its place in the partition's order has passed.
   std::vector<InputRow> late = {{1, 30, 40'000}};
   Feed(op.get(), late, 0, 1, 1, &max_ts, &out);
@@ -293,9 +304,32 @@ TEST(OverWindowOperatorRestore, RejectsDamagedImagesAndStaysUnchanged) {
     std::string now;
     ASSERT_TRUE(fresh->Snapshot(&now).ok());
     ASSERT_EQ(now, empty_image) << "cut " << cut;
+    ASSERT_EQ(fresh->StateBytes(), 0) << "cut " << cut;
   }
   EXPECT_FALSE(fresh->Restore(image + "x").ok());
   EXPECT_TRUE(fresh->Restore(image).ok());
+  EXPECT_EQ(fresh->StateBytes(), op->StateBytes());
+  EXPECT_EQ(fresh->StateBytes(), fresh->RecountStateBytes());
+  // Restoring over a populated operator replaces its counters too.
+  ASSERT_TRUE(op->Restore(empty_image).ok());
+  EXPECT_EQ(op->StateBytes(), 0);
+  EXPECT_EQ(op->RecountStateBytes(), 0);
+}
+
+// Rings fill up to the largest frame reach (4 rows here: COUNT over 3 PRECEDING to 1 PRECEDING) and
+// then stay that long; partitions are never dropped. The counter follows through many partitions.
+TEST(OverWindowOperatorStateBytes, RingsAndPartitionsFollowTheCounter) {
+  std::vector<InputRow> rows;
+  for (int i = 0; i < 2000; ++i) rows.push_back({i % 97, i, int64_t{i} * 1000});
+  auto op = MakeOp();
+  std::vector<std::string> out;
+  int64_t max_ts = INT64_MIN;
+  Feed(op.get(), rows, 0, rows.size(), 50, &max_ts, &out);
+  Finish(op.get(), &out);
+  EXPECT_EQ(out.size(), rows.size());
+  // No pending rows; 97 partitions of one key value, each ring at 4 rows of 6 values.
+  EXPECT_EQ(op->StateBytes(), 97 * (96 + 4 * 6 * 32));
+  EXPECT_EQ(op->StateBytes(), op->RecountStateBytes());
 }
 
 INSTANTIATE_TEST_SUITE_P(BatchSizes, OverWindowOperatorTest, ::testing::Values(1, 3, 64));
