@@ -206,6 +206,32 @@ struct MinMaxOps {
     }
     return AddWeighted(s, r, i, w);
   }
+  /// Add() of rows [begin, end), all of one group, weight 1 (a window without GROUP BY keys): the
+  /// running extreme stays in a register instead of going through the state row after row. The
+  /// same compares in the same order as Add(), so ties (-0.0 / 0.0) and NaNs resolve alike.
+  Status AddRun(State& s, const Reader& r, int64_t begin, int64_t end) const {
+    if (track || s.multiset) {
+      for (int64_t i = begin; i < end; ++i) LAMINAR_RETURN_NOT_OK(Add(s, r, i, 1));
+      return Status::OK();
+    }
+    using V = decltype(r.Get(begin));
+    bool has = s.has;
+    bool changed = false;
+    V cur = has ? V(s.value) : V{};
+    for (int64_t i = begin; i < end; ++i) {
+      const V v = r.Get(i);
+      if (!has || (kMax ? (cur < v) : (v < cur))) {
+        cur = v;
+        has = true;
+        changed = true;
+      }
+    }
+    if (changed) {
+      s.value = T(cur);
+      s.has = true;
+    }
+    return Status::OK();
+  }
   // Add() with weights: keeps a multiset per group so retractions can restore the extreme.
   [[gnu::noinline]] Status AddWeighted(State& s, const Reader& r, int64_t i, int64_t w) const {
     auto v = r.Get(i);
