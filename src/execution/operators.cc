@@ -494,6 +494,9 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
   std::vector<int64_t>& ends = s.window_ends;
   size_t num_expanded = 0;  // rows in use of row_idx / starts / ends (kept larger)
   bool identity = true;
+  // Every kept row lies in window (starts[0], ends[0]) and there are no GROUP BY keys: the whole
+  // batch is one group, looked up once (only starts[0] / ends[0] are written).
+  bool one_group = false;
   ArrayPtr ts_col;
   if (s.windowed()) {
     LAMINAR_ASSIGN_OR_RETURN(ts_col, s.time_expr->Evaluate(batch));
@@ -568,7 +571,7 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
       // min/max pass proves it, and the bounds are then filled without a per-row branch. Every
       // row is kept (identity), so row_idx is not read and is left unwritten.
       bool one_window = false;
-      if (!ts_nulls) {
+      if (!ts_nulls && n > 0) {
         const columnar::Int64Range range = columnar::MinMaxInt64(ts, n);
         const int64_t lo = FloorDiv(range.min - offset, size) * size + offset;
         if (static_cast<uint64_t>(range.max) - static_cast<uint64_t>(lo) <
@@ -576,6 +579,11 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
           one_window = true;
           if (check_late && lo + size + lateness <= watermark) {
             late += static_cast<uint64_t>(n);
+          } else if (s.key_exprs.empty()) {
+            starts_out[0] = lo;
+            ends_out[0] = lo + size;
+            one_group = true;
+            c = static_cast<size_t>(n);
           } else {
             std::fill(starts_out, starts_out + n, lo);
             std::fill(ends_out, ends_out + n, lo + size);
@@ -746,9 +754,16 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     // the keys are gathered through row_idx inside the table (no per-batch arrays).
     std::vector<uint32_t> new_groups, new_rows;
     const uint32_t before = s.table->num_groups();
-    LAMINAR_RETURN_NOT_OK(s.table->FindOrInsertWindowed(expanded_starts, expanded_ends, keys,
-                                                        identity ? nullptr : row_idx.data(),
-                                                        &group_ids, &new_groups, &new_rows));
+    if (one_group) {
+      LAMINAR_RETURN_NOT_OK(s.table->FindOrInsertWindowed(expanded_starts.first(1),
+                                                          expanded_ends.first(1), keys, nullptr,
+                                                          &group_ids, &new_groups, &new_rows));
+      group_ids.assign(static_cast<size_t>(m), group_ids[0]);
+    } else {
+      LAMINAR_RETURN_NOT_OK(s.table->FindOrInsertWindowed(expanded_starts, expanded_ends, keys,
+                                                          identity ? nullptr : row_idx.data(),
+                                                          &group_ids, &new_groups, &new_rows));
+    }
     s.EnsureGroups(std::max(s.table->num_groups(), before));
     // Only groups created now can be unregistered (a group is registered when created and
     // unregistered when its window closes, which also erases it). Registered in order of first
@@ -800,6 +815,8 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
         if (key_only && group_rows[g] == 0) appeared.push_back(g);
         group_rows[g] += wptr ? wptr[i] : 1;
       }
+    } else if (one_group) {
+      group_rows[ids[0]] += m;
     } else if (s.key_exprs.empty()) {
       // No GROUP BY keys: one group per window (or one in all), so ids come in long runs; a
       // run adds its length once instead of incrementing the same counter row after row.

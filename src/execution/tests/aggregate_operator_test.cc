@@ -243,6 +243,65 @@ TEST_P(WindowAggregateTest, SnapshotRestoresMidStream) {
   }
 }
 
+// SELECT window_start, window_end, COUNT(*), SUM(v), MAX(v) GROUP BY TUMBLE(ts) (no keys: a
+// batch inside one window is looked up as one group; MAX takes runs of one group at once).
+TEST(AggregateOperator, NoKeyTumbleMatchesModel) {
+  const auto rows = RandomRows(6000, 17);
+  sql::PlanNode node = AggregateNode(sql::WindowKind::kTumble);
+  node.group_exprs.clear();
+  sql::AggregateCall max;
+  max.function = "max";
+  max.args = {fn::ColumnRef(2, columnar::int64(), "v")};
+  max.type = columnar::int64();
+  node.aggregates.push_back(max);
+  node.schema = columnar::MakeSchema({{"window_start", columnar::timestamp()},
+                                      {"window_end", columnar::timestamp()},
+                                      {"n", columnar::int64()},
+                                      {"total", columnar::int64()},
+                                      {"top", columnar::int64()}});
+  AggregateOptions options;
+  options.emit = EmitMode::kOnClose;
+  for (size_t batch : {size_t{1}, size_t{3}, size_t{64}, size_t{700}, size_t{5000}}) {
+    // Model: per window, count / sum / max of the rows not late when their batch arrived.
+    struct Acc {
+      int64_t n = 0, total = 0, top = INT64_MIN;
+    };
+    std::map<int64_t, Acc> acc;
+    int64_t watermark = INT64_MIN, seen = INT64_MIN;
+    for (size_t at = 0; at < rows.size(); at += batch) {
+      const size_t end = std::min(rows.size(), at + batch);
+      for (size_t i = at; i < end; ++i) {
+        const int64_t st = Floor(rows[i].ts, kSize);
+        seen = std::max(seen, rows[i].ts);
+        if (watermark != INT64_MIN && st + kSize <= watermark) continue;
+        Acc& a = acc[st];
+        ++a.n;
+        a.total += rows[i].v;
+        a.top = std::max(a.top, rows[i].v);
+      }
+      watermark = std::max(watermark, seen - kDelay);
+    }
+    std::vector<OutRow> model;
+    for (const auto& [st, a] : acc) {
+      model.push_back(columnar::Scalar(columnar::timestamp(), st).ToString() + "|" +
+                      columnar::Scalar(columnar::timestamp(), st + kSize).ToString() + "|" +
+                      std::to_string(a.n) + "|" + std::to_string(a.total) + "|" +
+                      std::to_string(a.top));
+    }
+    auto op = AggregateOperator::Make(node, options);
+    ASSERT_TRUE(op.ok()) << op.status().ToString();
+    std::vector<OutRow> out;
+    int64_t max_ts = INT64_MIN;
+    Feed(**op, rows, 0, rows.size(), batch, &max_ts, &out);
+    std::vector<Delta> last;
+    ASSERT_TRUE((*op)->AdvanceWatermark(INT64_MAX, &last).ok());
+    Collect(last, &out);
+    // Windows close in order: the output is already sorted by window start.
+    EXPECT_EQ(out, model) << "batch " << batch;
+    EXPECT_GT(out.size(), 10u);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AggregateOperator, WindowAggregateTest,
                          ::testing::Values(sql::WindowKind::kTumble, sql::WindowKind::kHop));
 
