@@ -779,9 +779,13 @@ inline void GroupTable::EncodeValue(const EncodedColumn& c, int64_t row, std::st
 }
 
 namespace {
-/// Hash of an encoded window key (the bounds are part of the bytes; they are equal within a part).
+/// Hash of an encoded window key: its GROUP BY bytes, after the two bounds (a valid byte, then 8
+/// bytes unless NULL), which are the same for every key of a part.
 inline uint32_t HashEncoded(std::string_view key) {
-  return static_cast<uint32_t>(HashBytes(key.data(), key.size()));
+  size_t skip = 0;
+  for (int b = 0; b < 2 && skip < key.size(); ++b) skip += key[skip] == 1 ? 9 : 1;
+  skip = std::min(skip, key.size());
+  return static_cast<uint32_t>(HashBytes(key.data() + skip, key.size() - skip));
 }
 }  // namespace
 
@@ -1171,10 +1175,11 @@ Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> grou
     }
     return out;
   }
+  // Columns before first_column are parsed past, not built (a window's bounds).
   std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
-  for (const auto& t : key_types_) {
-    builders.push_back(columnar::MakeBuilder(t));
-    builders.back()->Reserve(n);
+  for (size_t c = 0; c < key_types_.size(); ++c) {
+    builders.push_back(c >= first_column ? columnar::MakeBuilder(key_types_[c]) : nullptr);
+    if (builders.back()) builders.back()->Reserve(n);
   }
   for (uint32_t g : groups) {
     std::string_view in = GeneralKey(g);
@@ -1184,17 +1189,18 @@ Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> grou
       uint8_t valid = 0;
       if (!GetRaw(&in, &valid)) return Status::Corruption("bad group key");
       if (!valid) {
-        b->AppendNull();
+        if (b) b->AppendNull();
         continue;
       }
       if (type->is_binary_like()) {
-        std::string s;
-        if (!GetString(&in, &s)) return Status::Corruption("bad group key");
-        static_cast<columnar::BinaryBuilder*>(b)->Append(s);
+        uint32_t len = 0;  // GetString's layout, read as a view (no copy per key)
+        if (!GetRaw(&in, &len) || in.size() < len) return Status::Corruption("bad group key");
+        if (b) static_cast<columnar::BinaryBuilder*>(b)->Append(in.substr(0, len));
+        in.remove_prefix(len);
       } else if (type->id() == TypeId::kBoolean) {
         uint8_t v = 0;
         if (!GetRaw(&in, &v)) return Status::Corruption("bad group key");
-        static_cast<columnar::BooleanBuilder*>(b)->Append(v != 0);
+        if (b) static_cast<columnar::BooleanBuilder*>(b)->Append(v != 0);
       } else {
         bool ok = true;
         if (!columnar::VisitFixedWidth(type->id(), [&]<typename T>() {
@@ -1206,11 +1212,11 @@ Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> grou
               } else {
                 ok = GetRaw(&in, &v);
               }
-              static_cast<columnar::FixedWidthBuilder<T>*>(b)->Append(v);
+              if (b) static_cast<columnar::FixedWidthBuilder<T>*>(b)->Append(v);
             })) {
           std::string text;
           ok = GetString(&in, &text);
-          if (ok) {
+          if (ok && b) {
             LAMINAR_ASSIGN_OR_RETURN(auto s, Scalar::Parse(type, text));
             LAMINAR_RETURN_NOT_OK(b->AppendScalar(s));
           }
@@ -1219,9 +1225,9 @@ Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> grou
       }
     }
   }
-  for (auto& b : builders) out.push_back(b->Finish());
-  out.erase(out.begin(),
-            out.begin() + static_cast<std::ptrdiff_t>(std::min(first_column, out.size())));
+  for (auto& b : builders) {
+    if (b) out.push_back(b->Finish());
+  }
   return out;
 }
 
