@@ -232,6 +232,9 @@ struct AggregateOperator::State {
   std::vector<int32_t> window_rows;
   std::vector<int64_t> window_starts, window_ends;
   std::vector<uint32_t> batch_group_ids;
+  // Process() scratch of windowed lookups: the groups a batch created and their first rows (kept
+  // across batches so a batch of new keys does not regrow them from empty).
+  std::vector<uint32_t> batch_new_groups, batch_new_rows;
 
   int64_t watermark = INT64_MIN;
   uint64_t late_dropped = 0;
@@ -752,7 +755,10 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
   } else if (s.windowed()) {
     // The table's keys are [window_start, window_end, keys...]: the bounds go in as words and
     // the keys are gathered through row_idx inside the table (no per-batch arrays).
-    std::vector<uint32_t> new_groups, new_rows;
+    std::vector<uint32_t>& new_groups = s.batch_new_groups;
+    std::vector<uint32_t>& new_rows = s.batch_new_rows;
+    new_groups.clear();
+    new_rows.clear();
     const uint32_t before = s.table->num_groups();
     if (one_group) {
       LAMINAR_RETURN_NOT_OK(s.table->FindOrInsertWindowed(expanded_starts.first(1),
