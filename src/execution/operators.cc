@@ -806,8 +806,11 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
     }
     wptr = weights.data();
   }
-  // DISTINCT (no aggregates) publishes a key only when it first appears (or disappears).
-  const bool key_only = s.aggs.empty() && s.options.emit != EmitMode::kChanges;
+  // DISTINCT (no aggregates) publishes a key only when it first appears (or disappears). EMIT ON
+  // WINDOW CLOSE publishes nothing here (it returns before the changed-group pass), so its
+  // DISTINCT windows (q8) skip collecting the keys that appeared.
+  const bool key_only = s.aggs.empty() && s.options.emit != EmitMode::kChanges &&
+                        s.options.emit != EmitMode::kOnClose;
   std::vector<uint32_t> appeared;
   {
     // Many groups: group_rows[g] is a cache miss per row unless fetched ahead.
