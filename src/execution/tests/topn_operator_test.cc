@@ -33,17 +33,23 @@ columnar::SchemaPtr InputSchema() {
                                       std::make_shared<columnar::Field>("s", columnar::utf8())});
 }
 
-// ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) <= limit over (k, v, s).
-sql::PlanNode TopNNode(int64_t limit) {
+// A window node over a scan of `schema`, with the rank column `rn` appended (no calls yet).
+sql::PlanNode WindowOverScan(const columnar::SchemaPtr& schema) {
   auto input = std::make_shared<sql::PlanNode>();
   input->kind = sql::PlanKind::kScan;
-  input->schema = InputSchema();
+  input->schema = schema;
   sql::PlanNode node;
   node.kind = sql::PlanKind::kWindow;
   node.inputs = {input};
   auto fields = input->schema->fields();
   fields.push_back(std::make_shared<columnar::Field>("rn", columnar::int64()));
   node.schema = std::make_shared<columnar::Schema>(fields);
+  return node;
+}
+
+// ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) <= limit over (k, v, s).
+sql::PlanNode TopNNode(int64_t limit) {
+  sql::PlanNode node = WindowOverScan(InputSchema());
   sql::AnalyticCall call;
   call.function = "row_number";
   call.partition_by = {fn::ColumnRef(0, columnar::int64(), "k")};
@@ -217,15 +223,7 @@ sql::PlanNode WindowedTopNNode(bool evict, int64_t lag) {
       std::vector<columnar::FieldPtr>{std::make_shared<columnar::Field>("w", columnar::timestamp()),
                                       std::make_shared<columnar::Field>("k", columnar::int64()),
                                       std::make_shared<columnar::Field>("v", columnar::int64())});
-  auto input = std::make_shared<sql::PlanNode>();
-  input->kind = sql::PlanKind::kScan;
-  input->schema = schema;
-  sql::PlanNode node;
-  node.kind = sql::PlanKind::kWindow;
-  node.inputs = {input};
-  auto fields = schema->fields();
-  fields.push_back(std::make_shared<columnar::Field>("rn", columnar::int64()));
-  node.schema = std::make_shared<columnar::Schema>(fields);
+  sql::PlanNode node = WindowOverScan(schema);
   sql::AnalyticCall call;
   call.function = "row_number";
   call.partition_by = {fn::ColumnRef(0, columnar::timestamp(), "w"),
@@ -366,15 +364,7 @@ columnar::SchemaPtr WideSchema() {
 }
 
 std::unique_ptr<TopNOperator> MakeModeOp(Mode mode) {
-  auto input = std::make_shared<sql::PlanNode>();
-  input->kind = sql::PlanKind::kScan;
-  input->schema = WideSchema();
-  sql::PlanNode node;
-  node.kind = sql::PlanKind::kWindow;
-  node.inputs = {input};
-  auto fields = input->schema->fields();
-  fields.push_back(std::make_shared<columnar::Field>("rn", columnar::int64()));
-  node.schema = std::make_shared<columnar::Schema>(fields);
+  sql::PlanNode node = WindowOverScan(WideSchema());
   sql::AnalyticCall call;
   call.partition_by = {fn::ColumnRef(0, columnar::timestamp(), "w"),
                        fn::ColumnRef(1, columnar::int64(), "k")};
