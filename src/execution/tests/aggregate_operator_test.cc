@@ -132,6 +132,19 @@ void Feed(StreamOperator& op, const std::vector<Row>& rows, size_t from, size_t 
   }
 }
 
+// A fresh operator for `node` fed every row in batches of `batch`, then a final watermark that
+// closes every window: all it emitted, in order.
+void RunToEnd(const sql::PlanNode& node, const AggregateOptions& options,
+              const std::vector<Row>& rows, size_t batch, std::vector<OutRow>* out) {
+  auto op = AggregateOperator::Make(node, options);
+  ASSERT_TRUE(op.ok()) << op.status().ToString();
+  int64_t max_ts = INT64_MIN;
+  Feed(**op, rows, 0, rows.size(), batch, &max_ts, out);
+  std::vector<Delta> last;
+  ASSERT_TRUE((*op)->AdvanceWatermark(INT64_MAX, &last).ok());
+  Collect(last, out);
+}
+
 // t rounded down to a multiple of `step` (also for negative t: early rows can be).
 int64_t Floor(int64_t t, int64_t step) {
   const int64_t q = t / step;
@@ -185,14 +198,8 @@ TEST_P(WindowAggregateTest, MatchesModelForAnyBatchSize) {
   AggregateOptions options;
   options.emit = EmitMode::kOnClose;
   for (size_t batch : {size_t{1}, size_t{3}, size_t{64}, size_t{5000}}) {
-    auto op = AggregateOperator::Make(AggregateNode(kind), options);
-    ASSERT_TRUE(op.ok()) << op.status().ToString();
     std::vector<OutRow> out;
-    int64_t max_ts = INT64_MIN;
-    Feed(**op, rows, 0, rows.size(), batch, &max_ts, &out);
-    std::vector<Delta> last;
-    ASSERT_TRUE((*op)->AdvanceWatermark(INT64_MAX, &last).ok());
-    Collect(last, &out);
+    ASSERT_NO_FATAL_FAILURE(RunToEnd(AggregateNode(kind), options, rows, batch, &out));
     std::vector<OutRow> sorted = out;
     std::sort(sorted.begin(), sorted.end());
     const auto model = Model(rows, batch, kind);
@@ -288,14 +295,8 @@ TEST(AggregateOperator, NoKeyTumbleMatchesModel) {
                       std::to_string(a.n) + "|" + std::to_string(a.total) + "|" +
                       std::to_string(a.top));
     }
-    auto op = AggregateOperator::Make(node, options);
-    ASSERT_TRUE(op.ok()) << op.status().ToString();
     std::vector<OutRow> out;
-    int64_t max_ts = INT64_MIN;
-    Feed(**op, rows, 0, rows.size(), batch, &max_ts, &out);
-    std::vector<Delta> last;
-    ASSERT_TRUE((*op)->AdvanceWatermark(INT64_MAX, &last).ok());
-    Collect(last, &out);
+    ASSERT_NO_FATAL_FAILURE(RunToEnd(node, options, rows, batch, &out));
     // Windows close in order: the output is already sorted by window start.
     EXPECT_EQ(out, model) << "batch " << batch;
     EXPECT_GT(out.size(), 10u);
