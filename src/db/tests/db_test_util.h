@@ -1,10 +1,13 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,6 +49,42 @@ inline std::vector<std::string> RowsOf(Database& db, const std::string& sql) {
     }
   }
   return out;
+}
+
+/// The first value of the first row of `sql` as an integer: -1 when the query fails or returns
+/// no row, 0 for NULL (a SUM over nothing).
+inline int64_t QueryInt64(Database& db, const std::string& sql) {
+  auto r = db.Execute(sql);
+  if (!r.ok() || r->batches.empty() || r->batches[0]->num_rows() == 0) return -1;
+  auto v = columnar::GetScalar(*r->batches[0]->column(0), 0);
+  return v.is_null() ? 0 : v.int_value();
+}
+
+/// Crash-test child (run by storage::testing::RunKillLoop, killed at a random moment): opens the
+/// durable database in `dir`, runs `setup`, then inserts `insert_sql(id)` one statement at a
+/// time for id = QueryInt64(count_sql), id + 1, ..., writes each acknowledged id to `fd` and
+/// checkpoints every `checkpoint_every` rows. Never returns; the exit code names the step that
+/// failed: 3 open, 4 setup, 5 count, 6 insert, 7 pipe, 8 checkpoint.
+[[noreturn]] inline void InsertUntilKilled(const std::string& dir, int fd,
+                                           std::span<const char* const> setup,
+                                           const std::string& count_sql,
+                                           const std::function<std::string(int64_t)>& insert_sql,
+                                           int64_t checkpoint_every) {
+  Options o;
+  o.data_dir = dir;
+  auto db = Database::Open(o);
+  if (!db.ok()) _exit(3);
+  for (const char* s : setup) {
+    if (!(*db)->Execute(s).ok()) _exit(4);
+  }
+  int64_t next = QueryInt64(**db, count_sql);
+  if (next < 0) _exit(5);
+  while (true) {
+    if (!(*db)->Execute(insert_sql(next)).ok()) _exit(6);
+    if (::write(fd, &next, sizeof(next)) != sizeof(next)) _exit(7);
+    ++next;
+    if (next % checkpoint_every == 0 && !(*db)->Checkpoint().ok()) _exit(8);
+  }
 }
 
 /// RowsOf, sorted: for queries whose row order is not defined.

@@ -31,8 +31,10 @@ namespace laminar {
 namespace {
 
 using db::testing::Exec;
+using db::testing::InsertUntilKilled;
 using db::testing::Lines;
 using db::testing::OpenOrDie;
+using db::testing::QueryInt64;
 using db::testing::Rows;
 
 using storage::testing::FlipBit;
@@ -349,33 +351,7 @@ constexpr const char* kKillPipeline[] = {
     "CREATE MATERIALIZED VIEW IF NOT EXISTS closed_log AS SELECT window_start, c, s FROM closed",
 };
 
-int64_t CountRows(Database& db) {
-  auto r = db.Execute("SELECT SUM(c) FROM counts");
-  if (!r.ok() || r->batches.empty() || r->batches[0]->num_rows() == 0) return -1;
-  auto v = columnar::GetScalar(*r->batches[0]->column(0), 0);
-  return v.is_null() ? 0 : v.int_value();
-}
-
-/// Child: inserts one row per statement, checkpoints every few rows, reports each
-/// acknowledged id over the pipe. Never returns.
-[[noreturn]] void InsertUntilKilled(const std::string& dir, int fd) {
-  Options o;
-  o.data_dir = dir;
-  auto db = Database::Open(o);
-  if (!db.ok()) _exit(3);
-  for (const char* s : kKillPipeline) {
-    if (!(*db)->Execute(s).ok()) _exit(4);
-  }
-  int64_t next = CountRows(**db);
-  if (next < 0) _exit(5);
-  while (true) {
-    auto r = (*db)->Execute(fmt::format("INSERT INTO ev VALUES ({}, {})", next, TsLiteral(next)));
-    if (!r.ok()) _exit(6);
-    if (::write(fd, &next, sizeof(next)) != sizeof(next)) _exit(7);
-    ++next;
-    if (next % kCheckpointEvery == 0 && !(*db)->Checkpoint().ok()) _exit(8);
-  }
-}
+int64_t CountRows(Database& db) { return QueryInt64(db, "SELECT SUM(c) FROM counts"); }
 
 // Rows of `sql` as (window_start µs → (count, sum)); duplicates are reported in *dups.
 std::map<int64_t, std::pair<int64_t, int64_t>> WindowRows(Database& db, const std::string& sql,
@@ -410,7 +386,14 @@ TEST(DurabilityTest, ForkAndSigkillKeepsExactlyOnceResults) {
   }
   const int kills = RunKillLoop(
       {50, 120, std::chrono::seconds(15), 3000, 40000},
-      [&](int fd, uint32_t) { InsertUntilKilled(dir, fd); },
+      [&](int fd, uint32_t) {
+        InsertUntilKilled(
+            dir, fd, kKillPipeline, "SELECT SUM(c) FROM counts",
+            [](int64_t id) {
+              return fmt::format("INSERT INTO ev VALUES ({}, {})", id, TsLiteral(id));
+            },
+            kCheckpointEvery);
+      },
       [&](std::optional<int64_t> last) {
         if (last) acked = std::max(acked, *last + 1);
 
@@ -465,25 +448,6 @@ TEST(DurabilityTest, ForkAndSigkillKeepsExactlyOnceResults) {
 // the file must then hold exactly the ids 0..n-1 once each, in order, with n >= every
 // acknowledged id.
 
-[[noreturn]] void InsertIntoSinkUntilKilled(const std::string& dir, const std::string& out,
-                                            int fd) {
-  Options o;
-  o.data_dir = dir;
-  auto db = Database::Open(o);
-  if (!db.ok()) _exit(3);
-  auto n = (*db)->Execute("SELECT COUNT(*) FROM ev");
-  if (!n.ok() || n->batches.empty()) _exit(5);
-  int64_t next = columnar::GetScalar(*n->batches[0]->column(0), 0).int_value();
-  (void)out;
-  while (true) {
-    auto r = (*db)->Execute(fmt::format("INSERT INTO ev VALUES ({})", next));
-    if (!r.ok()) _exit(6);
-    if (::write(fd, &next, sizeof(next)) != sizeof(next)) _exit(7);
-    ++next;
-    if (next % kCheckpointEvery == 0 && !(*db)->Checkpoint().ok()) _exit(8);
-  }
-}
-
 // The ids in the sink's JSON lines output, in file order.
 std::vector<int64_t> SinkIds(const std::string& path) {
   std::vector<int64_t> ids;
@@ -511,7 +475,12 @@ TEST(DurabilityTest, ForkAndSigkillFileSinkIsExactlyOnce) {
   }
   const int kills = RunKillLoop(
       {50, 120, std::chrono::seconds(15), 3000, 40000},
-      [&](int fd, uint32_t) { InsertIntoSinkUntilKilled(dir, out, fd); },
+      [&](int fd, uint32_t) {
+        InsertUntilKilled(
+            dir, fd, {}, "SELECT COUNT(*) FROM ev",
+            [](int64_t id) { return fmt::format("INSERT INTO ev VALUES ({})", id); },
+            kCheckpointEvery);
+      },
       [&](std::optional<int64_t> last) {
         if (last) acked = std::max(acked, *last + 1);
 

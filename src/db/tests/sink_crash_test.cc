@@ -30,8 +30,10 @@
 namespace laminar {
 namespace {
 
+using db::testing::InsertUntilKilled;
 using db::testing::Lines;
 using db::testing::OpenOrDie;
+using db::testing::QueryInt64;
 using storage::testing::RunKillLoop;
 using storage::testing::ScopedTempDir;
 
@@ -41,28 +43,7 @@ constexpr int64_t kBaseMicros = 1704067200LL * 1000000;  // 2024-01-01 00:00:00
 
 std::string TsOf(int64_t id) { return FormatTimestamp(kBaseMicros + id * 1000000); }
 
-int64_t RowCount(Database& db) {
-  auto n = db.Execute("SELECT COUNT(*) FROM ev");
-  if (!n.ok() || n->batches.empty()) return -1;
-  return columnar::GetScalar(*n->batches[0]->column(0), 0).int_value();
-}
-
-/// Child: never returns.
-[[noreturn]] void InsertUntilKilled(const std::string& dir, int fd) {
-  Options o;
-  o.data_dir = dir;
-  auto db = Database::Open(o);
-  if (!db.ok()) _exit(3);
-  int64_t next = RowCount(**db);
-  if (next < 0) _exit(5);
-  while (true) {
-    auto r = (*db)->Execute(fmt::format("INSERT INTO ev VALUES ({}, '{}')", next, TsOf(next)));
-    if (!r.ok()) _exit(6);
-    if (::write(fd, &next, sizeof(next)) != sizeof(next)) _exit(7);
-    ++next;
-    if (next % kCheckpointEvery == 0 && !(*db)->Checkpoint().ok()) _exit(8);
-  }
-}
+int64_t RowCount(Database& db) { return QueryInt64(db, "SELECT COUNT(*) FROM ev"); }
 
 /// The JSON line the sink writes for window `k` (ids k*10 .. k*10+9).
 std::string WindowLine(int64_t k) {
@@ -91,7 +72,14 @@ TEST(SinkCrashTest, ForkAndSigkillQuerySinkIsExactlyOnce) {
   }
   const int kills = RunKillLoop(
       {50, 120, std::chrono::seconds(15), 3000, 40000},
-      [&](int fd, uint32_t) { InsertUntilKilled(dir, fd); },
+      [&](int fd, uint32_t) {
+        InsertUntilKilled(
+            dir, fd, {}, "SELECT COUNT(*) FROM ev",
+            [](int64_t id) {
+              return fmt::format("INSERT INTO ev VALUES ({}, '{}')", id, TsOf(id));
+            },
+            kCheckpointEvery);
+      },
       [&](std::optional<int64_t> last) {
         if (last) acked = std::max(acked, *last + 1);
 
