@@ -93,6 +93,21 @@ Status Array::Validate() const {
 }
 
 ArrayPtr MakeNullArray(const DataTypePtr& type, int64_t length) {
+  // Flat layouts: every buffer is zeros (validity: all NULL; values, offsets: 0), so one
+  // zero-filled buffer serves as all of them. A join's residual check builds one such column
+  // per unread input column per batch of pairs; appending NULLs one by one was 7% of q5.
+  const int width = type->byte_width();
+  const bool flat = width > 0 || type->id() == TypeId::kBoolean || type->is_binary_like();
+  if (flat && length >= 0) {
+    const int64_t bytes =
+        std::max({bit_util::BytesForBits(length), width > 0 ? length * width : int64_t{0},
+                  type->is_binary_like() ? (length + 1) * 4 : int64_t{0}});
+    BufferPtr zeros = Buffer::Allocate(bytes);
+    std::vector<BufferPtr> buffers{zeros, zeros};
+    if (type->is_binary_like()) buffers.push_back(zeros);
+    return std::make_shared<Array>(type, length, std::move(buffers), std::vector<ArrayPtr>{},
+                                   length);
+  }
   auto builder = MakeBuilder(type);
   for (int64_t i = 0; i < length; ++i) builder->AppendNull();
   return builder->Finish();

@@ -293,6 +293,33 @@ TEST(CDataTest, RoundTripEveryType) {
   }
 }
 
+TEST(CDataTest, NullArrayOfEveryType) {
+  // MakeNullArray shares one zero buffer between validity, values and offsets for flat types:
+  // the result must still be a valid all-NULL column, equal to appending NULLs one by one.
+  for (const auto& type : AllTypes()) {
+    for (int64_t n : {0, 1, 7, 64, 1000}) {
+      auto nulls = MakeNullArray(type, n);
+      ASSERT_TRUE(nulls->Validate().ok()) << type->ToString();
+      EXPECT_EQ(nulls->length(), n);
+      EXPECT_EQ(nulls->null_count(), n);
+      auto builder = MakeBuilder(type);
+      for (int64_t i = 0; i < n; ++i) builder->AppendNull();
+      auto expected = builder->Finish();
+      for (int64_t i = 0; i < n; ++i) {
+        ASSERT_TRUE(nulls->IsNull(i));
+        EXPECT_EQ(GetScalar(*nulls, i), GetScalar(*expected, i)) << type->ToString();
+      }
+      if (type->is_binary_like() && n > 0) {
+        EXPECT_EQ(nulls->GetView(n - 1), "");
+      }
+      if (n > 0) {
+        RoundTrip(nulls);
+        RoundTrip(nulls->Slice(n / 3, n - n / 3));
+      }
+    }
+  }
+}
+
 TEST(CDataTest, StructWithOffsetChildren) {
   // Children with their own offsets under a sliced parent: Arrow indexes child j at
   // parent.offset + i, then the child's own offset.
