@@ -301,12 +301,16 @@ int RunNexmarkBench(const NexmarkBenchOptions& options, const NexmarkDatabaseOpe
   if (!options.json) {
     out << fmt::format(
         "Nexmark: {} events ({:.1f} s of event time at {:.0f} events/s), batch {} events, {} "
-        "thread(s); generated in {:.3f} s ({:.1f} M events/s)\n",
+        "thread(s); generated in {:.3f} s ({:.1f} M events/s); {} untimed warm-up run(s) of {}\n",
         data.events, static_cast<double>(data.events) / options.event_rate, options.event_rate,
-        options.batch_size, options.threads, data.generation_seconds, gen_rate / 1e6);
+        options.batch_size, options.threads, data.generation_seconds, gen_rate / 1e6,
+        options.warmup, texts.empty() ? "-" : texts.front().first);
     out << fmt::format("{:<5} {:>12} {:>12} {:>11} {:>9} {:>9} {:>9} {:>9} {:>12} {:>9}  {}\n",
                        "query", "events/s", "ev/s/core", "out rows", "peak MiB", "state MiB",
                        "p50 us", "p99 us", "hand ev/s", "slowdown", "note");
+  }
+  for (int w = 0; w < options.warmup && !texts.empty(); ++w) {
+    (void)RunNexmarkQuery(texts.front().first, texts.front().second, data, options, opener);
   }
   std::vector<NexmarkQueryResult> results;
   for (const auto& [name, sql] : texts) {
@@ -349,9 +353,9 @@ int RunNexmarkBench(const NexmarkBenchOptions& options, const NexmarkDatabaseOpe
                        std::thread::hardware_concurrency());
     out << fmt::format(
         "  \"config\": {{\"events\": {}, \"batch_size\": {}, \"threads\": {}, \"event_rate\": {}, "
-        "\"seed\": {}, \"watermark_delay_ms\": {}}},\n",
+        "\"seed\": {}, \"watermark_delay_ms\": {}, \"warmup_runs\": {}}},\n",
         options.events, options.batch_size, options.threads, options.event_rate, options.seed,
-        options.watermark_delay_ms);
+        options.watermark_delay_ms, options.warmup);
     out << fmt::format(
         "  \"generation\": {{\"seconds\": {:.6f}, \"events_per_second\": {:.1f}}},\n",
         data.generation_seconds, gen_rate);

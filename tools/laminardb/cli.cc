@@ -82,7 +82,7 @@ int RunCli(int argc, char** argv, const DatabaseOpener& opener) {
   run->add_option("--data-dir", run_dir, "Data directory (default: in-memory)");
   run->add_option("--duration", run_options.duration_seconds,
                   "Stop after SECONDS (default: when stdin closes or Ctrl-C)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 100));
 
   DemoOptions demo_options;
   auto* demo = app.add_subcommand("demo", "Live market-data streaming demo (what `make run` runs)");
@@ -119,6 +119,12 @@ int RunCli(int argc, char** argv, const DatabaseOpener& opener) {
   nexmark->add_flag("--json", nexmark_options.json, "Machine-readable output");
   bool no_baseline = false;
   nexmark->add_flag("--no-baseline", no_baseline, "Skip the hand-written C++ loops");
+  nexmark
+      ->add_option("--warmup", nexmark_options.warmup,
+                   "Untimed runs of the first query before measuring (the first query in a "
+                   "process otherwise pays for growing the heap)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
 
   try {
     app.parse(argc, argv);
