@@ -1227,6 +1227,22 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   static Result<RecordBatchPtr> ConformToSchema(const SchemaPtr& schema, const std::string& name,
                                                 const RecordBatchPtr& batch) {
     const Schema& s = *schema;
+    auto check_not_null = [&](int i, const columnar::Array& col) {
+      if (s.field(i)->nullable || col.null_count() == 0) return Status::OK();
+      return Status::Invalid(
+          fmt::format("column '{}' of source '{}' is NOT NULL but the batch has NULLs",
+                      s.field(i)->name, name),
+          ErrorCode::kConnectorWrite);
+    };
+    if (batch->schema() == schema || batch->schema()->Equals(s)) {
+      // Already the source's fields (connectors and the generators build batches with the same
+      // names and types): only the NOT NULL checks, and the batch goes on as it is instead of
+      // being rebuilt column by column.
+      for (int i = 0; i < s.num_fields(); ++i) {
+        LAMINAR_RETURN_NOT_OK(check_not_null(i, *batch->column(i)));
+      }
+      return batch;
+    }
     if (batch->num_columns() != s.num_fields()) {
       return Status::Invalid(fmt::format("batch has {} columns but source '{}' has {}",
                                          batch->num_columns(), name, s.num_fields()),
@@ -1248,12 +1264,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
         }
         cols.push_back(*cast);
       }
-      if (!s.field(i)->nullable && cols.back()->null_count() > 0) {
-        return Status::Invalid(
-            fmt::format("column '{}' of source '{}' is NOT NULL but the batch has NULLs",
-                        s.field(i)->name, name),
-            ErrorCode::kConnectorWrite);
-      }
+      LAMINAR_RETURN_NOT_OK(check_not_null(i, *cols.back()));
     }
     return std::make_shared<const RecordBatch>(schema, batch->num_rows(), std::move(cols));
   }

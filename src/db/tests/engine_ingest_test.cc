@@ -213,6 +213,61 @@ TEST(EngineIngestTest, InlineByDefault) {
   EXPECT_FALSE(SourceMetricsOf(*db, "s").queued);
 }
 
+// A pushed batch whose fields already equal the source's goes on as it is (only the NOT NULL
+// checks run); any other batch is cast column by column. Both paths reject NULLs in a NOT NULL
+// column and deliver rows under the source's column names.
+TEST(EngineIngestTest, PushedBatchesConformToTheSourceSchema) {
+  auto db = OpenWith();
+  ASSERT_NE(db, nullptr);
+  Exec(*db, "CREATE SOURCE s (id BIGINT NOT NULL, name VARCHAR)");
+  Exec(*db, "CREATE STREAM out AS SELECT id, name FROM s");
+  auto sub = db->Subscribe("out");
+  ASSERT_TRUE(sub.ok());
+  auto h = *db->Source("s");
+  using columnar::ArrayPtr;
+  using columnar::Field;
+  using columnar::Schema;
+  auto same = std::make_shared<Schema>(
+      std::vector<columnar::FieldPtr>{std::make_shared<Field>("id", columnar::int64(), false),
+                                      std::make_shared<Field>("name", columnar::utf8(), true)});
+  ASSERT_TRUE(same->Equals(*h->schema()));
+  auto other = std::make_shared<Schema>(
+      std::vector<columnar::FieldPtr>{std::make_shared<Field>("a", columnar::int32(), true),
+                                      std::make_shared<Field>("b", columnar::utf8(), true)});
+  auto int32s = [](std::vector<columnar::Scalar> v) {
+    return *columnar::ArrayFromScalars(columnar::int32(), v);
+  };
+  auto names = columnar::MakeStringArray({"x", "y"});
+  // Equal fields: passed through.
+  auto equal = std::make_shared<const RecordBatch>(
+      same, 2, std::vector<ArrayPtr>{columnar::MakeInt64Array({1, 2}), names});
+  ASSERT_TRUE(h->Push(equal).ok());
+  // Other names and a narrower type: cast.
+  auto cast = std::make_shared<const RecordBatch>(
+      other, 2, std::vector<ArrayPtr>{int32s({Scalar::Int64(3), Scalar::Int64(4)}), names});
+  ASSERT_TRUE(h->Push(cast).ok());
+  // NULL ids: rejected on both paths, naming the column and the source.
+  auto null_ids = *columnar::ArrayFromScalars(columnar::int64(), {Scalar::Int64(5), Scalar()});
+  for (const auto& bad :
+       {std::make_shared<const RecordBatch>(same, 2, std::vector<ArrayPtr>{null_ids, names}),
+        std::make_shared<const RecordBatch>(
+            other, 2, std::vector<ArrayPtr>{int32s({Scalar::Int64(6), Scalar()}), names})}) {
+    Status st = h->Push(bad);
+    EXPECT_EQ(st.error_code(), ErrorCode::kConnectorWrite) << st.ToString();
+    EXPECT_NE(st.message().find("column 'id' of source 's' is NOT NULL"), std::string::npos)
+        << st.message();
+  }
+  std::vector<int64_t> ids;
+  for (const auto& b : (*sub)->Poll()) {
+    EXPECT_EQ(b->schema()->field(0)->name, "id");
+    for (int64_t r = 0; r < b->num_rows(); ++r)
+      ids.push_back(columnar::GetScalar(*b->column(0), r).int_value());
+  }
+  EXPECT_EQ(ids, (std::vector<int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(RowsOf(*db, "SELECT id, name FROM s ORDER BY id"),
+            (std::vector<std::string>{"1|x", "2|y", "3|x", "4|y"}));
+}
+
 TEST(EngineIngestTest, OptionsIngestModeQueuesEverySourceAndSyncDelivers) {
   Options o;
   o.ingest_mode = IngestMode::kQueued;
