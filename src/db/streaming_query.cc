@@ -16,6 +16,7 @@
 #include "common/crc32c.h"
 #include "common/hash.h"
 #include "common/string_util.h"
+#include "execution/hop_aggregate_operator.h"
 #include "execution/operator.h"
 #include "execution/topn_operator.h"
 #include "function/evaluator.h"
@@ -939,7 +940,7 @@ Result<std::unique_ptr<StreamingQuery>> StreamingQuery::Compile(
     const sql::PlanNode* n = chain[i];
     switch (n->kind) {
       case sql::PlanKind::kAggregate: {
-        LAMINAR_ASSIGN_OR_RETURN(auto op, execution::AggregateOperator::Make(*n, opts));
+        LAMINAR_ASSIGN_OR_RETURN(auto op, execution::MakeStreamingAggregate(*n, opts));
         p->ring1.push_back(std::move(op));
         break;
       }

@@ -7,6 +7,7 @@
 #include "columnar/builder.h"
 #include "columnar/min_max.h"
 #include "columnar/scalar.h"
+#include "execution/hop_aggregate_operator.h"
 #include "execution/operator.h"
 #include "execution/over_window_operator.h"
 #include "execution/state_codec.h"
@@ -1470,7 +1471,7 @@ Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
       break;
     }
     case sql::PlanKind::kAggregate: {
-      LAMINAR_ASSIGN_OR_RETURN(auto op, AggregateOperator::Make(*plan, options));
+      LAMINAR_ASSIGN_OR_RETURN(auto op, MakeStreamingAggregate(*plan, options));
       ops.push_back(std::move(op));
       break;
     }
