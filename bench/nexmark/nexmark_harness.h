@@ -77,9 +77,13 @@ struct NexmarkQueryResult {
   // The hand-written loop over the same batches (has_baseline = false when none exists).
   bool has_baseline = false;
   double baseline_seconds = 0;
+  double baseline_cpu_seconds = 0;
   double baseline_events_per_second = 0;
+  double baseline_events_per_cpu_second = 0;
   int64_t baseline_output_rows = 0;
-  /// engine time / hand-written time (1.0 = as fast as the hand loop).
+  /// engine time / hand-written time (1.0 = as fast as the hand loop): CPU time with one
+  /// thread (both then run on the calling thread, and other load on the machine, which
+  /// stretches wall time at random, cancels out), wall time with several.
   double slowdown = 0;
 };
 
