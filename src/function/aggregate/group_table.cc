@@ -493,16 +493,22 @@ void GroupTable::DropPart(uint32_t part_id) {
   part_index_.erase(part.prefix);
   // A window closing whole says how large the next ones will be (key-by-key erases reach here
   // with one key left and say nothing).
-  if (part.used > 1) part_size_hint_ = part.used;
-  // A few free parts keep their slots: the next window is usually about as large.
+  if (part.used > 1) {
+    part_size_hint_ = part.used;
+    if (window_encoded_) part_bytes_hint_ = part.bytes;
+  }
+  // A few free parts keep their slots and arena blocks: the next window is usually about as
+  // large, and memory already paged in is cheaper than fresh memory.
   constexpr size_t kKeepSlots = 8;
   if (free_parts_.size() < kKeepSlots) {
     std::fill(part.slots.begin(), part.slots.end(), PartSlot{});
-    part.bytes.clear();
   } else {
     std::vector<PartSlot>().swap(part.slots);
-    std::string().swap(part.bytes);
+    std::vector<ArenaBlock>().swap(part.blocks);
   }
+  part.block = 0;
+  part.fill = 0;
+  part.bytes = 0;
   part.used = 0;
   free_parts_.push_back(part_id);
 }
@@ -726,6 +732,8 @@ std::vector<GroupTable::EncodedColumn> GroupTable::EncodedColumns(
     const TypeId id = a.type_id();
     if (a.type()->is_binary_like()) {
       e.kind = EncodedColumn::Kind::kString;
+      e.offsets = a.raw_offsets();
+      e.data = reinterpret_cast<const char*>(a.buffers()[2]->data());
     } else if (id == TypeId::kBoolean) {
       e.kind = EncodedColumn::Kind::kBool;
     } else if (id == TypeId::kFloat32) {
@@ -747,57 +755,133 @@ std::vector<GroupTable::EncodedColumn> GroupTable::EncodedColumns(
   return cols;
 }
 
-inline void GroupTable::EncodeValue(const EncodedColumn& c, int64_t row, std::string* out) {
+inline char* GroupTable::EncodeValue(const EncodedColumn& c, int64_t row, char* out) {
   if (c.has_nulls && c.array->IsNull(row)) {
-    out->push_back(0);
-    return;
+    *out = 0;
+    return out + 1;
   }
-  out->push_back(1);
+  *out++ = 1;
   switch (c.kind) {
-    case EncodedColumn::Kind::kString:
-      PutString(out, c.array->GetView(row));
-      return;
+    case EncodedColumn::Kind::kString: {
+      const int32_t* o = c.offsets + row;
+      const auto len = static_cast<uint32_t>(o[1] - o[0]);  // PutString's layout
+      std::memcpy(out, &len, 4);
+      std::memcpy(out + 4, c.data + o[0], len);
+      return out + 4 + len;
+    }
     case EncodedColumn::Kind::kBool:
-      out->push_back(c.array->GetBool(row) ? 1 : 0);
-      return;
+      *out = c.array->GetBool(row) ? 1 : 0;
+      return out + 1;
     case EncodedColumn::Kind::kRaw:
-      out->append(reinterpret_cast<const char*>(c.values) + row * c.width, c.width);
-      return;
+      if (c.width == 8) {
+        std::memcpy(out, c.values + row * 8, 8);
+      } else {
+        std::memcpy(out, c.values + row * c.width, c.width);
+      }
+      return out + c.width;
     case EncodedColumn::Kind::kFloat32: {
       float v;
       std::memcpy(&v, c.values + row * 4, 4);
-      PutRaw(out, KeyBits(v));
-      return;
+      const uint64_t bits = KeyBits(v);
+      std::memcpy(out, &bits, 8);
+      return out + 8;
     }
     case EncodedColumn::Kind::kFloat64: {
       double v;
       std::memcpy(&v, c.values + row * 8, 8);
-      PutRaw(out, KeyBits(v));
-      return;
+      const uint64_t bits = KeyBits(v);
+      std::memcpy(out, &bits, 8);
+      return out + 8;
     }
   }
+  return out;
 }
 
-namespace {
-/// Hash of an encoded window key: its GROUP BY bytes, after the two bounds (a valid byte, then 8
-/// bytes unless NULL), which are the same for every key of a part.
-inline uint32_t HashEncoded(std::string_view key) {
-  size_t skip = 0;
-  for (int b = 0; b < 2 && skip < key.size(); ++b) skip += key[skip] == 1 ? 9 : 1;
-  skip = std::min(skip, key.size());
-  return static_cast<uint32_t>(HashBytes(key.data() + skip, key.size() - skip));
+size_t GroupTable::EncodeBounds(const Prefix& prefix, char* out) {
+  size_t at = 0;
+  for (int b = 0; b < 2; ++b) {
+    if (prefix[0] & (uint64_t{1} << b)) {
+      out[at++] = 0;
+    } else {
+      out[at++] = 1;
+      std::memcpy(out + at, &prefix[1 + static_cast<size_t>(b)], 8);
+      at += 8;
+    }
+  }
+  return at;
 }
-}  // namespace
+
+char* GroupTable::ArenaAppend(Part& part, size_t len) {
+  part.bytes += len;
+  if (!part.blocks.empty()) {
+    if (part.fill + len <= part.blocks[part.block].size) {
+      char* at = part.blocks[part.block].data.get() + part.fill;
+      part.fill += len;
+      return at;
+    }
+    // Blocks kept from an earlier window come next (the rest of this one stays unused).
+    while (part.block + 1 < part.blocks.size()) {
+      ++part.block;
+      part.fill = 0;
+      if (len <= part.blocks[part.block].size) {
+        part.fill = len;
+        return part.blocks[part.block].data.get();
+      }
+    }
+  }
+  // A new block: the first sized for as many bytes as the last window held, later ones doubling
+  // (a window of n bytes takes O(log n) blocks and no key is ever copied again), capped so that
+  // a block stays a modest allocation.
+  constexpr size_t kMinBlock = 256, kMaxBlock = size_t{1} << 18;
+  part_bytes_hint_ = std::max(part_bytes_hint_, part.bytes);
+  size_t size = part.blocks.empty() ? std::clamp(part_bytes_hint_, kMinBlock, kMaxBlock)
+                                    : std::min(part.blocks.back().size * 2, kMaxBlock);
+  size = std::max(size, len);
+  part.blocks.push_back(ArenaBlock{std::make_unique_for_overwrite<char[]>(size), size});
+  part.block = part.blocks.size() - 1;
+  part.fill = len;
+  return part.blocks.back().data.get();
+}
 
 template <typename Bounds>
 void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const EncodedColumn> cols,
                                      const int32_t* src, uint32_t* out,
                                      std::vector<uint32_t>* new_groups,
                                      std::vector<uint32_t>* new_rows) {
-  // 1. Every row's key (EncodeRow's bytes: the bounds, then the GROUP BY columns) back to back in
-  // scratch_, with its part and hash.
-  std::string& keys = scratch_;
-  keys.clear();
+  // 1. Every row's GROUP BY bytes (EncodeRow's bytes after the bounds, which are the part's
+  // prefix) back to back in scratch_, with its part and hash. scratch_ is sized once for the
+  // batch's longest possible keys and written in place.
+  size_t fixed = 0;  // bytes per row besides string contents
+  for (const EncodedColumn& c : cols) {
+    switch (c.kind) {
+      case EncodedColumn::Kind::kString:
+        fixed += 1 + 4;
+        break;
+      case EncodedColumn::Kind::kBool:
+        fixed += 1 + 1;
+        break;
+      case EncodedColumn::Kind::kRaw:
+        fixed += 1 + c.width;
+        break;
+      case EncodedColumn::Kind::kFloat32:
+      case EncodedColumn::Kind::kFloat64:
+        fixed += 1 + 8;
+        break;
+    }
+  }
+  size_t capacity = fixed * n;
+  for (const EncodedColumn& c : cols) {
+    if (c.kind != EncodedColumn::Kind::kString || n == 0) continue;
+    const int32_t* o = c.offsets;
+    if (src == nullptr) {
+      capacity += static_cast<size_t>(o[n] - o[0]);
+    } else {
+      for (size_t i = 0; i < n; ++i) capacity += static_cast<size_t>(o[src[i] + 1] - o[src[i]]);
+    }
+  }
+  if (scratch_.size() < capacity) scratch_.resize(std::max(capacity, scratch_.size() * 2));
+  char* const keys = scratch_.data();
+  char* at = keys;
   probe_key_end_.resize(n);
   probe_part_.resize(n);
   probe_hash_.resize(n);
@@ -809,29 +893,17 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
   for (size_t i = 0; i < n; ++i) {
     int64_t st = 0, en = 0;
     const uint64_t mask = bound(i, &st, &en);
-    const size_t begin = keys.size();
-    if (mask & 1) {
-      keys.push_back(0);
-    } else {
-      keys.push_back(1);
-      PutRaw(&keys, st);
-    }
-    if (mask & 2) {
-      keys.push_back(0);
-    } else {
-      keys.push_back(1);
-      PutRaw(&keys, en);
-    }
     const int64_t row = src ? src[i] : static_cast<int64_t>(i);
-    for (const EncodedColumn& c : cols) EncodeValue(c, row, &keys);
-    key_end[i] = keys.size();
+    char* const begin = at;
+    for (const EncodedColumn& c : cols) at = EncodeValue(c, row, at);
+    key_end[i] = static_cast<size_t>(at - keys);
     const Prefix prefix{mask, static_cast<uint64_t>(st), static_cast<uint64_t>(en)};
     if (last_part == UINT32_MAX || prefix != last_prefix) {
       last_part = PartOf(prefix);
       last_prefix = prefix;
     }
     part_of[i] = last_part;
-    hashes[i] = HashEncoded(std::string_view(keys).substr(begin));
+    hashes[i] = static_cast<uint32_t>(HashBytes(begin, static_cast<size_t>(at - begin)));
   }
   // 2. Probes, prefetching each row's home slot a few rows ahead (a window of many keys has a
   // table larger than the caches: the slot load was most of the lookup).
@@ -844,7 +916,7 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
       }
     }
     const size_t begin = i == 0 ? 0 : key_end[i - 1];
-    const std::string_view key(keys.data() + begin, key_end[i] - begin);
+    const std::string_view key(keys + begin, key_end[i] - begin);
     const uint32_t part_id = part_of[i];
     const uint32_t h = hashes[i];
     Part& part = parts_[part_id];
@@ -855,8 +927,9 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
       PartSlot& slot = part.slots[pos];
       if (slot.id_plus_one == 0) {
         const uint32_t id = NewId();
-        key_ref_[id] = KeyRef{part.bytes.size(), static_cast<uint32_t>(key.size())};
-        part.bytes.append(key);
+        char* bytes = ArenaAppend(part, key.size());
+        std::memcpy(bytes, key.data(), key.size());
+        key_ref_[id] = KeyRef{bytes, static_cast<uint32_t>(key.size())};
         tuple_hash_[id] = h;
         tuple_part_[id] = part_id;
         slot = PartSlot{0, h, id + 1};
@@ -867,8 +940,7 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
         break;
       }
       if (slot.hash == h && key_ref_[slot.id_plus_one - 1].size == key.size() &&
-          std::memcmp(part.bytes.data() + key_ref_[slot.id_plus_one - 1].offset, key.data(),
-                      key.size()) == 0) {
+          std::memcmp(key_ref_[slot.id_plus_one - 1].data, key.data(), key.size()) == 0) {
         out[i] = slot.id_plus_one - 1;
         break;
       }
@@ -877,11 +949,7 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
   }
 }
 
-std::string_view GroupTable::GeneralKey(uint32_t id) const {
-  if (!window_encoded_) return general_keys_[id];
-  const KeyRef ref = key_ref_[id];
-  return std::string_view(parts_[tuple_part_[id]].bytes).substr(ref.offset, ref.size);
-}
+std::string_view GroupTable::GeneralKey(uint32_t id) const { return general_keys_[id]; }
 
 bool GroupTable::EncodedPartInsert(uint32_t id, std::string_view key) {
   std::string_view in = key;
@@ -898,13 +966,15 @@ bool GroupTable::EncodedPartInsert(uint32_t id, std::string_view key) {
   }
   const uint32_t part_id =
       PartOf(Prefix{mask, static_cast<uint64_t>(bounds[0]), static_cast<uint64_t>(bounds[1])});
-  const uint32_t h = HashEncoded(key);
+  // `in` is now the GROUP BY bytes: the arena keeps only those.
+  const uint32_t h = static_cast<uint32_t>(HashBytes(in.data(), in.size()));
   tuple_hash_[id] = h;
   tuple_part_[id] = part_id;
   GrowPart(part_id);
   Part& part = parts_[part_id];
-  key_ref_[id] = KeyRef{part.bytes.size(), static_cast<uint32_t>(key.size())};
-  part.bytes.append(key);
+  char* bytes = ArenaAppend(part, in.size());
+  if (!in.empty()) std::memcpy(bytes, in.data(), in.size());
+  key_ref_[id] = KeyRef{bytes, static_cast<uint32_t>(in.size())};
   const size_t slot_mask = part.slots.size() - 1;
   size_t pos = h & slot_mask;
   while (part.slots[pos].id_plus_one != 0) pos = (pos + 1) & slot_mask;
@@ -1175,6 +1245,7 @@ Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> grou
     }
     return out;
   }
+  if (window_encoded_) return GetEncodedKeys(groups, first_column);
   // Columns before first_column are parsed past, not built (a window's bounds).
   std::vector<std::unique_ptr<columnar::ArrayBuilder>> builders;
   for (size_t c = 0; c < key_types_.size(); ++c) {
@@ -1231,6 +1302,159 @@ Result<std::vector<ArrayPtr>> GroupTable::GetKeys(std::span<const uint32_t> grou
   return out;
 }
 
+Result<std::vector<ArrayPtr>> GroupTable::GetEncodedKeys(std::span<const uint32_t> groups,
+                                                         size_t first_column) const {
+  namespace bits = columnar::bit_util;
+  const size_t n = groups.size();
+  const auto length = static_cast<int64_t>(n);
+  const size_t num_columns = key_types_.size();
+  // One output column per key column from first_column on, written row by row as the keys are
+  // parsed: fixed-width values and BOOLEAN bits straight into their buffers, strings as views into
+  // the arena (copied once their total is known), NULLs into a bitmap made at the first NULL.
+  struct Column {
+    EncodedColumn::Kind kind = EncodedColumn::Kind::kRaw;
+    size_t width = 0;  // kRaw: bytes per value
+    columnar::BufferPtr values;
+    std::vector<std::string_view> views;
+    columnar::BufferPtr validity;
+    int64_t nulls = 0;
+  };
+  std::vector<Column> cols(num_columns);
+  for (size_t c = first_column; c < num_columns; ++c) {
+    Column& col = cols[c];
+    const DataTypePtr& type = key_types_[c];
+    if (type->is_binary_like()) {
+      col.kind = EncodedColumn::Kind::kString;
+      col.views.resize(n);
+    } else if (type->id() == TypeId::kBoolean) {
+      col.kind = EncodedColumn::Kind::kBool;
+      col.values = columnar::Buffer::Allocate(bits::BytesForBits(length));
+    } else {
+      columnar::VisitFixedWidth(type->id(), [&]<typename T>() { col.width = sizeof(T); });
+      col.kind = type->id() == TypeId::kFloat32   ? EncodedColumn::Kind::kFloat32
+                 : type->id() == TypeId::kFloat64 ? EncodedColumn::Kind::kFloat64
+                                                  : EncodedColumn::Kind::kRaw;
+      col.values =
+          columnar::Buffer::AllocateUninitialized(length * static_cast<int64_t>(col.width));
+    }
+  }
+  auto set_null = [&](Column& col, size_t row) {
+    if (!col.validity) {
+      col.validity = columnar::Buffer::Allocate(bits::BytesForBits(length));
+      uint8_t* v = col.validity->mutable_data();
+      std::memset(v, 0xff, n / 8);
+      for (size_t i = n / 8 * 8; i < n; ++i) bits::SetBit(v, static_cast<int64_t>(i));
+    }
+    bits::ClearBit(col.validity->mutable_data(), static_cast<int64_t>(row));
+    ++col.nulls;
+  };
+  const auto corrupt = [] { return Status::Corruption("bad group key"); };
+  for (size_t r = 0; r < n; ++r) {
+    const uint32_t g = groups[r];
+    // The bounds, from the part's prefix.
+    for (size_t c = first_column; c < 2; ++c) {
+      const Prefix& prefix = parts_[tuple_part_[g]].prefix;
+      uint64_t v = prefix[1 + c];
+      if (prefix[0] & (uint64_t{1} << c)) {
+        set_null(cols[c], r);
+        v = 0;
+      }
+      std::memcpy(cols[c].values->mutable_data() + r * 8, &v, 8);
+    }
+    std::string_view in = EncodedKey(g);
+    for (size_t c = 2; c < num_columns; ++c) {
+      Column* col = c >= first_column ? &cols[c] : nullptr;
+      const auto kind =
+          col ? col->kind
+              : (key_types_[c]->is_binary_like()           ? EncodedColumn::Kind::kString
+                 : key_types_[c]->id() == TypeId::kBoolean ? EncodedColumn::Kind::kBool
+                                                           : EncodedColumn::Kind::kRaw);
+      uint8_t valid = 0;
+      if (!GetRaw(&in, &valid) || valid > 1) return corrupt();
+      if (!valid) {
+        if (col == nullptr) continue;
+        set_null(*col, r);
+        if (col->kind == EncodedColumn::Kind::kRaw || col->kind == EncodedColumn::Kind::kFloat32 ||
+            col->kind == EncodedColumn::Kind::kFloat64) {
+          std::memset(col->values->mutable_data() + r * col->width, 0, col->width);
+        }
+        continue;
+      }
+      switch (kind) {
+        case EncodedColumn::Kind::kString: {
+          uint32_t len = 0;  // PutString's layout, kept as a view (no copy per key)
+          if (!GetRaw(&in, &len) || in.size() < len) return corrupt();
+          if (col) col->views[r] = in.substr(0, len);
+          in.remove_prefix(len);
+          break;
+        }
+        case EncodedColumn::Kind::kBool: {
+          uint8_t v = 0;
+          if (!GetRaw(&in, &v)) return corrupt();
+          if (col && v) bits::SetBit(col->values->mutable_data(), static_cast<int64_t>(r));
+          break;
+        }
+        case EncodedColumn::Kind::kFloat32: {
+          uint64_t b = 0;
+          if (!GetRaw(&in, &b)) return corrupt();
+          const float v = FromKeyBits<float>(b);
+          std::memcpy(col->values->mutable_data() + r * 4, &v, 4);
+          break;
+        }
+        case EncodedColumn::Kind::kFloat64:
+        case EncodedColumn::Kind::kRaw: {
+          // Skipped columns (col null) are fixed width too: their width from the type.
+          size_t width = col ? col->width : 0;
+          if (col == nullptr) {
+            columnar::VisitFixedWidth(key_types_[c]->id(), [&]<typename T>() {
+              width = std::is_floating_point_v<T> ? 8 : sizeof(T);
+            });
+          }
+          if (in.size() < width) return corrupt();
+          if (col) std::memcpy(col->values->mutable_data() + r * width, in.data(), width);
+          in.remove_prefix(width);
+          break;
+        }
+      }
+    }
+    if (!in.empty()) return corrupt();
+  }
+  std::vector<ArrayPtr> out;
+  out.reserve(num_columns - std::min(first_column, num_columns));
+  for (size_t c = first_column; c < num_columns; ++c) {
+    Column& col = cols[c];
+    columnar::BufferPtr values = std::move(col.values);
+    if (col.kind != EncodedColumn::Kind::kString) {
+      out.push_back(std::make_shared<Array>(
+          key_types_[c], length, std::vector<columnar::BufferPtr>{col.validity, std::move(values)},
+          std::vector<ArrayPtr>{}, col.nulls));
+      continue;
+    }
+    size_t total = 0;
+    for (std::string_view v : col.views) total += v.size();
+    if (total > static_cast<size_t>(INT32_MAX)) {
+      return Status::Invalid("group keys exceed the 2 GiB of one string column");
+    }
+    auto offsets = columnar::Buffer::AllocateUninitialized((length + 1) * 4);
+    auto data = columnar::Buffer::AllocateUninitialized(static_cast<int64_t>(total));
+    auto* o = reinterpret_cast<int32_t*>(offsets->mutable_data());
+    char* d = reinterpret_cast<char*>(data->mutable_data());
+    int32_t at = 0;
+    o[0] = 0;
+    for (size_t r = 0; r < n; ++r) {
+      const std::string_view v = col.views[r];
+      if (!v.empty()) std::memcpy(d + at, v.data(), v.size());
+      at += static_cast<int32_t>(v.size());
+      o[r + 1] = at;
+    }
+    out.push_back(std::make_shared<Array>(
+        key_types_[c], length,
+        std::vector<columnar::BufferPtr>{col.validity, std::move(offsets), std::move(data)},
+        std::vector<ArrayPtr>{}, col.nulls));
+  }
+  return out;
+}
+
 Status GroupTable::Erase(uint32_t group) {
   if (!IsLive(group)) return Status::Invalid(fmt::format("group {} does not exist", group));
   if (mode_ == Mode::kFixed) {
@@ -1242,8 +1466,11 @@ Status GroupTable::Erase(uint32_t group) {
   } else if (window_encoded_) {
     // The arena gives the bytes back only when they are its last ones (or the part is dropped).
     Part& part = parts_[tuple_part_[group]];
-    if (key_ref_[group].offset + key_ref_[group].size == part.bytes.size()) {
-      part.bytes.resize(key_ref_[group].offset);
+    const KeyRef ref = key_ref_[group];
+    if (!part.blocks.empty() && ref.size <= part.fill &&
+        ref.data == part.blocks[part.block].data.get() + (part.fill - ref.size)) {
+      part.fill -= ref.size;
+      part.bytes -= ref.size;
     }
     PartErase(group);
   } else if (mode_ == Mode::kGeneral) {
@@ -1352,7 +1579,7 @@ void GroupTable::Serialize(std::string* out) const {
   if (mode_ == Mode::kTuple) bytes += num_live * (4 + key_types_.size() * 9);
   if (mode_ == Mode::kGeneral) {
     for (const auto& k : general_keys_) bytes += 4 + k.size();
-    for (const KeyRef& k : key_ref_) bytes += 4 + k.size;
+    for (const KeyRef& k : key_ref_) bytes += 4 + 18 + k.size;  // bounds: at most 18 bytes
   }
   out->reserve(out->size() + bytes);
   PutRaw(out, kFormatVersion);
@@ -1381,7 +1608,17 @@ void GroupTable::Serialize(std::string* out) const {
   for (size_t id = 0; id < num_ids; ++id) {
     PutRaw(out, live_[id]);
     if (!live_[id]) continue;
-    if (mode_ == Mode::kGeneral) PutString(out, GeneralKey(static_cast<uint32_t>(id)));
+    if (window_encoded_) {
+      // EncodeRow's bytes: the bounds (rebuilt from the part's prefix), then the GROUP BY bytes.
+      char bounds[18];
+      const size_t nb = EncodeBounds(parts_[tuple_part_[id]].prefix, bounds);
+      const std::string_view key = EncodedKey(static_cast<uint32_t>(id));
+      PutRaw(out, static_cast<uint32_t>(nb + key.size()));
+      out->append(bounds, nb);
+      out->append(key);
+    } else if (mode_ == Mode::kGeneral) {
+      PutString(out, GeneralKey(static_cast<uint32_t>(id)));
+    }
     if (mode_ == Mode::kTuple) {
       EncodeTuple(static_cast<uint32_t>(id), &encoded);
       PutString(out, encoded);
@@ -1523,7 +1760,8 @@ int64_t GroupTable::MemoryUsage() const {
                                 slots_.capacity() * sizeof(TupleSlot) +
                                 probe_words_.capacity() * 8 + probe_hash_.capacity() * 4);
   for (const Part& part : parts_) {
-    bytes += static_cast<int64_t>(part.slots.capacity() * sizeof(PartSlot) + part.bytes.capacity());
+    bytes += static_cast<int64_t>(part.slots.capacity() * sizeof(PartSlot));
+    for (const ArenaBlock& block : part.blocks) bytes += static_cast<int64_t>(block.size);
   }
   bytes += static_cast<int64_t>(key_ref_.capacity() * sizeof(KeyRef));
   bytes += static_cast<int64_t>(part_index_.capacity() * (sizeof(Prefix) + 5) +

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -134,15 +135,27 @@ class GroupTable {
     uint32_t hash = 0;         // HashWords of the GROUP BY words; low bits: the home slot
     uint32_t id_plus_one = 0;  // 0 = empty
   };
+  /// One block of an encoded part's key arena. Blocks never move (a full block is followed by a
+  /// new one, not reallocated), so KeyRefs point straight into them.
+  struct ArenaBlock {
+    std::unique_ptr<char[]> data;
+    size_t size = 0;
+  };
   struct Part {
     Prefix prefix{};
     std::vector<PartSlot> slots;  // linear probing; size 0 or a power of two
     size_t used = 0;
-    std::string bytes;  // encoded parts: the window's keys, back to back (see KeyRef)
+    // Encoded parts: the window's GROUP BY key bytes (EncodeRow's bytes after the two bounds,
+    // which are the part's prefix), back to back in blocks (see KeyRef). A dropped part kept
+    // for reuse keeps its blocks, so the next window writes into memory already paged in.
+    std::vector<ArenaBlock> blocks;
+    size_t block = 0;  // the block being filled (blocks after it are empty, kept for reuse)
+    size_t fill = 0;   // bytes used of blocks[block]
+    size_t bytes = 0;  // key bytes appended since the part was created (sizes later parts)
   };
-  /// Where an encoded part's key lives: bytes [offset, offset + size) of its part's arena.
+  /// Where an encoded part's key lives: its GROUP BY bytes [data, data + size) in its part's arena.
   struct KeyRef {
-    uint64_t offset = 0;
+    const char* data = nullptr;
     uint32_t size = 0;
   };
   /// ProbeTuples() for window parts: probe_words_ rows are [NULL mask, GROUP BY words...]
@@ -170,24 +183,29 @@ class GroupTable {
   void DropPart(uint32_t part);
 
   // Window parts over encoded keys: a window table whose GROUP BY keys include strings (general
-  // mode, e.g. q8's GROUP BY id, name, TUMBLE(...)) keeps the same per-window parts, hashing the
-  // EncodeRow bytes (which stay the serialized form). The keys live back to back in their part's
-  // arena (Part::bytes, key_ref_ per id) instead of general_keys_ and general_map_ (both unused): a
-  // row's key is encoded into one reused buffer and compared in place, a new key is one append, and
-  // a closing window frees all its keys at once. Keys erased singly leave their bytes in the arena
-  // until the window's part is dropped (unless they were the last ones appended).
+  // mode, e.g. q8's GROUP BY id, name, TUMBLE(...)) keeps the same per-window parts over the
+  // EncodeRow bytes of the GROUP BY columns; the bounds' bytes are the same for every key of a
+  // part, so they are neither stored nor hashed, and Serialize() rebuilds the full EncodeRow bytes
+  // (the serialized form) from the part's prefix. The keys live back to back in their part's arena
+  // (Part::blocks, key_ref_ per id) instead of general_keys_ and general_map_ (both unused): a
+  // batch's keys are encoded into one presized buffer and compared in place, a new key is one copy
+  // into the arena, and a closing window frees all its keys at once. Keys erased singly leave their
+  // bytes in the arena until the window's part is dropped (unless they were the last ones added).
   /// How one key column is encoded (EncodeRow's bytes, per row without type dispatch).
   struct EncodedColumn {
     enum class Kind : uint8_t { kString, kBool, kRaw, kFloat32, kFloat64 } kind = Kind::kRaw;
     uint8_t width = 0;  // kRaw: bytes per value
     const columnar::Array* array = nullptr;
-    const uint8_t* values = nullptr;
+    const uint8_t* values = nullptr;   // fixed width: the values (offset applied)
+    const int32_t* offsets = nullptr;  // kString: offsets (offset applied) into `data`
+    const char* data = nullptr;
     bool has_nulls = false;
   };
   /// True when every key column can be encoded by EncodedColumn (no nested types).
   bool IsGeneralWindowTable() const;
-  /// Appends row `row` of `c` in EncodeRow's encoding.
-  static void EncodeValue(const EncodedColumn& c, int64_t row, std::string* out);
+  /// Writes row `row` of `c` in EncodeRow's encoding at `out` (room checked by the caller);
+  /// returns the end of what it wrote.
+  static char* EncodeValue(const EncodedColumn& c, int64_t row, char* out);
   /// Probes n rows: window bounds from bound(i, &start, &end) (returns the NULL mask of the bounds,
   /// bit 0 start, bit 1 end), GROUP BY key columns `cols` read at row src[i] (i when src is null).
   template <typename Bounds>
@@ -198,8 +216,22 @@ class GroupTable {
   /// Indexes general_keys_[id] in its window's part (Deserialize); false when the bounds do not
   /// decode.
   bool EncodedPartInsert(uint32_t id, std::string_view key);
-  /// The encoded key of general-mode id `id` (arena or general_keys_).
+  /// The encoded key of general-mode id `id` (general_keys_; not for window_encoded_ tables,
+  /// whose arena holds only the GROUP BY bytes: see EncodedKey).
   std::string_view GeneralKey(uint32_t id) const;
+  /// The GROUP BY bytes of encoded-part id `id` (its key without the bounds).
+  std::string_view EncodedKey(uint32_t id) const {
+    return std::string_view(key_ref_[id].data, key_ref_[id].size);
+  }
+  /// EncodeRow's bytes of a window bound pair, rebuilt from a part's prefix into out[0, 18);
+  /// returns their length.
+  static size_t EncodeBounds(const Prefix& prefix, char* out);
+  /// Room for `len` more key bytes in the part's arena (a new block when the current one is full).
+  char* ArenaAppend(Part& part, size_t len);
+  /// GetKeys() of an encoded-parts table: columns decoded from the arena (bounds from the parts'
+  /// prefixes) straight into presized buffers.
+  Result<std::vector<columnar::ArrayPtr>> GetEncodedKeys(std::span<const uint32_t> groups,
+                                                         size_t first_column) const;
 
   // Tuple mode helpers.
   /// Hash of one key row of tuple_width_ words (all 32 bits used: slot index and tag).
@@ -252,11 +284,12 @@ class GroupTable {
   absl::flat_hash_map<Prefix, uint32_t> part_index_;  // live parts by prefix
   std::vector<uint32_t> free_parts_;                  // dropped parts, reused LIFO
   size_t part_size_hint_ = 0;                         // keys a new part is sized for (see PartOf)
-  std::vector<uint32_t> tuple_part_;                  // per id: its part
-  std::vector<KeyRef> key_ref_;                       // encoded parts, per id: its key's bytes
-  std::vector<size_t> probe_key_end_;                 // encoded probe scratch: row i's key end
-  std::vector<uint32_t> probe_part_;                  // FindOrInsert scratch: row → part
-  std::vector<uint32_t> erase_mark_;                  // EraseMany scratch, per part
+  size_t part_bytes_hint_ = 0;         // encoded parts: key bytes a new part's arena is sized for
+  std::vector<uint32_t> tuple_part_;   // per id: its part
+  std::vector<KeyRef> key_ref_;        // encoded parts, per id: its key's bytes
+  std::vector<size_t> probe_key_end_;  // encoded probe scratch: row i's key end
+  std::vector<uint32_t> probe_part_;   // FindOrInsert scratch: row → part
+  std::vector<uint32_t> erase_mark_;   // EraseMany scratch, per part
 };
 
 }  // namespace laminar::function

@@ -261,7 +261,8 @@ TEST(GroupTable, TupleKeysMatchModel) {
 // 0, 1 and 2 GROUP BY keys (the specialised probe widths and the generic one), NULL keys,
 // many windows, windows dropped whole or erased key by key, and restored images. Params 3 and 4
 // are string layouts (general mode: per-window parts over encoded keys, against the string map):
-// 3 = (BIGINT, VARCHAR) like q8's GROUP BY id, name; 4 = (VARCHAR, DOUBLE, BOOLEAN).
+// 3 = (BIGINT, VARCHAR) like q8's GROUP BY id, name; 4 = (VARCHAR, DOUBLE, BOOLEAN); 5 = (INTEGER,
+// VARCHAR, REAL, BOOLEAN, SMALLINT): narrow integers and floats stored in 8 bytes.
 class WindowKeysTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(WindowKeysTest, MatchesFlatTable) {
@@ -271,6 +272,9 @@ TEST_P(WindowKeysTest, MatchesFlatTable) {
     for (int k = 0; k < layout; ++k) key_types.push_back(columnar::int64());
   } else if (layout == 3) {
     key_types = {columnar::int64(), columnar::utf8()};
+  } else if (layout == 5) {
+    key_types = {columnar::int32(), columnar::utf8(), columnar::float32(), columnar::boolean(),
+                 columnar::int16()};
   } else {
     key_types = {columnar::utf8(), columnar::float64(), columnar::boolean()};
   }
@@ -313,6 +317,15 @@ TEST_P(WindowKeysTest, MatchesFlatTable) {
           b->AppendNull();
         } else if (type == columnar::TypeId::kInt64) {
           static_cast<columnar::FixedWidthBuilder<int64_t>*>(b.get())->Append(v);
+        } else if (type == columnar::TypeId::kInt32) {
+          static_cast<columnar::FixedWidthBuilder<int32_t>*>(b.get())->Append(
+              static_cast<int32_t>(v));
+        } else if (type == columnar::TypeId::kInt16) {
+          static_cast<columnar::FixedWidthBuilder<int16_t>*>(b.get())->Append(
+              static_cast<int16_t>(v));
+        } else if (type == columnar::TypeId::kFloat32) {
+          static_cast<columnar::FixedWidthBuilder<float>*>(b.get())->Append(
+              v == 0 && rng() % 2 ? -0.0f : 0.25f * static_cast<float>(v));
         } else if (type == columnar::TypeId::kFloat64) {
           // -0.0 and 0.0 group together.
           static_cast<columnar::FixedWidthBuilder<double>*>(b.get())->Append(
@@ -446,6 +459,21 @@ TEST_P(WindowKeysTest, MatchesFlatTable) {
                 columnar::GetScalar(*(*ka)[c + 2], r).ToString());
     }
   }
+  // Reading from the second bound on (first_column 1) or past the first GROUP BY column.
+  for (size_t first : {size_t{1}, size_t{3}}) {
+    if (first > ka->size()) continue;
+    auto kd = parts->GetKeys(live, first);
+    ASSERT_TRUE(kd.ok());
+    ASSERT_EQ(kd->size(), ka->size() - first);
+    for (size_t c = 0; c < kd->size(); ++c) {
+      ASSERT_TRUE((*kd)[c]->type()->Equals(*(*ka)[c + first]->type()));
+      EXPECT_EQ((*kd)[c]->null_count(), (*ka)[c + first]->null_count());
+      for (int64_t r = 0; r < static_cast<int64_t>(live.size()); ++r) {
+        EXPECT_EQ(columnar::GetScalar(*(*kd)[c], r).ToString(),
+                  columnar::GetScalar(*(*ka)[c + first], r).ToString());
+      }
+    }
+  }
   // Windowed lookup on a table of string keys falls back to built columns (same ids).
   GroupTable strings({columnar::timestamp(), columnar::timestamp(), columnar::utf8()}, true);
   auto words = Batch("s VARCHAR", "'a'; NULL; 'b'; 'a'");
@@ -467,7 +495,7 @@ TEST_P(WindowKeysTest, MatchesFlatTable) {
                    .ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(GroupTable, WindowKeysTest, ::testing::Values(0, 1, 2, 3, 4));
+INSTANTIATE_TEST_SUITE_P(GroupTable, WindowKeysTest, ::testing::Values(0, 1, 2, 3, 4, 5));
 
 // MIN/MAX over a run of one group (AddRun: no GROUP BY keys) must resolve exactly as the per-row
 // loop does, including ties of -0.0 / 0.0 (the first seen stays) and NaNs (which compare false).
@@ -581,6 +609,97 @@ TEST(GroupTable, EncodedWindowKeysEraseAndRestore) {
   auto kc = parts.GetKeys(std::vector<uint32_t>{3}, 2);
   ASSERT_TRUE(kc.ok());
   EXPECT_EQ(columnar::GetScalar(*(*kc)[1], 0).ToString(), "a");
+}
+
+// The arena of a window's string keys grows in blocks that never move and are kept for reuse when
+// the window closes: keys longer than a block, windows that outgrow their first block, windows
+// reusing a closed one's blocks, and keys erased singly at a block's end must all keep ids, images
+// (== the string-map table's, the checkpoint format) and keys read back intact.
+TEST(GroupTable, EncodedWindowArenaBlocks) {
+  const std::vector<DataTypePtr> types{columnar::timestamp(), columnar::timestamp(),
+                                       columnar::int64(), columnar::utf8()};
+  auto parts = std::make_unique<GroupTable>(types, /*window_keys=*/true);
+  GroupTable flat(types);
+  std::mt19937_64 rng(5);
+  std::vector<uint32_t> ids_a, ids_b, new_a, new_b;
+  std::map<int64_t, std::vector<uint32_t>> by_window;
+  for (int round = 0; round < 120; ++round) {
+    // Two or three windows per batch; names from empty to past a 256 KiB block.
+    const int64_t n = 1 + static_cast<int64_t>(rng() % 300);
+    const int64_t base = round / 4;
+    std::vector<int64_t> starts, ends;
+    columnar::FixedWidthBuilder<int64_t> ib(columnar::int64());
+    columnar::BinaryBuilder sb(columnar::utf8());
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t w = base + static_cast<int64_t>(rng() % 3);
+      starts.push_back(w * 10);
+      ends.push_back(w * 10 + 10);
+      ib.Append(static_cast<int64_t>(rng() % 400));
+      const uint64_t pick = rng() % 1000;
+      if (pick == 0) {
+        sb.Append(std::string(300000 + rng() % 3, 'L'));
+      } else if (pick < 50) {
+        sb.AppendNull();
+      } else {
+        sb.Append(std::string(rng() % 40, static_cast<char>('a' + rng() % 3)));
+      }
+    }
+    std::vector<ArrayPtr> keys{ib.Finish(), sb.Finish()};
+    ids_a.clear();
+    new_a.clear();
+    new_b.clear();
+    ASSERT_TRUE(parts->FindOrInsertWindowed(starts, ends, keys, nullptr, &ids_a, &new_a).ok());
+    std::vector<ArrayPtr> cols{columnar::MakeTimestampArray(starts),
+                               columnar::MakeTimestampArray(ends), keys[0], keys[1]};
+    ASSERT_TRUE(flat.FindOrInsert(cols, n, &ids_b, &new_b).ok());
+    ASSERT_EQ(ids_a, ids_b) << "round " << round;
+    ASSERT_EQ(new_a, new_b) << "round " << round;
+    for (uint32_t g : new_a) {
+      size_t row = 0;
+      while (ids_a[row] != g) ++row;
+      by_window[starts[row]].push_back(g);
+    }
+    // Erase the newest key of the newest window singly (its bytes are the arena's last ones),
+    // and now and then the oldest window whole.
+    auto& newest = by_window.rbegin()->second;
+    ASSERT_TRUE(parts->Erase(newest.back()).ok());
+    ASSERT_TRUE(flat.Erase(newest.back()).ok());
+    newest.pop_back();
+    if (newest.empty()) by_window.erase(std::prev(by_window.end()));
+    if (round % 3 == 2 && by_window.size() > 1) {
+      ASSERT_TRUE(parts->EraseMany(by_window.begin()->second).ok());
+      ASSERT_TRUE(flat.EraseMany(by_window.begin()->second).ok());
+      by_window.erase(by_window.begin());
+    }
+    if (round % 20 == 19) {
+      std::string a, b;
+      parts->Serialize(&a);
+      flat.Serialize(&b);
+      ASSERT_EQ(a, b) << "round " << round;
+      auto copy = std::make_unique<GroupTable>(types, true);
+      std::string_view in = a;
+      ASSERT_TRUE(copy->Deserialize(&in).ok());
+      std::string c;
+      copy->Serialize(&c);
+      ASSERT_EQ(c, b);
+      parts = std::move(copy);
+    }
+  }
+  std::vector<uint32_t> live;
+  for (uint32_t g = 0; g < flat.num_groups(); ++g) {
+    if (flat.IsLive(g)) live.push_back(g);
+  }
+  ASSERT_FALSE(live.empty());
+  auto ka = parts->GetKeys(live);
+  auto kb = flat.GetKeys(live);
+  ASSERT_TRUE(ka.ok() && kb.ok());
+  ASSERT_EQ(ka->size(), 4u);
+  for (size_t c = 0; c < 4; ++c) {
+    for (int64_t r = 0; r < static_cast<int64_t>(live.size()); ++r) {
+      ASSERT_EQ(columnar::GetScalar(*(*ka)[c], r).ToString(),
+                columnar::GetScalar(*(*kb)[c], r).ToString());
+    }
+  }
 }
 
 }  // namespace
