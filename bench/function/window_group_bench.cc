@@ -7,7 +7,9 @@
 //   HandLoop: std::map of windows → absl::flat_hash_map of key → count.
 // Args: number of distinct keys, hop (0: TUMBLE 10 s; 1: HOP 2 s slide / 10 s size).
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include <map>
 #include <random>
@@ -190,6 +192,145 @@ BENCHMARK(BM_WindowCount_HandLoop)
     ->Args({20000, 0})
     ->Args({20000, 1})
     ->Args({1, 0})
+    ->Unit(benchmark::kMillisecond);
+
+// Windowed DISTINCT over a (BIGINT, VARCHAR) key (the Nexmark q8 person shape: GROUP BY id, name,
+// TUMBLE 10 s, no aggregate calls, every window's keys emitted and dropped when it closes), two
+// ways over the same rows:
+//   Parts:    a window-keyed GroupTable (per-window parts over encoded keys) fed by
+//             FindOrInsertWindowed, closed with GetKeys (GROUP BY columns) and EraseMany;
+//   HandLoop: std::map of windows → absl::flat_hash_set of (id, name view), closed into an id and
+//             a name column.
+// Args: distinct keys (0: every row a new id, like q8's persons), rows per batch.
+constexpr int64_t kDistinctRows = 1 << 19;
+constexpr int64_t kDistinctRowsPerSecond = 2000;  // q8: 40K persons over 20 s of event time
+
+struct DistinctData {
+  std::vector<columnar::ArrayPtr> time, id, name;  // per batch
+};
+
+const DistinctData& GetDistinctData(int64_t num_keys, int64_t batch) {
+  static std::map<std::pair<int64_t, int64_t>, DistinctData> cache;
+  auto& d = cache[{num_keys, batch}];
+  if (!d.time.empty()) return d;
+  std::mt19937_64 rng(13);
+  for (int64_t off = 0; off < kDistinctRows; off += batch) {
+    std::vector<int64_t> t, id;
+    columnar::BinaryBuilder name(columnar::utf8());
+    for (int64_t i = off; i < std::min(off + batch, kDistinctRows); ++i) {
+      t.push_back(i * kSecond / kDistinctRowsPerSecond);
+      const int64_t k =
+          num_keys == 0 ? 1000 + i : static_cast<int64_t>(rng() % static_cast<uint64_t>(num_keys));
+      id.push_back(k);
+      // Names of 8-16 characters, a function of the id (like a person's name).
+      name.Append(fmt::format("person {:0{}}", k % 100000000, 1 + k % 9));
+    }
+    d.time.push_back(columnar::MakeTimestampArray(t));
+    d.id.push_back(columnar::MakeInt64Array(id));
+    d.name.push_back(name.Finish());
+  }
+  return d;
+}
+
+void BM_WindowDistinct_Parts(benchmark::State& state) {
+  const auto& data = GetDistinctData(state.range(0), state.range(1));
+  std::vector<int64_t> starts, ends;
+  std::vector<uint32_t> ids, fresh, fresh_rows;
+  int64_t out_rows = 0;
+  for (auto _ : state) {
+    GroupTable table(
+        {columnar::timestamp(), columnar::timestamp(), columnar::int64(), columnar::utf8()},
+        /*window_keys=*/true);
+    std::map<int64_t, std::vector<uint32_t>> open;  // window end → its groups
+    auto close_until = [&](int64_t watermark) {
+      while (!open.empty() && open.begin()->first <= watermark) {
+        auto& groups = open.begin()->second;
+        auto keys = table.GetKeys(groups, 2);
+        if (!keys.ok()) state.SkipWithError("keys");
+        benchmark::DoNotOptimize(keys);
+        out_rows += static_cast<int64_t>(groups.size());
+        if (!table.EraseMany(groups).ok()) state.SkipWithError("erase");
+        open.erase(open.begin());
+      }
+    };
+    for (size_t b = 0; b < data.time.size(); ++b) {
+      const int64_t* t = data.time[b]->values<int64_t>();
+      const int64_t n = data.time[b]->length();
+      starts.resize(static_cast<size_t>(n));
+      ends.resize(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) {
+        starts[static_cast<size_t>(i)] = t[i] / kSize * kSize;
+        ends[static_cast<size_t>(i)] = starts[static_cast<size_t>(i)] + kSize;
+      }
+      fresh.clear();
+      fresh_rows.clear();
+      std::vector<columnar::ArrayPtr> keys{data.id[b], data.name[b]};
+      if (!table.FindOrInsertWindowed(starts, ends, keys, nullptr, &ids, &fresh, &fresh_rows)
+               .ok()) {
+        state.SkipWithError("insert");
+      }
+      for (size_t j = 0; j < fresh.size(); ++j) open[ends[fresh_rows[j]]].push_back(fresh[j]);
+      close_until(t[n - 1] - 4 * kSecond);  // q8's watermark delay
+    }
+    close_until(INT64_MAX);
+  }
+  state.SetItemsProcessed(state.iterations() * kDistinctRows);
+  state.counters["out_rows"] =
+      static_cast<double>(out_rows) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_WindowDistinct_Parts)
+    ->Args({0, 256})
+    ->Args({20000, 256})
+    ->Args({0, 4096})
+    ->Unit(benchmark::kMillisecond);
+
+void BM_WindowDistinct_HandLoop(benchmark::State& state) {
+  const auto& data = GetDistinctData(state.range(0), state.range(1));
+  struct H {
+    size_t operator()(const std::pair<int64_t, std::string_view>& k) const {
+      return HashInt64(static_cast<uint64_t>(k.first)) ^ HashString(k.second);
+    }
+  };
+  int64_t out_rows = 0;
+  for (auto _ : state) {
+    std::map<int64_t, absl::flat_hash_set<std::pair<int64_t, std::string_view>, H>> windows;
+    auto close_until = [&](int64_t watermark) {
+      while (!windows.empty() && windows.begin()->first + kSize <= watermark) {
+        const auto& keys = windows.begin()->second;
+        columnar::FixedWidthBuilder<int64_t> id(columnar::int64());
+        columnar::BinaryBuilder name(columnar::utf8());
+        id.Reserve(static_cast<int64_t>(keys.size()));
+        name.Reserve(static_cast<int64_t>(keys.size()));
+        for (const auto& [k, v] : keys) {
+          id.UnsafeAppend(k);
+          name.Append(v);
+        }
+        benchmark::DoNotOptimize(id.Finish());
+        benchmark::DoNotOptimize(name.Finish());
+        out_rows += static_cast<int64_t>(keys.size());
+        windows.erase(windows.begin());
+      }
+    };
+    for (size_t b = 0; b < data.time.size(); ++b) {
+      const int64_t* t = data.time[b]->values<int64_t>();
+      const int64_t* id = data.id[b]->values<int64_t>();
+      const columnar::Array& name = *data.name[b];
+      const int64_t n = data.time[b]->length();
+      for (int64_t i = 0; i < n; ++i) {
+        windows[t[i] / kSize * kSize].emplace(id[i], name.GetView(i));
+      }
+      close_until(t[n - 1] - 4 * kSecond);
+    }
+    close_until(INT64_MAX);
+  }
+  state.SetItemsProcessed(state.iterations() * kDistinctRows);
+  state.counters["out_rows"] =
+      static_cast<double>(out_rows) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_WindowDistinct_HandLoop)
+    ->Args({0, 256})
+    ->Args({20000, 256})
+    ->Args({0, 4096})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -208,7 +208,7 @@ struct AggregateOperator::State {
   uint32_t num_groups = 0;  // accumulators sized to this
   std::vector<int64_t> group_start, group_end;
   std::vector<int64_t> group_rows;  // net weight of rows in the group
-  std::vector<uint32_t> group_key;  // session: key id of the group
+  std::vector<uint32_t> group_key;  // session: key id of the group (empty otherwise: all 0)
   // Closing order: (end, start) → groups in creation order.
   std::map<std::pair<int64_t, int64_t>, std::vector<uint32_t>> open_windows;
 
@@ -219,7 +219,9 @@ struct AggregateOperator::State {
   std::vector<std::vector<Session>> sessions;  // by key id
   std::vector<uint32_t> free_groups;
 
-  // EMIT CHANGES: the last row emitted per group (keys + window + aggregates).
+  // EMIT CHANGES: the last row emitted per group (keys + window + aggregates). Other emit modes
+  // never emit a retractable row: both stay empty (read through Emitted(): nothing emitted), so a
+  // new group touches two fewer arrays (q8's windows create a group per row).
   std::vector<std::vector<Scalar>> last_emitted;
   std::vector<uint8_t> has_emitted;
   // EMIT EVERY: groups changed since the last publication, in order of first change.
@@ -242,6 +244,9 @@ struct AggregateOperator::State {
 
   bool windowed() const { return window.kind != sql::WindowKind::kNone; }
   bool session() const { return window.kind == sql::WindowKind::kSession; }
+  bool changelog() const { return options.emit == EmitMode::kChanges; }
+  /// Whether group g's last emitted row is remembered (EMIT CHANGES, to retract it later).
+  bool Emitted(uint32_t g) const { return g < has_emitted.size() && has_emitted[g] != 0; }
 
   void EnsureGroups(uint32_t n) {
     if (n <= num_groups) return;
@@ -250,9 +255,11 @@ struct AggregateOperator::State {
     group_start.resize(n, 0);
     group_end.resize(n, 0);
     group_rows.resize(n, 0);
-    group_key.resize(n, 0);
-    last_emitted.resize(n);
-    has_emitted.resize(n, 0);
+    if (session()) group_key.resize(n, 0);
+    if (changelog()) {
+      last_emitted.resize(n);
+      has_emitted.resize(n, 0);
+    }
     registered.resize(n, 0);
   }
 
@@ -266,16 +273,18 @@ struct AggregateOperator::State {
       EnsureGroups(num_groups + 1);
     }
     group_rows[g] = 0;
-    has_emitted[g] = 0;
+    if (g < has_emitted.size()) has_emitted[g] = 0;
     return g;
   }
 
   void FreeGroup(uint32_t g) {
     for (auto& a : aggs) a.acc->Reset(g);
     group_rows[g] = 0;
-    has_emitted[g] = 0;
+    if (g < has_emitted.size()) {
+      has_emitted[g] = 0;
+      last_emitted[g].clear();
+    }
     registered[g] = 0;
-    last_emitted[g].clear();
     if (session()) {
       free_groups.push_back(g);
     } else {
@@ -286,12 +295,21 @@ struct AggregateOperator::State {
   // FreeGroup() of a whole closing window: one accumulator call and one table call per list.
   void FreeGroups(const std::vector<uint32_t>& groups) {
     for (auto& a : aggs) a.acc->ResetMany(groups);
-    const bool changelog = options.emit == EmitMode::kChanges;
-    for (uint32_t g : groups) {
-      group_rows[g] = 0;
-      if (changelog || has_emitted[g]) last_emitted[g].clear();
-      has_emitted[g] = 0;
-      registered[g] = 0;
+    if (has_emitted.empty()) {
+      for (uint32_t g : groups) {
+        group_rows[g] = 0;
+        registered[g] = 0;
+      }
+    } else {
+      const bool changes = changelog();
+      for (uint32_t g : groups) {
+        group_rows[g] = 0;
+        if (g < has_emitted.size()) {
+          if (changes || has_emitted[g]) last_emitted[g].clear();
+          has_emitted[g] = 0;
+        }
+        registered[g] = 0;
+      }
     }
     if (session()) {
       free_groups.insert(free_groups.end(), groups.begin(), groups.end());
@@ -316,15 +334,15 @@ struct AggregateOperator::State {
       for (auto& c : key_cols) cols.push_back(std::move(c));
     }
     if (windowed()) {
-      std::vector<int64_t> s, e;
-      s.reserve(groups.size());
-      e.reserve(groups.size());
-      for (uint32_t g : groups) {
-        s.push_back(group_start[g]);
-        e.push_back(group_end[g]);
+      columnar::FixedWidthBuilder<int64_t> sb(columnar::timestamp()), eb(columnar::timestamp());
+      int64_t* s = sb.ResizeForWrite(n);
+      int64_t* e = eb.ResizeForWrite(n);
+      for (int64_t i = 0; i < n; ++i) {
+        s[i] = group_start[groups[static_cast<size_t>(i)]];
+        e[i] = group_end[groups[static_cast<size_t>(i)]];
       }
-      cols.push_back(columnar::MakeTimestampArray(s));
-      cols.push_back(columnar::MakeTimestampArray(e));
+      cols.push_back(sb.Finish());
+      cols.push_back(eb.Finish());
     }
     for (auto& a : aggs) {
       LAMINAR_ASSIGN_OR_RETURN(auto arr, a.acc->Finalize(groups));
@@ -348,12 +366,16 @@ struct AggregateOperator::State {
   Status EmitGroups(const std::vector<uint32_t>& groups, std::vector<Delta>* output) {
     if (groups.empty()) return Status::OK();
     if (options.emit != EmitMode::kChanges) {
+      // EMIT ON WINDOW CLOSE emits every listed group (its caller lists the live ones).
       std::vector<uint32_t> live;
-      for (uint32_t g : groups) {
-        if (group_rows[g] > 0 || options.emit == EmitMode::kOnClose) live.push_back(g);
+      if (options.emit != EmitMode::kOnClose) {
+        for (uint32_t g : groups) {
+          if (group_rows[g] > 0) live.push_back(g);
+        }
+        if (live.empty()) return Status::OK();
       }
-      if (live.empty()) return Status::OK();
-      LAMINAR_ASSIGN_OR_RETURN(auto rows, BuildRows(live));
+      LAMINAR_ASSIGN_OR_RETURN(auto rows,
+                               BuildRows(options.emit == EmitMode::kOnClose ? groups : live));
       Delta d;
       d.batch = rows;
       if (options.emit_keys && options.emit == EmitMode::kOnUpdate) {
@@ -738,7 +760,7 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
       uint32_t root = find(dst);
       for (auto& a : s.aggs) LAMINAR_RETURN_NOT_OK(a.acc->Merge(root, *a.acc, src));
       s.group_rows[root] += s.group_rows[src];
-      if (s.has_emitted[src]) {
+      if (s.Emitted(src)) {
         // The merged-away session was already published (EMIT CHANGES): retract it.
         std::vector<Delta> tmp;
         s.group_rows[src] = 0;
@@ -898,7 +920,7 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
   if (!s.windowed()) {
     for (uint32_t g : changed) {
       const bool pending = g < s.throttled_mark.size() && s.throttled_mark[g];
-      if (s.group_rows[g] <= 0 && !s.has_emitted[g] && !pending) s.FreeGroup(g);
+      if (s.group_rows[g] <= 0 && !s.Emitted(g) && !pending) s.FreeGroup(g);
     }
   }
   return Status::OK();
@@ -939,7 +961,11 @@ Status AggregateOperator::AdvanceWatermark(int64_t watermark, std::vector<Delta>
   } else {
     while (!s.open_windows.empty() && s.open_windows.begin()->first.first <= limit) {
       auto& groups = s.open_windows.begin()->second;
-      closing.insert(closing.end(), groups.begin(), groups.end());
+      if (closing.empty()) {
+        closing.swap(groups);  // one closing window (the usual case): its list, not a copy
+      } else {
+        closing.insert(closing.end(), groups.begin(), groups.end());
+      }
       s.open_windows.erase(s.open_windows.begin());
     }
   }
@@ -962,6 +988,7 @@ Status AggregateOperator::AdvanceWatermark(int64_t watermark, std::vector<Delta>
   }
   if (s.options.emit == EmitMode::kOnClose) {
     std::vector<uint32_t> live;
+    live.reserve(closing.size());
     for (uint32_t g : closing) {
       if (s.group_rows[g] > 0) live.push_back(g);
     }
@@ -1031,13 +1058,13 @@ Status AggregateOperator::Snapshot(std::string* out) const {
     w.Put(s.group_start[g]);
     w.Put(s.group_end[g]);
     w.Put(s.group_rows[g]);
-    w.Put(s.group_key[g]);
-    w.Put(s.has_emitted[g]);
+    w.Put(g < s.group_key.size() ? s.group_key[g] : uint32_t{0});
+    w.Put(static_cast<uint8_t>(s.Emitted(g) ? 1 : 0));
     w.Put(s.registered[g]);
   }
   const size_t ncols = static_cast<size_t>(s.output_schema->num_fields());
   for (uint32_t g = 0; g < s.num_groups; ++g) {
-    if (!s.has_emitted[g]) continue;
+    if (!s.Emitted(g)) continue;
     if (s.last_emitted[g].size() != ncols) {
       return Status::Internal("aggregate state: emitted row of group " + std::to_string(g) +
                               " has the wrong width");

@@ -97,6 +97,37 @@ inline uint32_t HashWords(const uint64_t* words, size_t count) {
   return MixTuple(words, count);
 }
 
+// Bytes a HashPadded key's buffer must stay readable past the key's end (their values do not
+// matter).
+constexpr size_t kHashPad = 8;
+
+/// Hash of an encoded window key's GROUP BY bytes (all 32 bits used: slot index and tag), read as
+/// 8-byte words, the last one masked to the key's bytes: no byte-wise tail and no library call for
+/// short keys. The buffer must stay readable for kHashPad bytes past the key's end.
+inline uint32_t HashPadded(const char* p, size_t n) {
+  auto mum = [](uint64_t a, uint64_t b) {
+    const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+    return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+  };
+  constexpr uint64_t kA = 0xa0761d6478bd642fULL, kB = 0xe7037ed1a0b428dbULL,
+                     kC = 0x8ebc6af09c88c6e3ULL;
+  uint64_t h = kC ^ (n * kA);
+  size_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + k, 8);
+    h = mum(w ^ kA, h ^ kB);
+  }
+  if (k < n) {
+    uint64_t w;
+    std::memcpy(&w, p + k, 8);  // within the padding
+    w &= ~uint64_t{0} >> (64 - 8 * (n - k));
+    h = mum(w ^ kA, h ^ kB);
+  }
+  const uint64_t f = mum(h ^ kC, h ^ kB);
+  return static_cast<uint32_t>(f ^ (f >> 32));
+}
+
 // Removes group `id` (stored with `hash`) from a linear-probing table of slots carrying `hash`
 // and `id_plus_one` (0 = empty; size a power of two). Backward shift: later entries of the probe
 // chain move into the hole unless their home slot lies cyclically in (hole, j] (moving them
@@ -837,7 +868,8 @@ char* GroupTable::ArenaAppend(Part& part, size_t len) {
   size_t size = part.blocks.empty() ? std::clamp(part_bytes_hint_, kMinBlock, kMaxBlock)
                                     : std::min(part.blocks.back().size * 2, kMaxBlock);
   size = std::max(size, len);
-  part.blocks.push_back(ArenaBlock{std::make_unique_for_overwrite<char[]>(size), size});
+  // kHashPad bytes of slack past `size`: keys are copied in whole words.
+  part.blocks.push_back(ArenaBlock{std::make_unique_for_overwrite<char[]>(size + kHashPad), size});
   part.block = part.blocks.size() - 1;
   part.fill = len;
   return part.blocks.back().data.get();
@@ -879,6 +911,7 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
       for (size_t i = 0; i < n; ++i) capacity += static_cast<size_t>(o[src[i] + 1] - o[src[i]]);
     }
   }
+  capacity += kHashPad;  // HashPadded reads up to 8 bytes past the last key
   if (scratch_.size() < capacity) scratch_.resize(std::max(capacity, scratch_.size() * 2));
   char* const keys = scratch_.data();
   char* at = keys;
@@ -903,10 +936,18 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
       last_prefix = prefix;
     }
     part_of[i] = last_part;
-    hashes[i] = static_cast<uint32_t>(HashBytes(begin, static_cast<size_t>(at - begin)));
+    hashes[i] = HashPadded(begin, static_cast<size_t>(at - begin));
   }
   // 2. Probes, prefetching each row's home slot a few rows ahead (a window of many keys has a
-  // table larger than the caches: the slot load was most of the lookup).
+  // table larger than the caches: the slot load was most of the lookup). New ids and their rows
+  // are written by index into the lists grown by n (trimmed after).
+  const size_t first_new = new_groups ? new_groups->size() : 0;
+  const size_t first_new_row = new_rows ? new_rows->size() : 0;
+  if (new_groups) new_groups->resize(first_new + n);
+  if (new_rows) new_rows->resize(first_new_row + n);
+  uint32_t* const new_ids = new_groups ? new_groups->data() + first_new : nullptr;
+  uint32_t* const new_at = new_rows ? new_rows->data() + first_new_row : nullptr;
+  size_t num_new = 0;
   constexpr size_t kPrefetch = 16;
   for (size_t i = 0; i < n; ++i) {
     if (i + kPrefetch < n) {
@@ -928,14 +969,16 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
       if (slot.id_plus_one == 0) {
         const uint32_t id = NewId();
         char* bytes = ArenaAppend(part, key.size());
-        std::memcpy(bytes, key.data(), key.size());
+        // Whole words: both buffers have kHashPad bytes of slack past the key.
+        for (size_t k = 0; k < key.size(); k += 8) std::memcpy(bytes + k, key.data() + k, 8);
         key_ref_[id] = KeyRef{bytes, static_cast<uint32_t>(key.size())};
         tuple_hash_[id] = h;
         tuple_part_[id] = part_id;
         slot = PartSlot{0, h, id + 1};
         ++part.used;
-        if (new_groups) new_groups->push_back(id);
-        if (new_rows) new_rows->push_back(static_cast<uint32_t>(i));
+        if (new_groups) new_ids[num_new] = id;
+        if (new_rows) new_at[num_new] = static_cast<uint32_t>(i);
+        ++num_new;
         out[i] = id;
         break;
       }
@@ -947,6 +990,8 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
       pos = (pos + 1) & slot_mask;
     }
   }
+  if (new_groups) new_groups->resize(first_new + num_new);
+  if (new_rows) new_rows->resize(first_new_row + num_new);
 }
 
 std::string_view GroupTable::GeneralKey(uint32_t id) const { return general_keys_[id]; }
@@ -967,13 +1012,15 @@ bool GroupTable::EncodedPartInsert(uint32_t id, std::string_view key) {
   const uint32_t part_id =
       PartOf(Prefix{mask, static_cast<uint64_t>(bounds[0]), static_cast<uint64_t>(bounds[1])});
   // `in` is now the GROUP BY bytes: the arena keeps only those.
-  const uint32_t h = static_cast<uint32_t>(HashBytes(in.data(), in.size()));
+  if (scratch_.size() < in.size() + kHashPad) scratch_.resize(in.size() + kHashPad);
+  if (!in.empty()) std::memcpy(scratch_.data(), in.data(), in.size());
+  const uint32_t h = HashPadded(scratch_.data(), in.size());
   tuple_hash_[id] = h;
   tuple_part_[id] = part_id;
   GrowPart(part_id);
   Part& part = parts_[part_id];
   char* bytes = ArenaAppend(part, in.size());
-  if (!in.empty()) std::memcpy(bytes, in.data(), in.size());
+  for (size_t k = 0; k < in.size(); k += 8) std::memcpy(bytes + k, scratch_.data() + k, 8);
   key_ref_[id] = KeyRef{bytes, static_cast<uint32_t>(in.size())};
   const size_t slot_mask = part.slots.size() - 1;
   size_t pos = h & slot_mask;
@@ -1492,8 +1539,10 @@ Status GroupTable::EraseMany(std::span<const uint32_t> groups) {
   }
   if (window_parts_ || window_encoded_) {
     // Closing windows list whole parts: those are dropped at once, other keys erased singly.
-    std::vector<uint32_t> erased;
+    std::vector<uint32_t>& erased = erase_ids_;
+    erased.clear();
     erased.reserve(groups.size());
+    free_.reserve(free_.size() + groups.size());
     bool twice = false;
     erase_mark_.assign(parts_.size(), 0);
     for (uint32_t g : groups) {

@@ -226,7 +226,8 @@ class GroupTable {
   /// EncodeRow's bytes of a window bound pair, rebuilt from a part's prefix into out[0, 18);
   /// returns their length.
   static size_t EncodeBounds(const Prefix& prefix, char* out);
-  /// Room for `len` more key bytes in the part's arena (a new block when the current one is full).
+  /// Room for `len` more key bytes in the part's arena (a new block when the current one is full);
+  /// writable for 8 more bytes past them (keys are copied in whole words).
   char* ArenaAppend(Part& part, size_t len);
   /// GetKeys() of an encoded-parts table: columns decoded from the arena (bounds from the parts'
   /// prefixes) straight into presized buffers.
@@ -290,6 +291,7 @@ class GroupTable {
   std::vector<size_t> probe_key_end_;  // encoded probe scratch: row i's key end
   std::vector<uint32_t> probe_part_;   // FindOrInsert scratch: row → part
   std::vector<uint32_t> erase_mark_;   // EraseMany scratch, per part
+  std::vector<uint32_t> erase_ids_;    // EraseMany scratch: the ids erased
 };
 
 }  // namespace laminar::function
