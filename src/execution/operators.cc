@@ -987,11 +987,13 @@ Status AggregateOperator::AdvanceWatermark(int64_t watermark, std::vector<Delta>
     LAMINAR_RETURN_NOT_OK(s.EmitGroups(pending, output));
   }
   if (s.options.emit == EmitMode::kOnClose) {
-    std::vector<uint32_t> live;
-    live.reserve(closing.size());
+    std::vector<uint32_t> live(closing.size());
+    size_t num_live = 0;
     for (uint32_t g : closing) {
-      if (s.group_rows[g] > 0) live.push_back(g);
+      live[num_live] = g;
+      num_live += s.group_rows[g] > 0 ? 1 : 0;
     }
+    live.resize(num_live);
     LAMINAR_RETURN_NOT_OK(s.EmitGroups(live, output));
   }
   s.FreeGroups(closing);

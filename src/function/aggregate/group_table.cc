@@ -948,6 +948,24 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
   uint32_t* const new_ids = new_groups ? new_groups->data() + first_new : nullptr;
   uint32_t* const new_at = new_rows ? new_rows->data() + first_new_row : nullptr;
   size_t num_new = 0;
+  // New ids: the free list first (NewId's order), then fresh ids from the per-id arrays grown by n
+  // up front (trimmed after), instead of four push_backs per new key.
+  const size_t ids_before = live_.size();
+  live_.resize(ids_before + n);
+  tuple_hash_.resize(ids_before + n);
+  tuple_part_.resize(ids_before + n);
+  key_ref_.resize(ids_before + n);
+  size_t next_fresh = ids_before;
+  auto new_id = [&]() -> uint32_t {
+    if (!free_.empty()) {
+      const uint32_t id = free_.back();
+      free_.pop_back();
+      live_[id] = 1;
+      return id;
+    }
+    live_[next_fresh] = 1;
+    return static_cast<uint32_t>(next_fresh++);
+  };
   constexpr size_t kPrefetch = 16;
   for (size_t i = 0; i < n; ++i) {
     if (i + kPrefetch < n) {
@@ -967,7 +985,7 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
     for (;;) {
       PartSlot& slot = part.slots[pos];
       if (slot.id_plus_one == 0) {
-        const uint32_t id = NewId();
+        const uint32_t id = new_id();
         char* bytes = ArenaAppend(part, key.size());
         // Whole words: both buffers have kHashPad bytes of slack past the key.
         for (size_t k = 0; k < key.size(); k += 8) std::memcpy(bytes + k, key.data() + k, 8);
@@ -992,6 +1010,10 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
   }
   if (new_groups) new_groups->resize(first_new + num_new);
   if (new_rows) new_rows->resize(first_new_row + num_new);
+  live_.resize(next_fresh);
+  tuple_hash_.resize(next_fresh);
+  tuple_part_.resize(next_fresh);
+  key_ref_.resize(next_fresh);
 }
 
 std::string_view GroupTable::GeneralKey(uint32_t id) const { return general_keys_[id]; }
@@ -1539,10 +1561,14 @@ Status GroupTable::EraseMany(std::span<const uint32_t> groups) {
   }
   if (window_parts_ || window_encoded_) {
     // Closing windows list whole parts: those are dropped at once, other keys erased singly.
+    // The erased ids are written by index into erase_ids_ and the free list, grown by the list's
+    // length first (trimmed after).
     std::vector<uint32_t>& erased = erase_ids_;
-    erased.clear();
-    erased.reserve(groups.size());
-    free_.reserve(free_.size() + groups.size());
+    erased.resize(groups.size());
+    const size_t free_before = free_.size();
+    free_.resize(free_before + groups.size());
+    uint32_t* const freed = free_.data() + free_before;
+    size_t num_erased = 0;
     bool twice = false;
     erase_mark_.assign(parts_.size(), 0);
     for (uint32_t g : groups) {
@@ -1551,10 +1577,13 @@ Status GroupTable::EraseMany(std::span<const uint32_t> groups) {
         continue;
       }
       live_[g] = 0;
-      free_.push_back(g);
-      erased.push_back(g);
+      freed[num_erased] = g;
+      erased[num_erased] = g;
+      ++num_erased;
       ++erase_mark_[tuple_part_[g]];
     }
+    free_.resize(free_before + num_erased);
+    erased.resize(num_erased);
     // Per part: kDrop (every key goes), kDone (dropped), or a count (erase key by key).
     constexpr uint32_t kDrop = UINT32_MAX, kDone = UINT32_MAX - 1;
     for (uint32_t g : erased) {
