@@ -23,7 +23,7 @@ namespace fn = laminar::function;
 
 namespace {
 
-enum class OverFunction : uint8_t { kSum, kAvg, kCount, kMin, kMax };
+enum class OverFunction : uint8_t { kSum, kAvg, kCount, kMin, kMax, kLag, kFirst, kLast, kNth };
 
 /// Lexicographic CompareScalars over two equally long key lists (as the batch path compares
 /// partition keys).
@@ -40,6 +40,16 @@ struct KeyLess {
     return CompareKeys(a, b) < 0;
   }
 };
+
+// The value of an integer constant argument (LAG's offset, NTH_VALUE's n), or `fallback`.
+Result<int64_t> ConstantInt(const std::vector<fn::ExprPtr>& args, size_t i, int64_t fallback) {
+  if (args.size() <= i) return fallback;
+  LAMINAR_ASSIGN_OR_RETURN(auto v, fn::EvaluateConstant(args[i]));
+  if (v.is_null() || !v.type()->is_integer()) {
+    return Status::Internal("streaming OVER window: a non-constant offset");
+  }
+  return v.int_value();
+}
 
 std::string FrameText(int64_t start, int64_t end) {
   auto bound = [](int64_t b) -> std::string {
@@ -59,9 +69,11 @@ struct OverWindowOperator::State {
     bool count_star = false;
     int64_t frame_start = INT64_MIN;  // INT64_MIN: UNBOUNDED PRECEDING
     int64_t frame_end = 0;
+    int64_t offset = 0;              // LAG: rows back; NTH_VALUE: n (1-based)
     columnar::DataTypePtr type;      // result type
     columnar::DataTypePtr arg_type;  // argument type (BIGINT for COUNT(*))
     std::unique_ptr<fn::CompiledExpression> arg;
+    std::unique_ptr<fn::CompiledExpression> fallback;  // LAG's default, per row (null: NULL)
   };
   /// An aggregate over a sequence of argument values, accumulated in frame order exactly as the
   /// batch path does (integer sums in int64, every sum also in double, min/max by
@@ -73,6 +85,13 @@ struct OverWindowOperator::State {
     Scalar best;
 
     void Add(const Call& c, const Scalar& v) {
+      if (c.function == OverFunction::kFirst || c.function == OverFunction::kNth) {
+        // Value functions count every row, NULL or not (RESPECT NULLS); `best` is the first
+        // (n-th) row's value once it entered.
+        ++count;
+        if (count == (c.function == OverFunction::kFirst ? 1 : c.offset)) best = v;
+        return;
+      }
       if (c.count_star) {
         ++count;
         return;
@@ -93,6 +112,10 @@ struct OverWindowOperator::State {
     }
     Scalar Result(const Call& c) const {
       if (c.function == OverFunction::kCount) return Scalar(c.type, count);
+      if (c.function == OverFunction::kFirst || c.function == OverFunction::kNth) {
+        const int64_t need = c.function == OverFunction::kFirst ? 1 : c.offset;
+        return count >= need ? best : Scalar::Null(c.type);
+      }
       if (count == 0) return Scalar::Null(c.type);
       switch (c.function) {
         case OverFunction::kAvg:
@@ -116,7 +139,8 @@ struct OverWindowOperator::State {
     std::vector<Scalar> ties;  // ORDER BY keys after the time column
     uint64_t seq = 0;          // arrival number: the last tie-breaker
     std::vector<Scalar> partition;
-    std::vector<Scalar> args;  // one per call
+    std::vector<Scalar> args;      // one per call
+    std::vector<Scalar> defaults;  // one per call: LAG's default for this row (else empty)
     columnar::RecordBatchPtr batch;
     int32_t row = 0;
   };
@@ -184,6 +208,7 @@ struct OverWindowOperator::State {
       LAMINAR_ASSIGN_OR_RETURN(auto a, e->Evaluate(*batch));
       ties.push_back(std::move(a));
     }
+    std::vector<ArrayPtr> defaults;
     for (const auto& c : calls) {
       if (c.arg) {
         LAMINAR_ASSIGN_OR_RETURN(auto a, c.arg->Evaluate(*batch));
@@ -191,7 +216,15 @@ struct OverWindowOperator::State {
       } else {
         args.push_back(nullptr);
       }
+      if (c.fallback) {
+        LAMINAR_ASSIGN_OR_RETURN(auto d, c.fallback->Evaluate(*batch));
+        defaults.push_back(std::move(d));
+      } else {
+        defaults.push_back(nullptr);
+      }
     }
+    const bool any_default = std::any_of(defaults.begin(), defaults.end(),
+                                         [](const ArrayPtr& d) { return d != nullptr; });
     std::vector<Pending> out(static_cast<size_t>(n));
     null_time->assign(static_cast<size_t>(n), 0);
     const int64_t* t = tcol->values<int64_t>();
@@ -209,10 +242,21 @@ struct OverWindowOperator::State {
         p.args.push_back(args[i] ? columnar::GetScalar(*args[i], r)
                                  : Scalar::Null(calls[i].arg_type));
       }
+      if (any_default) {
+        for (size_t i = 0; i < calls.size(); ++i) {
+          p.defaults.push_back(defaults[i] ? columnar::GetScalar(*defaults[i], r)
+                                           : Scalar::Null(calls[i].type));
+        }
+      }
       p.batch = batch;
       p.row = static_cast<int32_t>(r);
     }
     return out;
+  }
+
+  /// A value read from the ring as the call's result type (NULL keeps the type).
+  static Scalar Typed(const Call& c, const Scalar& v) {
+    return v.is_null() ? Scalar::Null(c.type) : v;
   }
 
   /// Adds `row` to its partition and returns one result per call.
@@ -235,6 +279,32 @@ struct OverWindowOperator::State {
     out.reserve(calls.size());
     for (size_t i = 0; i < calls.size(); ++i) {
       const Call& c = calls[i];
+      if (c.function == OverFunction::kLag) {
+        // The partition's row `offset` rows back, else the default.
+        const int64_t back = last - c.offset;
+        if (back >= 0) {
+          out.push_back(Typed(c, part.ring[static_cast<size_t>(back)][i]));
+        } else {
+          out.push_back(row.defaults.empty() ? Scalar::Null(c.type) : row.defaults[i]);
+        }
+        continue;
+      }
+      const bool value_function = c.function == OverFunction::kFirst ||
+                                  c.function == OverFunction::kLast ||
+                                  c.function == OverFunction::kNth;
+      if (value_function && (c.frame_start != INT64_MIN || c.function == OverFunction::kLast)) {
+        // One row of the frame [lo, hi]: the first, the last or the n-th. (UNBOUNDED PRECEDING
+        // FIRST_VALUE / NTH_VALUE keep that row's value in the running accumulator below.)
+        const int64_t lo =
+            c.frame_start == INT64_MIN ? 0 : std::max<int64_t>(0, last + c.frame_start);
+        const int64_t hi = last + c.frame_end;
+        const int64_t at = c.function == OverFunction::kFirst  ? lo
+                           : c.function == OverFunction::kLast ? hi
+                                                               : lo + c.offset - 1;
+        out.push_back(lo <= hi && at <= hi ? Typed(c, part.ring[static_cast<size_t>(at)][i])
+                                           : Scalar::Null(c.type));
+        continue;
+      }
       if (c.frame_start == INT64_MIN) {
         // The row `-frame_end` rows back enters the frame now (once the partition has it).
         const int64_t enter = last + c.frame_end;
@@ -244,9 +314,10 @@ struct OverWindowOperator::State {
         out.push_back(part.running[i].Result(c));
         continue;
       }
-      Accumulator acc;
       const int64_t lo = std::max<int64_t>(0, last + c.frame_start);
-      for (int64_t j = lo; j <= last + c.frame_end; ++j) {
+      const int64_t hi = last + c.frame_end;
+      Accumulator acc;
+      for (int64_t j = lo; j <= hi; ++j) {
         acc.Add(c, part.ring[static_cast<size_t>(j)][i]);
       }
       out.push_back(acc.Result(c));
@@ -333,16 +404,34 @@ Result<std::unique_ptr<OverWindowOperator>> OverWindowOperator::Make(const sql::
       c.function = OverFunction::kMin;
     } else if (a.function == "max") {
       c.function = OverFunction::kMax;
+    } else if (a.function == "lag") {
+      c.function = OverFunction::kLag;
+    } else if (a.function == "first_value") {
+      c.function = OverFunction::kFirst;
+    } else if (a.function == "last_value") {
+      c.function = OverFunction::kLast;
+    } else if (a.function == "nth_value") {
+      c.function = OverFunction::kNth;
     } else {
       return Status::NotImplemented(a.function + " is not supported in a streaming OVER window",
                                     ErrorCode::kSqlUnsupported);
     }
-    if (!a.has_frame || a.range_frame || a.frame_end > 0 || a.frame_start > a.frame_end) {
+    const bool lag = c.function == OverFunction::kLag;
+    if (!lag && (!a.has_frame || a.range_frame || a.frame_end > 0 || a.frame_start > a.frame_end)) {
       return Status::Internal("streaming OVER window with an unsupported frame");
     }
     c.count_star = a.count_star || a.args.empty();
-    c.frame_start = a.frame_start;
-    c.frame_end = a.frame_end;
+    c.frame_start = lag ? 0 : a.frame_start;
+    c.frame_end = lag ? 0 : a.frame_end;
+    if (lag || c.function == OverFunction::kNth) {
+      LAMINAR_ASSIGN_OR_RETURN(c.offset, ConstantInt(a.args, 1, 1));
+      if (c.offset < (lag ? 0 : 1)) {
+        return Status::Internal("streaming OVER window: offset out of range");
+      }
+    }
+    if (lag && a.args.size() >= 3) {
+      LAMINAR_ASSIGN_OR_RETURN(c.fallback, fn::CompiledExpression::Compile(a.args[2]));
+    }
     c.type = a.type;
     c.arg_type = columnar::int64();
     if (!c.count_star) {
@@ -351,11 +440,17 @@ Result<std::unique_ptr<OverWindowOperator>> OverWindowOperator::Make(const sql::
     }
     // Rows the ring must hold: back to the frame start (bounded), or to the frame end (the row
     // that enters a running accumulator).
-    const int64_t reach = c.frame_start == INT64_MIN ? -c.frame_end : -c.frame_start;
+    const int64_t reach =
+        lag ? c.offset : (c.frame_start == INT64_MIN ? -c.frame_end : -c.frame_start);
     s.keep = std::max(s.keep, static_cast<size_t>(reach) + 1);
-    calls += fmt::format("{}{}({}) {}", calls.empty() ? "" : ", ", ToUpper(a.function),
-                         c.count_star ? "*" : a.args[0]->ToString(),
-                         FrameText(c.frame_start, c.frame_end));
+    if (lag) {
+      calls +=
+          fmt::format("{}LAG({}, {})", calls.empty() ? "" : ", ", a.args[0]->ToString(), c.offset);
+    } else {
+      calls += fmt::format("{}{}({}) {}", calls.empty() ? "" : ", ", ToUpper(a.function),
+                           c.count_star ? "*" : a.args[0]->ToString(),
+                           FrameText(c.frame_start, c.frame_end));
+    }
     s.calls.push_back(std::move(c));
   }
   s.description = fmt::format("OverWindow: {} PARTITION BY ({}) ORDER BY {}", calls, parts, orders);

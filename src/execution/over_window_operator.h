@@ -9,9 +9,10 @@
 
 namespace laminar::execution {
 
-/// Streaming OVER window: `SUM|AVG|COUNT|MIN|MAX(x) OVER (PARTITION BY p ORDER BY ts[, tie…]
-/// ROWS BETWEEN n PRECEDING | UNBOUNDED PRECEDING AND CURRENT ROW | m PRECEDING)` in a
-/// continuous query, planned by sql/binder/over_window_analysis.h.
+/// Streaming OVER window: `SUM|AVG|COUNT|MIN|MAX|FIRST_VALUE|LAST_VALUE|NTH_VALUE(x[, n]) OVER
+/// (PARTITION BY p ORDER BY ts[, tie…] ROWS BETWEEN n PRECEDING | UNBOUNDED PRECEDING AND
+/// CURRENT ROW | m PRECEDING)` and `LAG(x[, k[, default]]) OVER (PARTITION BY p ORDER BY ts…)`
+/// in a continuous query, planned by sql/binder/over_window_analysis.h.
 ///
 /// A row's frame holds only rows before it in event-time order, so its result is final once no
 /// earlier row can still arrive. Rows are buffered (the pending set, ordered by the ORDER BY
@@ -24,7 +25,8 @@ namespace laminar::execution {
 /// frame order, so even floating-point results are identical).
 ///
 /// State: the pending rows; per partition the argument values of its last K rows (K = the
-/// largest frame reach) and, for UNBOUNDED PRECEDING frames, a running count/sum/min/max.
+/// largest frame reach, or LAG's k + 1) and, for UNBOUNDED PRECEDING frames, a running
+/// count/sum/min/max (FIRST_VALUE / NTH_VALUE: the rows seen and the first / n-th row's value).
 /// A row arriving below the already-emitted order (NULL time, or older than rows emitted
 /// before it — impossible while the planner's time bound holds) is dropped and counted.
 /// Threading: single-threaded (driven by the pipeline). Durability: Snapshot()/Restore() carry

@@ -680,13 +680,22 @@ Result<BExpr> Binder::BindAnalytic(const FunctionCallExpr& f, Scope& scope, AggC
   const std::string& n = f.name.value;
   // Ranking functions in a continuous query become a streaming top-N (topn_analysis.h),
   // aggregates a streaming OVER window (over_window_analysis.h).
+  if (mode_ == BindMode::kStreaming && n == "lead") {
+    return BindError(ErrorCode::kSqlUnsupported, f.pos,
+                     "LEAD(...) OVER (...) is not supported in a continuous query: a row's result "
+                     "would wait for the rows after it, which may never come",
+                     "order the other way and use LAG (... ORDER BY ts), or run it as an ad-hoc "
+                     "SELECT over a materialized view");
+  }
   if (mode_ == BindMode::kStreaming && n != "row_number" && n != "rank" && n != "dense_rank" &&
-      n != "sum" && n != "avg" && n != "count" && n != "min" && n != "max") {
+      n != "sum" && n != "avg" && n != "count" && n != "min" && n != "max" && n != "lag" &&
+      n != "first_value" && n != "last_value" && n != "nth_value") {
     return BindError(
         ErrorCode::kSqlUnsupported, f.pos,
         fmt::format("{}(...) OVER (...) is not supported in a continuous query yet", ToUpper(n)),
-        "SUM/AVG/COUNT/MIN/MAX OVER (... ROWS ...) and ranking functions with a rank filter "
-        "are; or run it as an ad-hoc SELECT over a materialized view");
+        "SUM/AVG/COUNT/MIN/MAX/FIRST_VALUE/LAST_VALUE/NTH_VALUE OVER (... ROWS ...), LAG, and "
+        "ranking functions with a rank filter are; or run it as an ad-hoc SELECT over a "
+        "materialized view");
   }
   if (analytics_ == nullptr || agg != nullptr) {
     return BindError(ErrorCode::kPlanningFailed, f.pos,

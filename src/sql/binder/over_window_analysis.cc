@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/string_util.h"
+#include "function/evaluator.h"
 #include "sql/binder/window_join_analysis.h"
 
 namespace laminar::sql {
@@ -14,7 +15,22 @@ namespace fn = laminar::function;
 namespace {
 
 bool IsOverAggregate(const std::string& f) {
-  return f == "sum" || f == "avg" || f == "count" || f == "min" || f == "max";
+  return f == "sum" || f == "avg" || f == "count" || f == "min" || f == "max" ||
+         f == "first_value" || f == "last_value" || f == "nth_value" || f == "lag";
+}
+
+// The constant integer argument `i` of `c` (LAG's offset, NTH_VALUE's n), or an error.
+Result<int64_t> ConstantArg(const AnalyticCall& c, size_t i, int64_t fallback, int64_t min,
+                            const char* what) {
+  if (c.args.size() <= i) return fallback;
+  auto v = fn::EvaluateConstant(c.args[i]);
+  if (!v.ok() || v->is_null() || !v->type()->is_integer() || v->int_value() < min) {
+    return Status::NotImplemented(
+        fmt::format("{}() OVER (...) in a continuous query needs {} as an integer constant >= {}",
+                    ToUpper(c.function), what, min),
+        ErrorCode::kSqlUnsupported);
+  }
+  return v->int_value();
 }
 
 Status OverError(std::string msg, std::string hint) {
@@ -96,6 +112,14 @@ Result<PlanPtr> PlanStreamingOverWindow(const PlanPtr& window, const PlanPtr& in
                                    "without it a row's frame is never final",
                                    CallText(c)),
                        "add ORDER BY ts (the watermarked time column) inside OVER (...)");
+    }
+    if (c.function == "lag") {
+      // LAG reads the row `offset` rows back and has no frame.
+      LAMINAR_RETURN_NOT_OK(ConstantArg(c, 1, 1, 0, "the offset").status());
+      continue;
+    }
+    if (c.function == "nth_value") {
+      LAMINAR_RETURN_NOT_OK(ConstantArg(c, 1, 1, 1, "n").status());
     }
     if (!c.has_frame || c.range_frame) {
       return OverError(

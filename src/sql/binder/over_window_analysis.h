@@ -6,17 +6,19 @@
 
 namespace laminar::sql {
 
-/// Streaming OVER windows: `SUM|AVG|COUNT|MIN|MAX(x) OVER (PARTITION BY … ORDER BY ts
-/// ROWS BETWEEN n PRECEDING | UNBOUNDED PRECEDING AND CURRENT ROW | m PRECEDING)` in a
-/// continuous query.
+/// Streaming OVER windows: `SUM|AVG|COUNT|MIN|MAX|FIRST_VALUE|LAST_VALUE|NTH_VALUE(x) OVER
+/// (PARTITION BY … ORDER BY ts ROWS BETWEEN n PRECEDING | UNBOUNDED PRECEDING AND CURRENT ROW |
+/// m PRECEDING)` and `LAG(x[, k[, default]]) OVER (PARTITION BY … ORDER BY ts)` in a continuous
+/// query (LAG reads back a constant k rows and has no frame; LEAD, which would wait for later
+/// rows, is rejected by the binder).
 ///
 /// The result of a row depends only on the rows before it in event-time order, so it is final
 /// once no earlier row can still arrive: the operator (execution/over_window_operator.h) buffers
 /// rows until the watermark passes them, then computes them in order and emits one row each,
 /// append-only, equal to what the ad-hoc (batch) path computes over the same rows.
 
-/// True when `window` (a kWindow node) computes only aggregate functions (the streaming OVER
-/// window shapes; ranking and value functions go to the top-N planner).
+/// True when `window` (a kWindow node) computes only the functions above (the streaming OVER
+/// window shapes; ranking functions go to the top-N planner).
 bool IsOverAggregateWindow(const PlanNode& window);
 
 /// Validates a kWindow node of aggregates for a continuous query and returns a copy over
