@@ -16,6 +16,7 @@
 
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
+#include "common/hash.h"
 #include "execution/operator.h"
 #include "execution/state_codec.h"
 #include "function/evaluator.h"
@@ -197,18 +198,49 @@ void ReadKeyWords(const columnar::Array& col, size_t w, std::vector<WordKey<N>>*
   }
 }
 
-/// The typed path's counterpart of EncodeKeys.
+/// The typed path's counterpart of EncodeKeys. `keys` may hold old keys (a recycled vector):
+/// every word of the n keys is written.
 template <size_t N>
 Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& exprs,
                   const RecordBatch& batch, std::vector<WordKey<N>>* keys,
                   std::vector<uint8_t>* valid) {
   const auto n = static_cast<size_t>(batch.num_rows());
-  keys->assign(n, WordKey<N>());
+  keys->resize(n);
   valid->assign(n, 1);
-  for (size_t i = 0; i < exprs.size() && i < N; ++i) {
-    LAMINAR_ASSIGN_OR_RETURN(auto col, exprs[i]->Evaluate(batch));
-    ReadKeyWords(*col, i, keys, valid);
+  const size_t ncols = std::min(exprs.size(), N);
+  std::array<ArrayPtr, N> cols;
+  bool all_words = true;  // every key column holds 64-bit integers (BIGINT, TIMESTAMP)
+  for (size_t i = 0; i < ncols; ++i) {
+    LAMINAR_ASSIGN_OR_RETURN(cols[i], exprs[i]->Evaluate(batch));
+    bool word = false;
+    columnar::VisitFixedWidth(cols[i]->type_id(),
+                              [&]<typename T>() { word = std::is_same_v<T, int64_t>; });
+    all_words &= word;
   }
+  if (all_words) {
+    // One pass writing whole keys (a window join's id and bounds), instead of clearing the
+    // keys and then writing one word of each per column. Unused words read a zero.
+    static constexpr int64_t kZero = 0;
+    const int64_t* v[N];
+    int64_t step[N];
+    for (size_t w = 0; w < N; ++w) {
+      v[w] = w < ncols ? cols[w]->template values<int64_t>() : &kZero;
+      step[w] = w < ncols ? 1 : 0;
+    }
+    WordKey<N>* k = keys->data();
+    for (size_t r = 0; r < n; ++r) {
+      for (size_t w = 0; w < N; ++w) k[r].w[w] = v[w][static_cast<int64_t>(r) * step[w]];
+    }
+    for (size_t i = 0; i < ncols; ++i) {
+      if (cols[i]->null_count() == 0) continue;
+      for (size_t r = 0; r < n; ++r) {
+        if (cols[i]->IsNull(static_cast<int64_t>(r))) (*valid)[r] = 0;
+      }
+    }
+    return Status::OK();
+  }
+  std::fill(keys->begin(), keys->end(), WordKey<N>());
+  for (size_t i = 0; i < ncols; ++i) ReadKeyWords(*cols[i], i, keys, valid);
   return Status::OK();
 }
 
@@ -323,22 +355,30 @@ struct RowRef {
   int32_t index = 0;
 };
 
-/// Column `col` of the referenced rows as one array (NULL where a reference has no batch):
-/// a typed gather for fixed-width and string columns (one pass per column, no per-cell
-/// builder call), a builder for the rest.
-ArrayPtr GatherColumn(const std::vector<RowRef>& refs, int col, const columnar::DataTypePtr& type) {
+/// The referenced rows' values of one column as one array (NULL where `column_of(ref)` gives
+/// no array: a NULL side): a typed gather for fixed-width and string columns (one pass per
+/// column, no per-cell builder call), a builder for the rest. `column_of(ref)` returns the
+/// column of the ref's batch; when every ref reads one array it is a constant, so the loops
+/// read that array's buffers directly. `no_nulls`: no ref is NULL (skips the validity pass).
+template <typename ColumnOf>
+ArrayPtr GatherColumnWith(const std::vector<RowRef>& refs, ColumnOf column_of, bool no_nulls,
+                          const columnar::DataTypePtr& type) {
   const auto n = static_cast<int64_t>(refs.size());
   int64_t nulls = 0;
-  for (const RowRef& r : refs) {
-    if (r.batch == nullptr || r.batch->column(col)->IsNull(r.index)) ++nulls;
-  }
   columnar::BufferPtr validity;
+  if (!no_nulls) {
+    for (const RowRef& r : refs) {
+      const columnar::Array* a = column_of(r);
+      if (a == nullptr || a->IsNull(r.index)) ++nulls;
+    }
+  }
   if (nulls > 0) {
     validity = columnar::Buffer::Allocate(columnar::bit_util::BytesForBits(n));
     std::memset(validity->mutable_data(), 0, static_cast<size_t>(validity->size()));
     for (int64_t i = 0; i < n; ++i) {
       const RowRef& r = refs[static_cast<size_t>(i)];
-      if (r.batch != nullptr && !r.batch->column(col)->IsNull(r.index)) {
+      const columnar::Array* a = column_of(r);
+      if (a != nullptr && !a->IsNull(r.index)) {
         columnar::bit_util::SetBit(validity->mutable_data(), i);
       }
     }
@@ -350,7 +390,8 @@ ArrayPtr GatherColumn(const std::vector<RowRef>& refs, int col, const columnar::
     T* dst = reinterpret_cast<T*>(values->mutable_data());
     for (int64_t i = 0; i < n; ++i) {
       const RowRef& r = refs[static_cast<size_t>(i)];
-      dst[i] = r.batch != nullptr ? r.batch->column(col)->values<T>()[r.index] : T{};
+      const columnar::Array* a = column_of(r);
+      dst[i] = a != nullptr ? a->values<T>()[r.index] : T{};
     }
     out = std::make_shared<columnar::Array>(type, n,
                                             std::vector<columnar::BufferPtr>{validity, values},
@@ -364,8 +405,9 @@ ArrayPtr GatherColumn(const std::vector<RowRef>& refs, int col, const columnar::
     for (int64_t i = 0; i < n; ++i) {
       const RowRef& r = refs[static_cast<size_t>(i)];
       o[i] = static_cast<int32_t>(bytes);
-      if (r.batch == nullptr) continue;
-      const int32_t* so = r.batch->column(col)->raw_offsets();
+      const columnar::Array* a = column_of(r);
+      if (a == nullptr) continue;
+      const int32_t* so = a->raw_offsets();
       bytes += so[r.index + 1] - so[r.index];
     }
     o[n] = static_cast<int32_t>(bytes);
@@ -373,9 +415,9 @@ ArrayPtr GatherColumn(const std::vector<RowRef>& refs, int col, const columnar::
     uint8_t* dd = data->mutable_data();
     for (int64_t i = 0; i < n; ++i) {
       const RowRef& r = refs[static_cast<size_t>(i)];
-      if (r.batch == nullptr || o[i + 1] == o[i]) continue;
-      const auto& src = *r.batch->column(col);
-      std::memcpy(dd + o[i], src.buffers()[2]->data() + src.raw_offsets()[r.index],
+      const columnar::Array* a = column_of(r);
+      if (a == nullptr || o[i + 1] == o[i]) continue;
+      std::memcpy(dd + o[i], a->buffers()[2]->data() + a->raw_offsets()[r.index],
                   static_cast<size_t>(o[i + 1] - o[i]));
     }
     return std::make_shared<columnar::Array>(
@@ -385,13 +427,31 @@ ArrayPtr GatherColumn(const std::vector<RowRef>& refs, int col, const columnar::
   auto b = columnar::MakeBuilder(type);
   b->Reserve(n);
   for (const RowRef& r : refs) {
-    if (r.batch != nullptr) {
-      b->AppendArraySlice(*r.batch->column(col), r.index, 1);
+    const columnar::Array* a = column_of(r);
+    if (a != nullptr) {
+      b->AppendArraySlice(*a, r.index, 1);
     } else {
       b->AppendNull();
     }
   }
   return b->Finish();
+}
+
+/// Column `col` of the referenced rows as one array (NULL where a reference has no batch).
+/// `single`: the one batch every ref reads, or null when they read several or some are NULL.
+ArrayPtr GatherColumn(const std::vector<RowRef>& refs, const RecordBatch* single, int col,
+                      const columnar::DataTypePtr& type) {
+  if (single != nullptr) {
+    const columnar::Array* a = single->column(col).get();
+    return GatherColumnWith(
+        refs, [a](const RowRef&) { return a; }, a->null_count() == 0, type);
+  }
+  return GatherColumnWith(
+      refs,
+      [col](const RowRef& r) -> const columnar::Array* {
+        return r.batch != nullptr ? r.batch->column(col).get() : nullptr;
+      },
+      false, type);
 }
 
 /// Assembles output rows from (left row, right row) references; a null side gives NULLs.
@@ -405,11 +465,36 @@ class OutputBuilder {
       : schema_(schema), left_columns_(left_columns), right_columns_(right_columns) {}
 
   void Add(const Row* l, const Row* r, int64_t weight, const int64_t* extra = nullptr) {
-    left_.push_back(Ref(l));
-    right_.push_back(Ref(r));
+    AddRefs(Ref(l), Ref(r), weight);
     if (right_columns_ >= 0) extras_.push_back(extra != nullptr ? *extra : kNoExtra);
+  }
+
+  /// Adds a pair of rows whose batches the caller keeps alive until the next FinishBatch (or
+  /// passes to Hold()). Neither side may be NULL when the builder reuses columns.
+  void AddRefs(RowRef l, RowRef r, int64_t weight) {
+    Track(0, l.batch);
+    Track(1, r.batch);
+    left_.push_back(l);
+    right_.push_back(r);
     weights_.push_back(weight);
     any_retraction_ |= weight != 1;
+  }
+
+  /// Keeps `batch` alive until the batch is finished (for rows added by AddRefs).
+  void Hold(const RecordBatchPtr& batch) {
+    if (held_.empty() || held_.back().get() != batch.get()) held_.push_back(batch);
+  }
+
+  /// Output column c is output column reuse[c] when reuse[c] is in [0, c) (an inner join's
+  /// right key column equal to its left key column: same type, equal values in every pair).
+  /// `reuse` must outlive the builder.
+  void ReuseColumns(const std::vector<int>* reuse) { reuse_ = reuse; }
+
+  /// Makes room for `pairs` more rows.
+  void Reserve(size_t pairs) {
+    left_.reserve(left_.size() + pairs);
+    right_.reserve(right_.size() + pairs);
+    weights_.reserve(weights_.size() + pairs);
   }
 
   int64_t size() const { return static_cast<int64_t>(weights_.size()); }
@@ -417,9 +502,15 @@ class OutputBuilder {
   RecordBatchPtr FinishBatch() {
     std::vector<ArrayPtr> cols;
     const int n = schema_->num_fields();
+    cols.reserve(static_cast<size_t>(n));
     for (int c = 0; c < n; ++c) {
       const auto& type = schema_->field(c)->type;
-      if (right_columns_ >= 0 && c >= left_columns_ + right_columns_) {
+      const int reuse = reuse_ != nullptr && static_cast<size_t>(c) < reuse_->size()
+                            ? (*reuse_)[static_cast<size_t>(c)]
+                            : -1;
+      if (reuse >= 0 && reuse < c) {
+        cols.push_back(cols[static_cast<size_t>(reuse)]);
+      } else if (right_columns_ >= 0 && c >= left_columns_ + right_columns_) {
         auto b = columnar::MakeBuilder(type);
         for (int64_t e : extras_) {
           if (e == kNoExtra) {
@@ -430,9 +521,9 @@ class OutputBuilder {
         }
         cols.push_back(b->Finish());
       } else if (c < left_columns_) {
-        cols.push_back(GatherColumn(left_, c, type));
+        cols.push_back(GatherColumn(left_, Single(0), c, type));
       } else {
-        cols.push_back(GatherColumn(right_, c - left_columns_, type));
+        cols.push_back(GatherColumn(right_, Single(1), c - left_columns_, type));
       }
     }
     auto out = std::make_shared<const RecordBatch>(schema_, size(), std::move(cols));
@@ -440,6 +531,10 @@ class OutputBuilder {
     right_.clear();
     extras_.clear();
     held_.clear();
+    for (int side = 0; side < 2; ++side) {
+      single_[side] = nullptr;
+      mixed_[side] = false;
+    }
     return out;
   }
 
@@ -457,18 +552,141 @@ class OutputBuilder {
   static constexpr int64_t kNoExtra = INT64_MIN;
   RowRef Ref(const Row* r) {
     if (r == nullptr) return RowRef();
-    if (held_.empty() || held_.back().get() != r->batch.get()) held_.push_back(r->batch);
+    Hold(r->batch);
     return RowRef{r->batch.get(), r->index};
   }
+  // Notes which batch a side's refs read: one (gathers read its columns directly), or several
+  // or a NULL side (gathers look each ref's batch up).
+  void Track(int side, const RecordBatch* batch) {
+    if (batch == single_[side]) return;
+    if (batch == nullptr || single_[side] != nullptr || !left_.empty()) mixed_[side] = true;
+    single_[side] = batch;
+  }
+  const RecordBatch* Single(int side) const { return mixed_[side] ? nullptr : single_[side]; }
 
   columnar::SchemaPtr schema_;
   int left_columns_;
   int right_columns_;
+  const std::vector<int>* reuse_ = nullptr;
   std::vector<RowRef> left_, right_;
+  const RecordBatch* single_[2] = {nullptr, nullptr};  // the batch of each side's first ref
+  bool mixed_[2] = {false, false};                     // a side's refs read several batches
   std::vector<int64_t> extras_;
   std::vector<RecordBatchPtr> held_;  // keeps the referenced batches alive until FinishBatch
   std::vector<int64_t> weights_;
   bool any_retraction_ = false;
+};
+
+/// Hash of a join key for KeyChains (not persisted). Word keys: one multiply per word, summed,
+/// then one final mix (absl's hash combined the words through a call per key); both the low
+/// bits (the slot) and the high bits (the tag) are mixed.
+template <size_t N>
+uint64_t ChainHash(const WordKey<N>& k) {
+  static constexpr uint64_t kMul[4] = {0x9E3779B97F4A7C15ULL, 0xC2B2AE3D27D4EB4FULL,
+                                       0x165667B19E3779F9ULL, 0xD6E8FEB86659FD93ULL};
+  uint64_t h = 0;
+  for (size_t i = 0; i < N; ++i) h += static_cast<uint64_t>(k.w[i]) * kMul[i % 4];
+  return HashInt64(h);
+}
+inline uint64_t ChainHash(const std::string& k) { return HashString(k); }
+
+/// Entries (numbered from 0) grouped by join key: an open-addressing table holding the first
+/// entry of each distinct key, the later entries of a key chained after it in the order they
+/// were added. Replaces a hash map from key to first entry for the tail scans: a slot is 8
+/// bytes (entry number and 32 hash bits, so most mismatches read no key) instead of the key
+/// plus the value, and the memory is kept from one batch to the next (a cleared absl map frees
+/// a large table; rebuilding and regrowing it per batch showed up in Nexmark q8).
+/// The table does not store keys: Add() and Find() take `key_of(entry)`, which must return
+/// the key of any entry added since Reset(). Lookups of a window's keys miss the caches, so
+/// callers hash a block of keys first and Prefetch() their slots (see ForBlocks).
+template <typename Key>
+class KeyChains {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  /// Empties the table for entries numbered below `entries`, about `keys` of them added.
+  void Reset(size_t entries, size_t keys) {
+    // At most ~70% full: short probe sequences, and a window's table stays small enough for
+    // the second-level cache (20000 keys: 32768 slots, 256 KiB).
+    size_t capacity = 16;
+    while (capacity * 7 < keys * 10) capacity <<= 1;
+    slots_.assign(capacity, Slot{kNone, 0});
+    mask_ = capacity - 1;
+    next_.assign(entries, kNone);
+    last_.resize(entries);
+    heads_.clear();
+  }
+
+  static uint64_t Hash(const Key& key) { return ChainHash(key); }
+  void Prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
+
+  /// Adds entry `e` with key `key` whose Hash() is `h` (entries of one key must be added in
+  /// increasing order).
+  template <typename KeyOf>
+  void Add(uint32_t e, const Key& key, uint64_t h, KeyOf key_of) {
+    const auto tag = static_cast<uint32_t>(h >> 32);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& slot = slots_[i];
+      if (slot.head == kNone) {
+        slot = Slot{e, tag};
+        last_[e] = e;
+        heads_.push_back(e);
+        return;
+      }
+      if (slot.tag == tag && key_of(slot.head) == key) {
+        next_[last_[slot.head]] = e;
+        last_[slot.head] = e;
+        return;
+      }
+    }
+  }
+
+  /// The first entry with key `key` (whose Hash() is `h`), or kNone.
+  template <typename KeyOf>
+  uint32_t Find(const Key& key, uint64_t h, KeyOf key_of) const {
+    const auto tag = static_cast<uint32_t>(h >> 32);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& slot = slots_[i];
+      if (slot.head == kNone) return kNone;
+      if (slot.tag == tag && key_of(slot.head) == key) return slot.head;
+    }
+  }
+
+  /// The entry after `e` with the same key, or kNone.
+  uint32_t Next(uint32_t e) const { return next_[e]; }
+  /// The first entry of each distinct key, in the order they were added.
+  const std::vector<uint32_t>& heads() const { return heads_; }
+
+  /// Calls f(i, key, hash) for i in [0, n) where keep(i), in order, with key = key_at(i):
+  /// a block of keys is hashed and their slots prefetched before any is looked at.
+  template <typename Keep, typename KeyAt, typename F>
+  void ForBlocks(size_t n, Keep keep, KeyAt key_at, F f) const {
+    constexpr size_t kBlock = 16;
+    uint32_t rows[kBlock];
+    uint64_t hashes[kBlock];
+    for (size_t from = 0; from < n;) {
+      size_t m = 0;
+      for (; from < n && m < kBlock; ++from) {
+        if (!keep(from)) continue;
+        rows[m] = static_cast<uint32_t>(from);
+        hashes[m] = Hash(key_at(from));
+        Prefetch(hashes[m]);
+        ++m;
+      }
+      for (size_t b = 0; b < m; ++b) f(rows[b], key_at(rows[b]), hashes[b]);
+    }
+  }
+
+ private:
+  struct Slot {
+    uint32_t head;  // first entry of the slot's key, kNone when empty
+    uint32_t tag;   // high hash bits of the key
+  };
+  std::vector<Slot> slots_;  // capacity a power of two
+  size_t mask_ = 0;
+  std::vector<uint32_t> next_;  // per entry: the next entry of its key
+  std::vector<uint32_t> last_;  // per first entry: the last entry of its key so far
+  std::vector<uint32_t> heads_;
 };
 
 }  // namespace
@@ -482,6 +700,9 @@ struct JoinOperator::State {
   std::vector<std::unique_ptr<fn::CompiledExpression>> keys[2];
   std::unique_ptr<fn::CompiledExpression> residual;
   std::vector<bool> residual_columns;  // pair columns the residual reads
+  // Inner joins: output column c repeats output column reuse_columns[c] when that is >= 0 (a
+  // right key column equal to its left key column, see OutputBuilder::ReuseColumns).
+  std::vector<int> reuse_columns;
   TableProvider tables;
   std::string description;
   bool weighted = false;  // some input carried weights: output carries them too
@@ -528,6 +749,13 @@ struct JoinOperator::State {
       matched[j] = 1;
     }
   };
+  // A pair's row in the other side's tail: tail batch, row within it.
+  template <typename Key>
+  struct TailHit {
+    uint32_t incoming;  // the probing row
+    TailBatch<Key>* batch;
+    uint32_t row;
+  };
   template <typename Key>
   struct KeyedRows {
     absl::flat_hash_map<Key, RowList> rows[2];
@@ -536,6 +764,35 @@ struct JoinOperator::State {
     int64_t tail_rows[2] = {0, 0};
     // Keys whose list in `rows` is not empty (interval/unbounded joins; emptied lists may stay).
     int64_t live[2] = {0, 0};
+    // Scratch of one probe (ScanTail and the pairs), kept so its memory is reused; not state.
+    KeyChains<Key> chains;
+    std::vector<TailBatch<Key>*> scanned;
+    std::vector<TailHit<Key>> entries, hits, sorted_hits;
+    std::vector<uint32_t> sort_start;
+    // The key, time and row vectors of dropped tail batches, for the next batches to fill:
+    // their memory is in use already, where a new vector of a window's size (q8: ~20000
+    // rows) costs a page fault per 4 KiB every time.
+    static constexpr size_t kSpares = 4;
+    std::vector<std::vector<Key>> spare_keys;
+    std::vector<std::vector<int64_t>> spare_ts;
+    std::vector<std::vector<int32_t>> spare_index;
+    template <typename T>
+    static std::vector<T> Take(std::vector<std::vector<T>>* spares) {
+      if (spares->empty()) return {};
+      std::vector<T> v = std::move(spares->back());
+      spares->pop_back();
+      return v;
+    }
+    template <typename T>
+    static void Give(std::vector<T>&& v, std::vector<std::vector<T>>* spares) {
+      if (v.capacity() >= 1024 && spares->size() < kSpares) spares->push_back(std::move(v));
+    }
+    // Keeps the vectors of a tail batch about to be dropped.
+    void Recycle(TailBatch<Key>& batch) {
+      Give(std::move(batch.keys), &spare_keys);
+      Give(std::move(batch.ts), &spare_ts);
+      Give(std::move(batch.index), &spare_index);
+    }
   };
   // Appends a row to its key's list in the index.
   template <typename Key>
@@ -745,19 +1002,11 @@ struct JoinOperator::State {
         [&]<typename Key>(std::type_identity<Key>) { return SymmetricBy<Key>(side, in, output); });
   }
 
-  // A pair's row in the other side's tail: tail batch, row within it.
-  template <typename Key>
-  struct TailHit {
-    uint32_t incoming;  // the probing row
-    TailBatch<Key>* batch;
-    uint32_t row;
-  };
-
   template <typename Key>
   Status SymmetricBy(int side, const Delta& in, std::vector<Delta>* output) {
     const int other = 1 - side;
     auto& keyed = Keyed<Key>();
-    std::vector<Key> k;
+    std::vector<Key> k = KeyedRows<Key>::Take(&keyed.spare_keys);
     std::vector<uint8_t> valid;
     LAMINAR_RETURN_NOT_OK(EncodeKeys(keys[side], *in.batch, &k, &valid));
     const int tcol = spec.strategy == JoinStrategy::kInterval ? time_column(side) : -1;
@@ -765,6 +1014,7 @@ struct JoinOperator::State {
     const int64_t* tv = tc != nullptr ? tc->values<int64_t>() : nullptr;
     const bool time_nulls = tc != nullptr && tc->null_count() != 0;
     OutputBuilder out(output_schema, spec.left_columns);
+    if (kind == JoinKind::kInner) out.ReuseColumns(&reuse_columns);
     // Probe first, store after: a batch's rows never pair with each other (same side), and
     // the other side's lists do not change meanwhile, so pairs can point at the batch's rows
     // in `incoming` (stable) and at the other side's rows. Stored rows are then appended in
@@ -772,7 +1022,7 @@ struct JoinOperator::State {
     // A row of this batch becomes a Row (with its batch reference) only when it pairs or is
     // stored outside the tail.
     const auto n = static_cast<size_t>(in.num_rows());
-    std::vector<int64_t> ts;
+    std::vector<int64_t> ts = KeyedRows<Key>::Take(&keyed.spare_ts);
     std::vector<uint8_t> store;  // 1 = keyed row, 2 = NULL-key row kept for outer joins
     auto weight = [&](size_t i) -> int64_t { return in.has_weights() ? in.weights[i] : 1; };
     int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
@@ -826,7 +1076,9 @@ struct JoinOperator::State {
     std::vector<std::pair<const Row*, const Row*>> pairs;
     std::vector<Row*> probe_rows, stored_rows;
     // The other side's unindexed rows matching this batch, grouped by incoming row.
-    std::vector<TailHit<Key>> tail_hits;
+    std::vector<TailHit<Key>>& tail_hits = keyed.hits;
+    tail_hits.clear();
+    keyed.scanned.clear();  // the tail batches ScanTail scans
     // Scanning pays off for a large tail probed by a few rows (q7: one window maximum against
     // a million bids); against a batch of comparable size indexing the tail costs less. Not so
     // for joins on equal times (window joins such as q8, whose windows arrive whole when they
@@ -844,10 +1096,15 @@ struct JoinOperator::State {
         lo = side == 0 ? SaturatingAdd(min_ts, spec.lower) : SaturatingAdd(min_ts, -spec.upper);
         hi = side == 0 ? SaturatingAdd(max_ts, spec.upper) : SaturatingAdd(max_ts, -spec.lower);
       }
-      ScanTail<Key>(other, k, store, lo, hi, &tail_hits);
+      ScanTail<Key>(other, k, store, keyed_rows, lo, hi, &tail_hits);
     }
-    std::vector<Row> tail_rows;  // the paired tail rows, materialized (no reallocation)
-    tail_rows.reserve(tail_hits.size());
+    // Inner joins without a residual predicate or a pair filter emit every candidate pair:
+    // pairs go to the output as (batch, row) references and matched flags straight to their
+    // rows, no Row with a batch reference per paired row (q8's window join).
+    const bool direct = kind == JoinKind::kInner && !residual && !filter_pairs();
+    std::vector<uint8_t> paired;  // direct: 1 for the incoming rows that paired
+    std::vector<Row> tail_rows;   // the paired tail rows, materialized (no reallocation)
+    if (!direct) tail_rows.reserve(tail_hits.size());
     size_t hit = 0;
     auto add_pair = [&](Row& r, Row& o) {
       const Row* l = side == 0 ? &r : &o;
@@ -868,7 +1125,55 @@ struct JoinOperator::State {
       }
     }
     const bool probe_index = linear ? !few.empty() : !other_rows.empty();
-    for (size_t i = 0; i < n && (probe_index || hit < tail_hits.size()); ++i) {
+    if (direct) {
+      out.Hold(in.batch);
+      for (TailBatch<Key>* batch : keyed.scanned) out.Hold(batch->batch);
+      out.Reserve(tail_hits.size());
+      const RecordBatch* ib = in.batch.get();
+      auto emit = [&](size_t i, const RecordBatch* ob, int32_t oi, int64_t w) {
+        const RowRef a{ib, static_cast<int32_t>(i)}, b{ob, oi};
+        if (side == 0) {
+          out.AddRefs(a, b, w);
+        } else {
+          out.AddRefs(b, a, w);
+        }
+        if (paired.empty()) paired.assign(n, 0);
+        paired[i] = 1;
+      };
+      auto emit_indexed = [&](size_t i, Row& o) {
+        out.Hold(o.batch);
+        emit(i, o.batch.get(), o.index, weight(i) * o.weight);
+        o.matched = true;
+      };
+      auto emit_tail_hit = [&](const TailHit<Key>& h) {
+        TailBatch<Key>& tb = *h.batch;
+        emit(h.incoming, tb.batch.get(), tb.index[h.row],
+             weight(h.incoming) * (tb.weight.empty() ? 1 : tb.weight[h.row]));
+        tb.SetMatched(h.row);
+      };
+      if (!probe_index) {
+        for (const TailHit<Key>& h : tail_hits) emit_tail_hit(h);
+        hit = tail_hits.size();
+      }
+      for (size_t i = 0; i < n && probe_index; ++i) {
+        if (store[i] != 1) continue;
+        if (linear) {
+          for (const auto& [key, list] : few) {
+            if (!(*key == k[i])) continue;
+            for (Row& o : *list) emit_indexed(i, o);
+          }
+        } else {
+          auto it = other_rows.find(k[i]);
+          if (it != other_rows.end()) {
+            for (Row& o : it->second) emit_indexed(i, o);
+          }
+        }
+        for (; hit < tail_hits.size() && tail_hits[hit].incoming == i; ++hit) {
+          emit_tail_hit(tail_hits[hit]);
+        }
+      }
+    }
+    for (size_t i = 0; i < n && !direct && (probe_index || hit < tail_hits.size()); ++i) {
       if (store[i] != 1) continue;
       if (linear) {
         for (const auto& [key, list] : few) {
@@ -911,12 +1216,16 @@ struct JoinOperator::State {
       b->matched = true;
     }
     // The paired tail rows' matched flags go back to their batches.
-    for (size_t h = 0; h < tail_hits.size(); ++h) {
+    for (size_t h = 0; h < tail_rows.size(); ++h) {
       if (tail_rows[h].matched) tail_hits[h].batch->SetMatched(tail_hits[h].row);
     }
+    auto in_matched = [&](size_t i) {
+      return direct ? !paired.empty() && paired[i] != 0 : !incoming.empty() && incoming[i].matched;
+    };
     auto stored_row = [&](size_t i) {
-      return incoming.empty() ? Row{in.batch, static_cast<int32_t>(i), ts[i], weight(i), false}
-                              : incoming_row(i);
+      return incoming.empty()
+                 ? Row{in.batch, static_cast<int32_t>(i), ts[i], weight(i), in_matched(i)}
+                 : incoming_row(i);
     };
     bool n_stored_in_bulk = false;
     TailBatch<Key>* tail = nullptr;
@@ -927,13 +1236,18 @@ struct JoinOperator::State {
       tail->max_ts = tc != nullptr ? max_ts : 0;
       if (keyed_rows == n) {
         // Every row is stored (the common case): the batch's columns move in whole.
+        tail->index = KeyedRows<Key>::Take(&keyed.spare_index);
         tail->index.resize(n);
         std::iota(tail->index.begin(), tail->index.end(), 0);
         tail->ts = std::move(ts);
         tail->keys = std::move(k);
         if (in.has_weights()) tail->weight = in.weights;
-        for (size_t i = 0; i < incoming.size(); ++i) {
-          if (incoming[i].matched) tail->SetMatched(i);
+        if (!paired.empty()) {
+          tail->matched = std::move(paired);  // row i of the tail is row i of the batch
+        } else if (!incoming.empty()) {
+          for (size_t i = 0; i < n; ++i) {
+            if (incoming[i].matched) tail->SetMatched(i);
+          }
         }
         buffered += static_cast<int64_t>(n);
         keyed.tail_rows[side] += static_cast<int64_t>(n);
@@ -955,7 +1269,7 @@ struct JoinOperator::State {
         if (in.has_weights()) tail->weight.push_back(in.weights[i]);
         tail->keys.push_back(std::move(k[i]));
         if (!tail->matched.empty()) tail->matched.resize(tail->size(), 0);
-        if (!incoming.empty() && incoming[i].matched) tail->SetMatched(tail->size() - 1);
+        if (in_matched(i)) tail->SetMatched(tail->size() - 1);
         ++keyed.tail_rows[side];
       } else {
         Append(keyed, side, k[i], stored_row(i));
@@ -966,6 +1280,9 @@ struct JoinOperator::State {
     if (!keyed.tail[other].empty() && keyed.tail[other].front().scans >= kTailScans) {
       IndexTail<Key>(other);
     }
+    // (Not moved into the tail: kept for the next batch.)
+    KeyedRows<Key>::Give(std::move(k), &keyed.spare_keys);
+    KeyedRows<Key>::Give(std::move(ts), &keyed.spare_ts);
     out.Flush(weighted, output);
     return Status::OK();
   }
@@ -987,38 +1304,89 @@ struct JoinOperator::State {
     stored_rows->resize(kept);
   }
 
-  // Finds the rows of `side`'s tail whose key equals an incoming row's key (store[i] == 1):
-  // hits ordered by incoming row, then tail arrival. Tail batches whose times all lie outside
-  // [lo, hi] cannot pair with the incoming rows (the interval bound) and are skipped unscanned.
+  // Finds the rows of `side`'s tail whose key equals an incoming row's key (store[i] == 1;
+  // `keyed_rows` of them): hits ordered by incoming row, then tail arrival. Tail batches whose
+  // times all lie outside [lo, hi] cannot pair with the incoming rows (the interval bound) and
+  // are skipped unscanned. The table of keys is built over the smaller of the incoming rows
+  // and the scanned tail rows, and probed with the other (q7: one window maximum probes a
+  // million bids through a table of one key).
   template <typename Key>
-  void ScanTail(int side, const std::vector<Key>& k, const std::vector<uint8_t>& store, int64_t lo,
-                int64_t hi, std::vector<TailHit<Key>>* hits) {
+  void ScanTail(int side, const std::vector<Key>& k, const std::vector<uint8_t>& store,
+                size_t keyed_rows, int64_t lo, int64_t hi, std::vector<TailHit<Key>>* hits) {
     auto& keyed = Keyed<Key>();
-    // Incoming rows by key: the first row, then a chain in row order.
-    absl::flat_hash_map<Key, uint32_t> first;
-    std::vector<uint32_t> next(k.size(), UINT32_MAX), last(k.size(), UINT32_MAX);
-    std::vector<uint32_t> heads;  // first row of each distinct key, in first-seen order
-    for (size_t i = 0; i < k.size(); ++i) {
-      if (store[i] != 1) continue;
-      auto [it, inserted] = first.try_emplace(k[i], static_cast<uint32_t>(i));
-      if (inserted) {
-        heads.push_back(static_cast<uint32_t>(i));
-      } else {
-        next[last[it->second]] = static_cast<uint32_t>(i);
-      }
-      last[it->second] = static_cast<uint32_t>(i);
-    }
-    if (heads.empty()) return;
-    auto add_hits = [&](uint32_t head, TailBatch<Key>& batch, size_t j) {
-      for (uint32_t i = head; i != UINT32_MAX; i = next[i]) {
-        hits->push_back({i, &batch, static_cast<uint32_t>(j)});
-      }
-    };
+    auto& chains = keyed.chains;
+    auto& scanned = keyed.scanned;
+    scanned.clear();
+    size_t scanned_rows = 0;
     for (auto& batch : keyed.tail[side]) {
       if (batch.max_ts < lo || batch.min_ts > hi) continue;
       ++batch.scans;
-      const Key* bk = batch.keys.data();
-      const size_t bn = batch.size();
+      scanned.push_back(&batch);
+      scanned_rows += batch.size();
+    }
+    if (scanned_rows == 0 || keyed_rows == 0) return;
+    if (scanned_rows <= keyed_rows) {
+      // No more tail rows than incoming ones: the tail's keys go in the table, each incoming
+      // row looks its key up. Probing in row order yields the hits in the order wanted (no
+      // sort), so equal sides (q8's windows) take this way too.
+      auto build_and_probe = [&](size_t count, auto key_of, auto hit_of) {
+        chains.Reset(count, count);
+        chains.ForBlocks(
+            count, [](size_t) { return true; },
+            [&](size_t e) -> const Key& { return key_of(static_cast<uint32_t>(e)); },
+            [&](uint32_t e, const Key& key, uint64_t h) { chains.Add(e, key, h, key_of); });
+        chains.ForBlocks(
+            k.size(), [&store](size_t i) { return store[i] == 1; },
+            [&k](size_t i) -> const Key& { return k[i]; },
+            [&](uint32_t i, const Key& key, uint64_t h) {
+              for (uint32_t e = chains.Find(key, h, key_of); e != KeyChains<Key>::kNone;
+                   e = chains.Next(e)) {
+                hits->push_back(hit_of(i, e));
+              }
+            });
+      };
+      if (scanned.size() == 1) {
+        // One tail batch (a window's other side): entries are its rows.
+        TailBatch<Key>* batch = scanned[0];
+        const Key* bk = batch->keys.data();
+        build_and_probe(
+            batch->size(), [bk](uint32_t e) -> const Key& { return bk[e]; },
+            [batch](uint32_t i, uint32_t e) {
+              return TailHit<Key>{i, batch, e};
+            });
+        return;
+      }
+      auto& entries = keyed.entries;
+      entries.clear();
+      for (TailBatch<Key>* batch : scanned) {
+        for (size_t j = 0; j < batch->size(); ++j) {
+          entries.push_back({0, batch, static_cast<uint32_t>(j)});
+        }
+      }
+      build_and_probe(
+          entries.size(),
+          [&entries](uint32_t e) -> const Key& { return entries[e].batch->keys[entries[e].row]; },
+          [&entries](uint32_t i, uint32_t e) {
+            return TailHit<Key>{i, entries[e].batch, entries[e].row};
+          });
+      return;
+    }
+    // Incoming rows by key: the first row, then a chain in row order.
+    auto key_of = [&k](uint32_t i) -> const Key& { return k[i]; };
+    chains.Reset(k.size(), keyed_rows);
+    chains.ForBlocks(
+        k.size(), [&store](size_t i) { return store[i] == 1; },
+        [&k](size_t i) -> const Key& { return k[i]; },
+        [&](uint32_t i, const Key& key, uint64_t h) { chains.Add(i, key, h, key_of); });
+    const std::vector<uint32_t>& heads = chains.heads();
+    auto add_hits = [&](uint32_t head, TailBatch<Key>* batch, size_t j) {
+      for (uint32_t i = head; i != KeyChains<Key>::kNone; i = chains.Next(i)) {
+        hits->push_back({i, batch, static_cast<uint32_t>(j)});
+      }
+    };
+    for (TailBatch<Key>* batch : scanned) {
+      const Key* bk = batch->keys.data();
+      const size_t bn = batch->size();
       if (heads.size() == 1) {
         // One probing key (q7: a window's maximum): compare, no hashing.
         const Key& key = k[heads[0]];
@@ -1027,17 +1395,21 @@ struct JoinOperator::State {
         }
         continue;
       }
-      for (size_t j = 0; j < bn; ++j) {
-        auto it = first.find(bk[j]);
-        if (it != first.end()) add_hits(it->second, batch, j);
-      }
+      chains.ForBlocks(
+          bn, [](size_t) { return true; }, [bk](size_t j) -> const Key& { return bk[j]; },
+          [&](uint32_t j, const Key& key, uint64_t h) {
+            const uint32_t head = chains.Find(key, h, key_of);
+            if (head != KeyChains<Key>::kNone) add_hits(head, batch, j);
+          });
     }
     // Order by incoming row, keeping tail order within one (a stable counting sort).
     if (hits->size() < 2) return;
-    std::vector<uint32_t> start(k.size() + 1, 0);
+    auto& start = keyed.sort_start;
+    start.assign(k.size() + 1, 0);
     for (const auto& h : *hits) ++start[h.incoming + 1];
     for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
-    std::vector<TailHit<Key>> sorted(hits->size());
+    auto& sorted = keyed.sorted_hits;
+    sorted.resize(hits->size());
     for (const auto& h : *hits) sorted[start[h.incoming]++] = h;
     hits->swap(sorted);
   }
@@ -1051,6 +1423,7 @@ struct JoinOperator::State {
         IndexRow(side, batch.keys[j], batch.ts[j]);
         Append(keyed, side, batch.keys[j], batch.RowAt(j));
       }
+      keyed.Recycle(batch);
     }
     keyed.tail[side].clear();
     keyed.tail_rows[side] = 0;
@@ -1089,6 +1462,7 @@ struct JoinOperator::State {
         const auto dropped = static_cast<int64_t>(tail.front().size());
         keyed.tail_rows[side] -= dropped;
         buffered -= dropped;
+        keyed.Recycle(tail.front());
         tail.pop_front();
       }
       auto& expiry = keyed.expiry[side];
@@ -1334,6 +1708,27 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::PlanNode& no
         if (c >= 0 && c < s.pair_schema->num_fields())
           s.residual_columns[static_cast<size_t>(c)] = true;
       }
+    }
+  }
+  if (s.kind == JoinKind::kInner && !s.word_tags.empty()) {
+    // Typed keys pair rows whose key words are equal: a key that is a plain column on both
+    // sides, of one type, has the same value on both sides of every pair, so the right
+    // column's output is the left one's (one gather instead of two; q8's id and both window
+    // bounds).
+    const int nout = s.output_schema->num_fields();
+    s.reuse_columns.assign(static_cast<size_t>(nout), -1);
+    for (size_t i = 0; i < s.spec.left_keys.size(); ++i) {
+      const fn::Expr& l = *s.spec.left_keys[i];
+      const fn::Expr& r = *s.spec.right_keys[i];
+      if (l.kind != fn::ExprKind::kColumnRef || r.kind != fn::ExprKind::kColumnRef) continue;
+      const int lc = l.column_index, rc = s.spec.left_columns + r.column_index;
+      if (lc < 0 || lc >= s.spec.left_columns || rc < s.spec.left_columns || rc >= nout) continue;
+      if (!s.output_schema->field(lc)->type->Equals(*s.output_schema->field(rc)->type) ||
+          !l.type->Equals(*s.output_schema->field(lc)->type) ||
+          !r.type->Equals(*s.output_schema->field(rc)->type)) {
+        continue;
+      }
+      s.reuse_columns[static_cast<size_t>(rc)] = lc;
     }
   }
   s.exact_time_bound = s.spec.strategy == JoinStrategy::kInterval && node.join_condition &&
