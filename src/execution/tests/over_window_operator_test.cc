@@ -42,12 +42,30 @@ struct CallSpec {
   const char* function;
   int64_t start, end;
   bool star;
+  int64_t n = 0;  // LAG's offset, NTH_VALUE's n (a constant second argument)
 };
 
 const std::vector<CallSpec> kCalls = {
-    {"sum", -2, 0, false},         {"avg", INT64_MIN, 0, false}, {"count", -3, -1, true},
-    {"min", INT64_MIN, -1, false}, {"max", -1, 0, false},        {"count", INT64_MIN, 0, false},
+    {"sum", -2, 0, false},
+    {"avg", INT64_MIN, 0, false},
+    {"count", -3, -1, true},
+    {"min", INT64_MIN, -1, false},
+    {"max", -1, 0, false},
+    {"count", INT64_MIN, 0, false},
+    {"first_value", INT64_MIN, 0, false},
+    {"first_value", -2, -1, false},
+    {"last_value", INT64_MIN, -1, false},
+    {"last_value", -3, 0, false},
+    {"nth_value", INT64_MIN, 0, false, 2},
+    {"nth_value", -3, -1, false, 2},
+    {"lag", 0, 0, false, 1},
+    {"lag", 0, 0, false, 3},
+    {"lag", 0, 0, false, 0},
 };
+
+bool IsValueFunction(const std::string& f) {
+  return f == "first_value" || f == "last_value" || f == "nth_value" || f == "lag";
+}
 
 // SUM/AVG/COUNT/MIN/MAX OVER (PARTITION BY k ORDER BY ts ROWS …) over (k, v, ts).
 sql::PlanNode OverNode() {
@@ -63,12 +81,15 @@ sql::PlanNode OverNode() {
     call.function = spec.function;
     call.count_star = spec.star;
     if (!spec.star) call.args = {fn::ColumnRef(1, columnar::int64(), "v")};
+    if (spec.n > 0 || std::string(spec.function) == "lag") {
+      call.args.push_back(fn::Literal(Scalar::Int64(spec.n)));
+    }
     call.partition_by = {fn::ColumnRef(0, columnar::int64(), "k")};
     call.order_by = {fn::ColumnRef(2, columnar::timestamp(), "ts")};
     call.descending = {false};
-    call.has_frame = true;
-    call.frame_start = spec.start;
-    call.frame_end = spec.end;
+    call.has_frame = std::string(spec.function) != "lag";
+    call.frame_start = call.has_frame ? spec.start : INT64_MIN;
+    call.frame_end = call.has_frame ? spec.end : 0;
     const std::string f = spec.function;
     call.type = f == "avg" ? columnar::float64() : columnar::int64();
     fields.push_back(std::make_shared<columnar::Field>(f, call.type));
@@ -125,6 +146,22 @@ std::vector<std::string> BruteForce(const std::vector<InputRow>& rows) {
                        (row.v ? std::to_string(*row.v) : std::string("NULL")) + "|" +
                        Scalar::Timestamp(row.ts).ToString() + "|";
     for (const auto& spec : kCalls) {
+      const std::string fname = spec.function;
+      if (IsValueFunction(fname)) {
+        // One row of the partition (values NULL or not), or NULL when there is none.
+        const int64_t lo = spec.start == INT64_MIN ? 0 : std::max<int64_t>(0, cur + spec.start);
+        const int64_t hi = cur + spec.end;
+        int64_t at = -1;
+        if (fname == "lag") {
+          at = cur - spec.n;
+        } else if (lo <= hi) {
+          at = fname == "first_value" ? lo : fname == "last_value" ? hi : lo + spec.n - 1;
+          if (at > hi) at = -1;
+        }
+        const auto& v = at >= 0 ? rows[part[static_cast<size_t>(at)]].v : std::nullopt;
+        text += (v ? Scalar::Int64(*v) : Scalar::Null(columnar::int64())).ToString() + "|";
+        continue;
+      }
       const int64_t lo = spec.start == INT64_MIN ? 0 : std::max<int64_t>(0, cur + spec.start);
       const int64_t hi = cur + spec.end;
       int64_t count = 0, isum = 0;
@@ -265,8 +302,9 @@ TEST_P(OverWindowOperatorTest, LateAndNullTimesAreDroppedAndCounted) {
   Feed(op.get(), rows, 0, rows.size(), GetParam(), &max_ts, &out);  // watermark 55 ms
   ASSERT_EQ(out.size(), 1u);
   // One pending row (128), one partition with one key value (64 + 32) whose ring holds one
-  // row of 6 argument values (6 * 32): the estimate formula is unchanged.
-  EXPECT_EQ(op->StateBytes(), 128 + 96 + 192);
+  // row of one argument value per call (32 each): the estimate formula is unchanged.
+  const auto calls = static_cast<int64_t>(kCalls.size());
+  EXPECT_EQ(op->StateBytes(), 128 + 96 + calls * 32);
   // 40 ms is below the watermark: its place in the partition's order has passed.
   std::vector<InputRow> late = {{1, 30, 40'000}};
   Feed(op.get(), late, 0, 1, 1, &max_ts, &out);
@@ -316,8 +354,9 @@ TEST(OverWindowOperatorRestore, RejectsDamagedImagesAndStaysUnchanged) {
   EXPECT_EQ(op->RecountStateBytes(), 0);
 }
 
-// Rings fill up to the largest frame reach (4 rows here: COUNT over 3 PRECEDING to 1 PRECEDING) and
-// then stay that long; partitions are never dropped. The counter follows through many partitions.
+// Rings fill up to the largest reach (4 rows here: COUNT over 3 PRECEDING to 1 PRECEDING, LAG 3)
+// and then stay that long; partitions are never dropped. The counter follows through many
+// partitions.
 TEST(OverWindowOperatorStateBytes, RingsAndPartitionsFollowTheCounter) {
   std::vector<InputRow> rows;
   for (int i = 0; i < 2000; ++i) rows.push_back({i % 97, i, int64_t{i} * 1000});
@@ -327,8 +366,8 @@ TEST(OverWindowOperatorStateBytes, RingsAndPartitionsFollowTheCounter) {
   Feed(op.get(), rows, 0, rows.size(), 50, &max_ts, &out);
   Finish(op.get(), &out);
   EXPECT_EQ(out.size(), rows.size());
-  // No pending rows; 97 partitions of one key value, each ring at 4 rows of 6 values.
-  EXPECT_EQ(op->StateBytes(), 97 * (96 + 4 * 6 * 32));
+  // No pending rows; 97 partitions of one key value, each ring at 4 rows of one value per call.
+  EXPECT_EQ(op->StateBytes(), 97 * (96 + 4 * static_cast<int64_t>(kCalls.size()) * 32));
   EXPECT_EQ(op->StateBytes(), op->RecountStateBytes());
 }
 
