@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -414,6 +415,9 @@ TEST(WalCrashTest, ForkAndSigkillNeverLosesAcknowledgedRecords) {
       [&](int fd, uint32_t seed) { AppendUntilKilled(dir, fd, seed); },
       [&](std::optional<int64_t> acked) {
         if (acked) acked_overall = std::max(acked_overall, static_cast<uint64_t>(*acked));
+        // On a loaded machine the first child can be killed before it created the log: nothing
+        // was acknowledged, so there is nothing to lose yet.
+        if (acked_overall == 0 && !std::filesystem::exists(dir)) return;
         ReadResult r = ReadWal(*FileSystem::Default(), dir);
         ExpectConsistentPrefix(r, acked_overall);
         // The next child's writer cuts any torn tail and continues after the last whole record.
