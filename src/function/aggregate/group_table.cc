@@ -752,9 +752,10 @@ bool GroupTable::IsGeneralWindowTable() const {
   });
 }
 
-std::vector<GroupTable::EncodedColumn> GroupTable::EncodedColumns(
-    std::span<const ArrayPtr> keys) const {
-  std::vector<EncodedColumn> cols(keys.size());
+std::span<const GroupTable::EncodedColumn> GroupTable::EncodedColumns(
+    std::span<const ArrayPtr> keys) {
+  std::vector<EncodedColumn>& cols = encoded_columns_;
+  cols.assign(keys.size(), EncodedColumn{});
   for (size_t c = 0; c < keys.size(); ++c) {
     const Array& a = *keys[c];
     EncodedColumn& e = cols[c];
@@ -786,7 +787,8 @@ std::vector<GroupTable::EncodedColumn> GroupTable::EncodedColumns(
   return cols;
 }
 
-inline char* GroupTable::EncodeValue(const EncodedColumn& c, int64_t row, char* out) {
+__attribute__((always_inline)) inline char* GroupTable::EncodeValue(const EncodedColumn& c,
+                                                                    int64_t row, char* out) {
   if (c.has_nulls && c.array->IsNull(row)) {
     *out = 0;
     return out + 1;

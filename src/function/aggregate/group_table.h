@@ -212,7 +212,8 @@ class GroupTable {
   void ProbeEncodedWindows(size_t n, Bounds bound, std::span<const EncodedColumn> cols,
                            const int32_t* src, uint32_t* out, std::vector<uint32_t>* new_groups,
                            std::vector<uint32_t>* new_rows);
-  std::vector<EncodedColumn> EncodedColumns(std::span<const columnar::ArrayPtr> keys) const;
+  /// The encoders of a batch's key columns (in encoded_columns_, valid until the next call).
+  std::span<const EncodedColumn> EncodedColumns(std::span<const columnar::ArrayPtr> keys);
   /// Indexes general_keys_[id] in its window's part (Deserialize); false when the bounds do not
   /// decode.
   bool EncodedPartInsert(uint32_t id, std::string_view key);
@@ -292,6 +293,7 @@ class GroupTable {
   std::vector<uint32_t> probe_part_;   // FindOrInsert scratch: row → part
   std::vector<uint32_t> erase_mark_;   // EraseMany scratch, per part
   std::vector<uint32_t> erase_ids_;    // EraseMany scratch: the ids erased
+  std::vector<EncodedColumn> encoded_columns_;  // EncodedColumns scratch
 };
 
 }  // namespace laminar::function
