@@ -144,11 +144,20 @@ Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& ex
 /// Join key of the typed path: the values of up to four integer or temporal key columns,
 /// widened to 64 bits (unused words are 0). Equal words mean equal SQL values, exactly as the
 /// string path's binary image would say, without building a string per row. N is the number
-/// of words (1, 2 or 4): a one-column key (Nexmark q7's price) stays 8 bytes per buffered row,
-/// a window join's (id, window_start, window_end) key (q8) fits in 4 words.
+/// of words (1 to 4): a one-column key (Nexmark q7's price) stays 8 bytes per buffered row, a
+/// window join's (id, window_start, window_end) key (q8) takes 3 words (24 bytes per row: a
+/// window's keys are written, hashed and compared whole, so unused words cost).
 template <size_t N>
 struct WordKey {
-  std::array<int64_t, N> w{};
+  // Not zeroed: EncodeKeys writes every word of a batch's keys, so a window of keys is not
+  // cleared first. Zero() is the key of all-zero words.
+  WordKey() {}
+  static WordKey Zero() {
+    WordKey k;
+    k.w.fill(0);
+    return k;
+  }
+  std::array<int64_t, N> w;
   // Word by word (std::array's == calls memcmp, which dominated q7's tail scan).
   friend bool operator==(const WordKey& a, const WordKey& b) {
     bool equal = true;
@@ -239,7 +248,7 @@ Status EncodeKeys(const std::vector<std::unique_ptr<fn::CompiledExpression>>& ex
     }
     return Status::OK();
   }
-  std::fill(keys->begin(), keys->end(), WordKey<N>());
+  std::fill(keys->begin(), keys->end(), WordKey<N>::Zero());
   for (size_t i = 0; i < ncols; ++i) ReadKeyWords(*cols[i], i, keys, valid);
   return Status::OK();
 }
@@ -262,7 +271,7 @@ inline const std::string& KeyImage(const std::string& k, const std::string&) { r
 template <size_t N>
 bool ParseKeyImage(std::string_view image, const std::string& tags, WordKey<N>* k) {
   if (tags.size() > N || image.size() != tags.size() * 9) return false;
-  *k = WordKey<N>();
+  *k = WordKey<N>::Zero();
   for (size_t i = 0; i < tags.size(); ++i) {
     if (image[i * 9] != tags[i]) return false;
     std::memcpy(&k->w[i], image.data() + i * 9 + 1, 8);
@@ -811,7 +820,7 @@ struct JoinOperator::State {
   // both sides) key by 64-bit words; other keys, and the ASOF right side, by their binary
   // image. Only the set matching word_tags (and the string set for ASOF) holds rows.
   using KeyedSets = std::tuple<KeyedRows<std::string>, KeyedRows<WordKey<1>>, KeyedRows<WordKey<2>>,
-                               KeyedRows<WordKey<4>>>;
+                               KeyedRows<WordKey<3>>, KeyedRows<WordKey<4>>>;
   KeyedSets keyed_sets;
   std::string word_tags;  // non-empty: the typed path, one WordKeyTag per key column
   // Interval joins whose every pair satisfies lower <= right time - left time <= upper (the
@@ -834,6 +843,8 @@ struct JoinOperator::State {
         return f(std::type_identity<WordKey<1>>());
       case 2:
         return f(std::type_identity<WordKey<2>>());
+      case 3:
+        return f(std::type_identity<WordKey<3>>());
       default:
         return f(std::type_identity<WordKey<4>>());
     }
