@@ -128,6 +128,33 @@ inline uint32_t HashPadded(const char* p, size_t n) {
   return static_cast<uint32_t>(f ^ (f >> 32));
 }
 
+// Sizes an empty linear-probing table of slots (id_plus_one 0 = empty) for `expect` keys within
+// the part load limit, keeping its current size when that is enough.
+template <typename Slot>
+void SizeSlots(std::vector<Slot>* slots, size_t expect) {
+  if (expect == 0 || expect * kPartLoadDen <= slots->size() * kPartLoadNum) return;
+  size_t capacity = std::max<size_t>(16, slots->size());
+  while (expect * kPartLoadDen > capacity * kPartLoadNum) capacity *= 2;
+  slots->assign(capacity, Slot{});
+}
+
+// Rehashes a linear-probing table of slots carrying `hash` and `id_plus_one` into one large
+// enough for `need` keys (at least twice the old size).
+template <typename Slot>
+void GrowSlots(std::vector<Slot>* slots, size_t need) {
+  size_t capacity = std::max<size_t>(16, slots->size() * 2);
+  while (need * kPartLoadDen > capacity * kPartLoadNum) capacity *= 2;
+  std::vector<Slot> old(capacity);
+  old.swap(*slots);
+  const size_t mask = capacity - 1;
+  for (const Slot& slot : old) {
+    if (slot.id_plus_one == 0) continue;
+    size_t pos = slot.hash & mask;
+    while ((*slots)[pos].id_plus_one != 0) pos = (pos + 1) & mask;
+    (*slots)[pos] = slot;
+  }
+}
+
 // Removes group `id` (stored with `hash`) from a linear-probing table of slots carrying `hash`
 // and `id_plus_one` (0 = empty; size a power of two). Backward shift: later entries of the probe
 // chain move into the hole unless their home slot lies cyclically in (hole, j] (moving them
@@ -465,12 +492,11 @@ uint32_t GroupTable::PartOf(const Prefix& prefix) {
   // closed or largest growing one (part_size_hint_), instead of growing it by doubling as its
   // keys arrive. (Scanning the live parts for their largest was quadratic when thousands of
   // tiny windows are open at once: q6's 1 ms windows over auction expiry.)
-  const size_t expect = part_size_hint_;
   Part& fresh = parts_[part];
-  if (expect > 0 && expect * kPartLoadDen > fresh.slots.size() * kPartLoadNum) {
-    size_t capacity = std::max<size_t>(16, fresh.slots.size());
-    while (expect * kPartLoadDen > capacity * kPartLoadNum) capacity *= 2;
-    fresh.slots.assign(capacity, PartSlot{});
+  if (window_encoded_) {
+    SizeSlots(&fresh.hash_slots, part_size_hint_);
+  } else {
+    SizeSlots(&fresh.slots, part_size_hint_);
   }
   return part;
 }
@@ -478,18 +504,13 @@ uint32_t GroupTable::PartOf(const Prefix& prefix) {
 void GroupTable::GrowPart(uint32_t part_id) {
   Part& part = parts_[part_id];
   const size_t need = part.used + 1;
-  if (need * kPartLoadDen <= part.slots.size() * kPartLoadNum) return;
+  const size_t size = window_encoded_ ? part.hash_slots.size() : part.slots.size();
+  if (need * kPartLoadDen <= size * kPartLoadNum) return;
   part_size_hint_ = std::max(part_size_hint_, need);
-  size_t capacity = std::max<size_t>(16, part.slots.size() * 2);
-  while (need * kPartLoadDen > capacity * kPartLoadNum) capacity *= 2;
-  std::vector<PartSlot> old(capacity);
-  old.swap(part.slots);
-  const size_t mask = capacity - 1;
-  for (const PartSlot& slot : old) {
-    if (slot.id_plus_one == 0) continue;
-    size_t pos = slot.hash & mask;
-    while (part.slots[pos].id_plus_one != 0) pos = (pos + 1) & mask;
-    part.slots[pos] = slot;
+  if (window_encoded_) {
+    GrowSlots(&part.hash_slots, need);
+  } else {
+    GrowSlots(&part.slots, need);
   }
 }
 
@@ -515,7 +536,11 @@ void GroupTable::PartErase(uint32_t id) {
     DropPart(part_id);
     return;
   }
-  EraseProbedSlot(&part.slots, id, tuple_hash_[id]);
+  if (window_encoded_) {
+    EraseProbedSlot(&part.hash_slots, id, tuple_hash_[id]);
+  } else {
+    EraseProbedSlot(&part.slots, id, tuple_hash_[id]);
+  }
   --part.used;
 }
 
@@ -533,8 +558,10 @@ void GroupTable::DropPart(uint32_t part_id) {
   constexpr size_t kKeepSlots = 8;
   if (free_parts_.size() < kKeepSlots) {
     std::fill(part.slots.begin(), part.slots.end(), PartSlot{});
+    std::fill(part.hash_slots.begin(), part.hash_slots.end(), HashSlot{});
   } else {
     std::vector<PartSlot>().swap(part.slots);
+    std::vector<HashSlot>().swap(part.hash_slots);
     std::vector<ArenaBlock>().swap(part.blocks);
   }
   part.block = 0;
@@ -972,8 +999,9 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
   for (size_t i = 0; i < n; ++i) {
     if (i + kPrefetch < n) {
       const Part& ahead = parts_[part_of[i + kPrefetch]];
-      if (!ahead.slots.empty()) {
-        __builtin_prefetch(&ahead.slots[hashes[i + kPrefetch] & (ahead.slots.size() - 1)]);
+      if (!ahead.hash_slots.empty()) {
+        __builtin_prefetch(
+            &ahead.hash_slots[hashes[i + kPrefetch] & (ahead.hash_slots.size() - 1)]);
       }
     }
     const size_t begin = i == 0 ? 0 : key_end[i - 1];
@@ -981,11 +1009,11 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
     const uint32_t part_id = part_of[i];
     const uint32_t h = hashes[i];
     Part& part = parts_[part_id];
-    if ((part.used + 1) * kPartLoadDen > part.slots.size() * kPartLoadNum) GrowPart(part_id);
-    const size_t slot_mask = part.slots.size() - 1;
+    if ((part.used + 1) * kPartLoadDen > part.hash_slots.size() * kPartLoadNum) GrowPart(part_id);
+    const size_t slot_mask = part.hash_slots.size() - 1;
     size_t pos = h & slot_mask;
     for (;;) {
-      PartSlot& slot = part.slots[pos];
+      HashSlot& slot = part.hash_slots[pos];
       if (slot.id_plus_one == 0) {
         const uint32_t id = new_id();
         char* bytes = ArenaAppend(part, key.size());
@@ -994,7 +1022,7 @@ void GroupTable::ProbeEncodedWindows(size_t n, Bounds bound, std::span<const Enc
         key_ref_[id] = KeyRef{bytes, static_cast<uint32_t>(key.size())};
         tuple_hash_[id] = h;
         tuple_part_[id] = part_id;
-        slot = PartSlot{0, h, id + 1};
+        slot = HashSlot{h, id + 1};
         ++part.used;
         if (new_groups) new_ids[num_new] = id;
         if (new_rows) new_at[num_new] = static_cast<uint32_t>(i);
@@ -1046,10 +1074,10 @@ bool GroupTable::EncodedPartInsert(uint32_t id, std::string_view key) {
   char* bytes = ArenaAppend(part, in.size());
   for (size_t k = 0; k < in.size(); k += 8) std::memcpy(bytes + k, scratch_.data() + k, 8);
   key_ref_[id] = KeyRef{bytes, static_cast<uint32_t>(in.size())};
-  const size_t slot_mask = part.slots.size() - 1;
+  const size_t slot_mask = part.hash_slots.size() - 1;
   size_t pos = h & slot_mask;
-  while (part.slots[pos].id_plus_one != 0) pos = (pos + 1) & slot_mask;
-  part.slots[pos] = PartSlot{0, h, id + 1};
+  while (part.hash_slots[pos].id_plus_one != 0) pos = (pos + 1) & slot_mask;
+  part.hash_slots[pos] = HashSlot{h, id + 1};
   ++part.used;
   return true;
 }
@@ -1840,7 +1868,8 @@ int64_t GroupTable::MemoryUsage() const {
                                 slots_.capacity() * sizeof(TupleSlot) +
                                 probe_words_.capacity() * 8 + probe_hash_.capacity() * 4);
   for (const Part& part : parts_) {
-    bytes += static_cast<int64_t>(part.slots.capacity() * sizeof(PartSlot));
+    bytes += static_cast<int64_t>(part.slots.capacity() * sizeof(PartSlot) +
+                                  part.hash_slots.capacity() * sizeof(HashSlot));
     for (const ArenaBlock& block : part.blocks) bytes += static_cast<int64_t>(block.size);
   }
   bytes += static_cast<int64_t>(key_ref_.capacity() * sizeof(KeyRef));

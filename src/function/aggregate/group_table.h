@@ -135,6 +135,12 @@ class GroupTable {
     uint32_t hash = 0;         // HashWords of the GROUP BY words; low bits: the home slot
     uint32_t id_plus_one = 0;  // 0 = empty
   };
+  /// An encoded part's slot: the key's bytes are compared in the arena (through key_ref_), so a
+  /// slot is half a PartSlot and more of a large window's index stays in cache.
+  struct HashSlot {
+    uint32_t hash = 0;         // HashPadded of the GROUP BY bytes; low bits: the home slot
+    uint32_t id_plus_one = 0;  // 0 = empty
+  };
   /// One block of an encoded part's key arena. Blocks never move (a full block is followed by a
   /// new one, not reallocated), so KeyRefs point straight into them.
   struct ArenaBlock {
@@ -143,7 +149,8 @@ class GroupTable {
   };
   struct Part {
     Prefix prefix{};
-    std::vector<PartSlot> slots;  // linear probing; size 0 or a power of two
+    std::vector<PartSlot> slots;       // linear probing; size 0 or a power of two
+    std::vector<HashSlot> hash_slots;  // encoded parts' slots instead of `slots` (same rules)
     size_t used = 0;
     // Encoded parts: the window's GROUP BY key bytes (EncodeRow's bytes after the two bounds,
     // which are the part's prefix), back to back in blocks (see KeyRef). A dropped part kept
