@@ -410,7 +410,9 @@ void GroupTable::ProbeTuples(size_t n, uint32_t* out, std::vector<uint32_t>* new
                              std::vector<uint32_t>* new_rows) {
   // kWidth 0: any width (memcmp); otherwise the word compares and copies unroll.
   const size_t width = kWidth != 0 ? kWidth : tuple_width_;
-  auto equal = [width](const uint64_t* a, const uint64_t* b) {
+  // [=]: with a constant kWidth the lambda does not read `width` (clang warns on an unused
+  // explicit capture).
+  auto equal = [=](const uint64_t* a, const uint64_t* b) {
     if constexpr (kWidth != 0) {
       bool same = true;
       for (size_t k = 0; k < kWidth; ++k) same &= a[k] == b[k];
