@@ -35,6 +35,7 @@ constexpr uint32_t kHopSnapshotMagic = 0x504f484c;  // "LHOP"
 constexpr uint8_t kHopSnapshotVersion = 1;
 constexpr uint32_t kAggregateSnapshotMagic = 0x5347414c;  // "LAGS": AggregateOperator's image
 constexpr size_t kGroupRecordBytes = 16;
+constexpr int64_t kMaxGroupRows = int64_t{1} << 62;  // Restore: larger row counts are corrupt
 
 }  // namespace
 
@@ -120,7 +121,9 @@ struct HopSliceAggregateOperator::State {
     std::vector<int64_t> rows_out(num_out, 0);
     std::vector<uint64_t> seq_out(num_out, UINT64_MAX);
     for (size_t i = 0; i < src.size(); ++i) {
-      rows_out[out_ids[i]] += group_rows[src[i]];
+      // Wrapping: restored counts are bounded by 2^62, but many slices could still add past it.
+      rows_out[out_ids[i]] = static_cast<int64_t>(static_cast<uint64_t>(rows_out[out_ids[i]]) +
+                                                  static_cast<uint64_t>(group_rows[src[i]]));
       seq_out[out_ids[i]] = std::min(seq_out[out_ids[i]], group_seq[src[i]]);
     }
     std::vector<uint32_t> live;
@@ -489,6 +492,10 @@ Status HopSliceAggregateOperator::Restore(std::string_view in) {
   std::vector<uint64_t> group_seq(num_groups);
   for (uint32_t g = 0; g < num_groups; ++g) {
     if (!r.Get(&group_rows[g]) || !r.Get(&group_seq[g])) return corrupt("truncated groups");
+    // A net row weight is a count of rows: far from the int64 range (see WindowRows).
+    if (group_rows[g] > kMaxGroupRows || group_rows[g] < -kMaxGroupRows) {
+      return corrupt("implausible row count");
+    }
   }
   std::map<int64_t, std::vector<uint32_t>> slices;
   uint32_t n = 0;

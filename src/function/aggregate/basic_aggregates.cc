@@ -23,6 +23,13 @@ int128_t RoundDiv(int128_t num, int128_t den) {
 // ---------------------------------------------------------------------------------------------
 // COUNT(*) / COUNT(x): rows (weighted) where x is not NULL.
 
+// Row counts (weighted) of COUNT, SUM and AVG: far from the int64 range with real input, but a
+// corrupted checkpoint image or absurd changelog weights must not overflow them.
+Status AddCount(int64_t* count, int64_t w) {
+  if (__builtin_add_overflow(*count, w, count)) return ExecError("integer overflow in a row count");
+  return Status::OK();
+}
+
 struct CountOps {
   static constexpr const char* kName = "COUNT";
   static constexpr bool kRetractable = true;
@@ -34,14 +41,8 @@ struct CountOps {
   DataTypePtr return_type = columnar::int64();
   struct Reader {};
   Reader Prepare(std::span<const ArrayPtr>) const { return {}; }
-  Status Add(State& s, const Reader&, int64_t, int64_t w) const {
-    s.count += w;
-    return Status::OK();
-  }
-  Status Merge(State& d, const State& s) const {
-    d.count += s.count;
-    return Status::OK();
-  }
+  Status Add(State& s, const Reader&, int64_t, int64_t w) const { return AddCount(&s.count, w); }
+  Status Merge(State& d, const State& s) const { return AddCount(&d.count, s.count); }
   Status Finalize(const State& s, Builder* b) const {
     b->Append(s.count);
     return Status::OK();
@@ -80,8 +81,7 @@ struct SumOps {
       }
       if (__builtin_add_overflow(s.sum, prod, &s.sum)) return Overflow();
     }
-    s.count += w;
-    return Status::OK();
+    return AddCount(&s.count, w);
   }
   static Status Overflow() { return ExecError("integer overflow in SUM"); }
   Status Merge(State& d, const State& s) const {
@@ -90,8 +90,7 @@ struct SumOps {
     } else if (__builtin_add_overflow(d.sum, s.sum, &d.sum)) {
       return Overflow();
     }
-    d.count += s.count;
-    return Status::OK();
+    return AddCount(&d.count, s.count);
   }
   Status Finalize(const State& s, Builder* b) const {
     if (s.count <= 0) {
@@ -134,14 +133,24 @@ struct AvgOps {
   };
   Reader Prepare(std::span<const ArrayPtr> args) const { return {args[0]->values<In>()}; }
   Status Add(State& s, const Reader& r, int64_t i, int64_t w) const {
-    s.sum += static_cast<Acc>(r.v[i]) * static_cast<Acc>(w);
-    s.count += w;
-    return Status::OK();
+    if constexpr (std::is_floating_point_v<Acc>) {
+      s.sum += static_cast<Acc>(r.v[i]) * static_cast<Acc>(w);
+    } else {
+      Acc prod;
+      if (__builtin_mul_overflow(static_cast<Acc>(r.v[i]), static_cast<Acc>(w), &prod) ||
+          __builtin_add_overflow(s.sum, prod, &s.sum)) {
+        return ExecError("integer overflow in AVG");
+      }
+    }
+    return AddCount(&s.count, w);
   }
   Status Merge(State& d, const State& s) const {
-    d.sum += s.sum;
-    d.count += s.count;
-    return Status::OK();
+    if constexpr (std::is_floating_point_v<Acc>) {
+      d.sum += s.sum;
+    } else if (__builtin_add_overflow(d.sum, s.sum, &d.sum)) {
+      return ExecError("integer overflow in AVG");
+    }
+    return AddCount(&d.count, s.count);
   }
   Status Finalize(const State& s, Builder* b) const {
     if (s.count <= 0) {

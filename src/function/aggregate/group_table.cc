@@ -706,13 +706,15 @@ void GroupTable::ProbeWindowParts(const int64_t* starts, const int64_t* ends, si
         __builtin_prefetch(&ahead.slots[hashes[i + kPrefetch] & (ahead.slots.size() - 1)]);
       }
     }
-    const uint64_t* key = rows + i * stride;  // not kDirect: [0] NULL mask, [1..] GROUP BY words
+    // Not kDirect: [0] NULL mask, [1..] GROUP BY words. (kDirect has no probe rows: `rows` is null
+    // there, and even unread, an offset from it is undefined.)
+    const uint64_t* key = kDirect ? nullptr : rows + i * stride;
     const uint32_t h = hashes[i];
     const uint32_t part_id = part_of[i];
     const uint64_t key0 = word_of(i);
     // Runs of one key (a window's rows when there are no GROUP BY keys) skip the probe.
     const bool same_as_previous = i > 0 && part_id == part_of[i - 1] && h == hashes[i - 1] &&
-                                  key0 == prev_key0 && rest_equal(key - stride, key);
+                                  key0 == prev_key0 && (kDirect || rest_equal(key - stride, key));
     prev_key0 = key0;
     if (same_as_previous) {
       out[i] = out[i - 1];
