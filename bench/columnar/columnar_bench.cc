@@ -11,12 +11,57 @@
 
 #include "columnar/builder.h"
 #include "columnar/c_data.h"
+#include "columnar/min_max.h"
 #include "columnar/record_batch.h"
 
 namespace laminar::columnar {
 namespace {
 
 constexpr int64_t kRows = 1 << 20;
+
+// MinMaxInt64 (the late-row check and watermark of every pushed batch) over one batch-sized
+// chunk (8192 values) at a time: Arg 0 keeps the chunk in cache; Arg 1 walks a 256 MiB buffer
+// so every chunk comes from memory, as pre-generated Nexmark batches do. Baseline: a plain sum
+// over the same values (the least a pass over them costs).
+const std::vector<int64_t>& MinMaxValues() {
+  static const std::vector<int64_t> values = [] {
+    std::vector<int64_t> v(size_t{32} << 20);
+    std::mt19937_64 rng(3);
+    int64_t t = 0;
+    for (auto& x : v)
+      x = (t += static_cast<int64_t>(rng() % 1000)) - static_cast<int64_t>(rng() % 5000);
+    return v;
+  }();
+  return values;
+}
+
+template <typename F>
+void RunMinMaxChunks(benchmark::State& state, F f) {
+  const auto& v = MinMaxValues();
+  constexpr size_t kChunk = 8192;
+  const size_t chunks = state.range(0) == 0 ? 1 : v.size() / kChunk;
+  size_t at = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(f(v.data() + at * kChunk, static_cast<int64_t>(kChunk)));
+    at = at + 1 == chunks ? 0 : at + 1;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kChunk));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(kChunk * 8));
+}
+
+void BM_MinMaxInt64(benchmark::State& state) {
+  RunMinMaxChunks(state, [](const int64_t* p, int64_t n) { return MinMaxInt64(p, n).max; });
+}
+BENCHMARK(BM_MinMaxInt64)->Arg(0)->Arg(1);
+
+void BM_MinMaxInt64_SumBaseline(benchmark::State& state) {
+  RunMinMaxChunks(state, [](const int64_t* p, int64_t n) {
+    int64_t sum = 0;
+    for (int64_t i = 0; i < n; ++i) sum += p[i];
+    return sum;
+  });
+}
+BENCHMARK(BM_MinMaxInt64_SumBaseline)->Arg(0)->Arg(1);
 
 void BM_BuildInt64_Builder(benchmark::State& state) {
   const int64_t n = state.range(0);
