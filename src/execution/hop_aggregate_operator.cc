@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "columnar/builder.h"
+#include "execution/aggregate_state.h"
 #include "execution/state_codec.h"
 #include "function/aggregate/accumulator.h"
 #include "function/aggregate/group_table.h"
@@ -47,11 +48,7 @@ struct HopSliceAggregateOperator::State {
   int64_t windows_per_slice = 0;  // size / slide: the windows holding one slice
   std::vector<std::unique_ptr<fn::CompiledExpression>> key_exprs;
   std::unique_ptr<fn::CompiledExpression> time_expr;
-  struct Agg {
-    std::vector<std::unique_ptr<fn::CompiledExpression>> args;
-    std::unique_ptr<fn::CompiledExpression> filter;
-    std::unique_ptr<fn::Accumulator> acc;
-  };
+  using Agg = CompiledAggregate;
   std::vector<Agg> aggs;
   std::vector<columnar::DataTypePtr> key_types;  // the GROUP BY keys only
   // Groups of (slice, keys): the table's keys are [slice_start, slice_end, keys...].
@@ -213,21 +210,8 @@ Result<std::unique_ptr<HopSliceAggregateOperator>> HopSliceAggregateOperator::Ma
   }
   s.table = std::make_unique<fn::GroupTable>(table_types, /*window_keys=*/true);
   LAMINAR_ASSIGN_OR_RETURN(s.time_expr, fn::CompiledExpression::Compile(node.window.time_expr));
-  auto& reg = fn::FunctionRegistry::Global();
   for (const auto& call : node.aggregates) {
-    State::Agg a;
-    std::vector<columnar::DataTypePtr> types;
-    for (const auto& e : call.args) {
-      LAMINAR_ASSIGN_OR_RETURN(auto c, fn::CompiledExpression::Compile(e));
-      a.args.push_back(std::move(c));
-      types.push_back(e->type);
-    }
-    if (call.filter) {
-      LAMINAR_ASSIGN_OR_RETURN(a.filter, fn::CompiledExpression::Compile(call.filter));
-    }
-    LAMINAR_ASSIGN_OR_RETURN(auto resolved,
-                             reg.ResolveAggregate(call.function, types, call.distinct));
-    a.acc = resolved.factory();
+    LAMINAR_ASSIGN_OR_RETURN(auto a, CompileAggregate(call));
     s.aggs.push_back(std::move(a));
   }
   // The operator an AggregateOperator image restores into (built now: the plan node does not
@@ -465,28 +449,11 @@ Status HopSliceAggregateOperator::Restore(std::string_view in) {
     return corrupt("truncated header");
   }
   if (num_groups > r.remaining() / kGroupRecordBytes) return corrupt("group count too large");
-  auto table = std::make_unique<fn::GroupTable>(s.table->key_types(), s.table->window_keys());
-  std::string_view blob;
-  if (!r.GetView(&blob)) return corrupt("truncated group table");
-  {
-    Status st = table->Deserialize(&blob);
-    if (!st.ok()) return corrupt(st.message());
-    if (!blob.empty()) return corrupt("trailing bytes after the group table");
-  }
-  if (table->num_groups() > num_groups) {
-    return corrupt("group table holds more ids than the accumulators");
-  }
+  std::unique_ptr<fn::GroupTable> table;
   std::vector<std::unique_ptr<fn::Accumulator>> accs;
-  for (auto& a : s.aggs) {
-    auto acc = a.acc->CloneEmpty();
-    acc->Resize(num_groups);
-    if (!r.GetView(&blob)) return corrupt("truncated accumulator state");
-    for (uint32_t g = 0; g < num_groups; ++g) {
-      Status st = acc->Deserialize(g, &blob);
-      if (!st.ok()) return corrupt(st.message());
-    }
-    if (!blob.empty()) return corrupt("trailing bytes after accumulator state");
-    accs.push_back(std::move(acc));
+  {
+    Status st = ReadGroupState(&r, *s.table, s.aggs, num_groups, true, &table, &accs);
+    if (!st.ok()) return corrupt(st.message());
   }
   std::vector<int64_t> group_rows(num_groups);
   std::vector<uint64_t> group_seq(num_groups);

@@ -7,6 +7,7 @@
 #include "columnar/builder.h"
 #include "columnar/min_max.h"
 #include "columnar/scalar.h"
+#include "execution/aggregate_state.h"
 #include "execution/hop_aggregate_operator.h"
 #include "execution/operator.h"
 #include "execution/over_window_operator.h"
@@ -193,12 +194,7 @@ struct AggregateOperator::State {
   int num_keys = 0;
   std::vector<std::unique_ptr<fn::CompiledExpression>> key_exprs;
   std::unique_ptr<fn::CompiledExpression> time_expr;
-  struct Agg {
-    std::vector<std::unique_ptr<fn::CompiledExpression>> args;
-    std::unique_ptr<fn::CompiledExpression> filter;
-    std::unique_ptr<fn::Accumulator> acc;
-    bool count_star = false;
-  };
+  using Agg = CompiledAggregate;
   std::vector<Agg> aggs;
   std::string description;
 
@@ -478,23 +474,8 @@ Result<std::unique_ptr<AggregateOperator>> AggregateOperator::Make(const sql::Pl
   if (s.windowed()) {
     LAMINAR_ASSIGN_OR_RETURN(s.time_expr, fn::CompiledExpression::Compile(node.window.time_expr));
   }
-  auto& reg = fn::FunctionRegistry::Global();
-  std::string desc = "Aggregate";
   for (const auto& call : node.aggregates) {
-    State::Agg a;
-    std::vector<columnar::DataTypePtr> types;
-    for (const auto& e : call.args) {
-      LAMINAR_ASSIGN_OR_RETURN(auto c, fn::CompiledExpression::Compile(e));
-      a.args.push_back(std::move(c));
-      types.push_back(e->type);
-    }
-    if (call.filter) {
-      LAMINAR_ASSIGN_OR_RETURN(a.filter, fn::CompiledExpression::Compile(call.filter));
-    }
-    LAMINAR_ASSIGN_OR_RETURN(auto resolved,
-                             reg.ResolveAggregate(call.function, types, call.distinct));
-    a.acc = resolved.factory();
-    a.count_star = call.count_star;
+    LAMINAR_ASSIGN_OR_RETURN(auto a, CompileAggregate(call));
     s.aggs.push_back(std::move(a));
   }
   s.description = "Aggregate: " + std::to_string(s.num_keys) + " keys" +
@@ -1128,28 +1109,11 @@ Status AggregateOperator::Restore(std::string_view in) {
   // Every group needs at least its fixed record: bounds the allocations below.
   if (num_groups > r.remaining() / kGroupRecordBytes) return corrupt("group count too large");
 
-  auto table = std::make_unique<fn::GroupTable>(s.table->key_types(), s.table->window_keys());
-  std::string_view blob;
-  if (!r.GetView(&blob)) return corrupt("truncated group table");
-  {
-    Status st = table->Deserialize(&blob);
-    if (!st.ok()) return corrupt(st.message());
-    if (!blob.empty()) return corrupt("trailing bytes after the group table");
-  }
-  if (!s.session() && table->num_groups() > num_groups) {
-    return corrupt("group table holds more ids than the accumulators");
-  }
+  std::unique_ptr<fn::GroupTable> table;
   std::vector<std::unique_ptr<fn::Accumulator>> accs;
-  for (auto& a : s.aggs) {
-    auto acc = a.acc->CloneEmpty();
-    acc->Resize(num_groups);
-    if (!r.GetView(&blob)) return corrupt("truncated accumulator state");
-    for (uint32_t g = 0; g < num_groups; ++g) {
-      Status st = acc->Deserialize(g, &blob);
-      if (!st.ok()) return corrupt(st.message());
-    }
-    if (!blob.empty()) return corrupt("trailing bytes after accumulator state");
-    accs.push_back(std::move(acc));
+  {
+    Status st = ReadGroupState(&r, *s.table, s.aggs, num_groups, !s.session(), &table, &accs);
+    if (!st.ok()) return corrupt(st.message());
   }
   std::vector<int64_t> group_start(num_groups), group_end(num_groups), group_rows(num_groups);
   std::vector<uint32_t> group_key(num_groups);

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/result.h"
+#include "execution/state_codec.h"
+#include "function/aggregate/accumulator.h"
+#include "function/aggregate/group_table.h"
+#include "function/evaluator.h"
+#include "sql/binder/logical_plan.h"
+
+namespace laminar::execution {
+
+/// One aggregate call compiled for an aggregation operator (AggregateOperator,
+/// HopSliceAggregateOperator): its argument and FILTER expressions over the operator's input, and
+/// the accumulator that holds every group's state.
+struct CompiledAggregate {
+  std::vector<std::unique_ptr<function::CompiledExpression>> args;
+  std::unique_ptr<function::CompiledExpression> filter;
+  std::unique_ptr<function::Accumulator> acc;
+  bool count_star = false;
+};
+
+/// Compiles `call`'s expressions and resolves its accumulator.
+Result<CompiledAggregate> CompileAggregate(const sql::AggregateCall& call);
+
+/// Reads the group state of an aggregation image: the group table (u32 length + GroupTable::
+/// Serialize) and, per call, u32 length + Accumulator::Serialize of groups 0..num_groups-1, into
+/// a fresh table shaped like `like` and fresh accumulators cloned from `aggs`. With
+/// `ids_within_groups`, the table may not hold more ids than `num_groups`. A malformed image is an
+/// error naming what is wrong (callers report it as corruption); nothing live is touched.
+Status ReadGroupState(StateReader* r, const function::GroupTable& like,
+                      std::span<const CompiledAggregate> aggs, uint32_t num_groups,
+                      bool ids_within_groups, std::unique_ptr<function::GroupTable>* table,
+                      std::vector<std::unique_ptr<function::Accumulator>>* accs);
+
+}  // namespace laminar::execution
