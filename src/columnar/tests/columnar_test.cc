@@ -223,5 +223,31 @@ TEST(BufferTest, UninitializedAllocationZeroesOnlyPadding) {
   for (int64_t i = 7; i < c->capacity(); ++i) EXPECT_EQ(c->data()[i], 0) << i;
 }
 
+// Batch-sized blocks freed on a thread are reused by its next allocations of about the same size
+// (buffer.cc's block cache): a reused block must look exactly like a fresh one.
+TEST(BufferTest, ReusedBlocksAreZeroedLikeFreshOnes) {
+  for (int round = 0; round < 3; ++round) {
+    std::vector<BufferPtr> dirty;
+    for (int64_t size : {100'000, 70'000, 20'000, 5'000}) {
+      auto b = Buffer::AllocateUninitialized(size);
+      std::memset(b->mutable_data(), 0xAB, static_cast<size_t>(b->capacity()));
+      dirty.push_back(std::move(b));
+    }
+    dirty.clear();  // back to the cache (or to malloc)
+    auto zeroed = Buffer::Allocate(90'000);
+    ASSERT_GE(zeroed->capacity(), 90'000);
+    for (int64_t i = 0; i < zeroed->capacity(); ++i) ASSERT_EQ(zeroed->data()[i], 0) << i;
+    auto raw = Buffer::AllocateUninitialized(65'000);
+    ASSERT_GE(raw->capacity(), 65'000);
+    for (int64_t i = 65'000; i < raw->capacity(); ++i) ASSERT_EQ(raw->data()[i], 0) << i;
+    // Growth keeps the contents and zeroes the rest.
+    auto grown = Buffer::AllocateUninitialized(16);
+    std::memset(grown->mutable_data(), 7, 16);
+    grown->Reserve(80'000);
+    ASSERT_GE(grown->capacity(), 80'000);
+    for (int64_t i = 0; i < grown->capacity(); ++i) ASSERT_EQ(grown->data()[i], i < 16 ? 7 : 0);
+  }
+}
+
 }  // namespace
 }  // namespace laminar::columnar
