@@ -1,5 +1,6 @@
 #include "execution/aggregate_state.h"
 
+#include "columnar/record_batch.h"
 #include "function/registry.h"
 
 namespace laminar::execution {
@@ -22,6 +23,42 @@ Result<CompiledAggregate> CompileAggregate(const sql::AggregateCall& call) {
   a.acc = resolved.factory();
   a.count_star = call.count_star;
   return a;
+}
+
+Status UpdateAggregates(std::span<CompiledAggregate> aggs, const columnar::RecordBatch& batch,
+                        std::span<const int32_t> rows, const uint32_t* ids, int64_t num_rows,
+                        const int64_t* weights) {
+  auto expand = [&](const columnar::ArrayPtr& a) {
+    return rows.empty() ? a : columnar::Take(*a, rows);
+  };
+  for (auto& a : aggs) {
+    std::vector<columnar::ArrayPtr> args;
+    for (auto& e : a.args) {
+      LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(batch));
+      args.push_back(expand(col));
+    }
+    std::vector<uint8_t> mask;
+    if (a.filter) {
+      LAMINAR_ASSIGN_OR_RETURN(auto f, a.filter->Evaluate(batch));
+      auto fe = expand(f);
+      mask.resize(static_cast<size_t>(num_rows));
+      for (int64_t i = 0; i < num_rows; ++i) {
+        mask[static_cast<size_t>(i)] = fe->IsValid(i) && fe->GetBool(i);
+      }
+    }
+    LAMINAR_RETURN_NOT_OK(
+        a.acc->Update(args, ids, num_rows, weights, mask.empty() ? nullptr : mask.data()));
+  }
+  return Status::OK();
+}
+
+void WriteAccumulators(std::span<const CompiledAggregate> aggs, uint32_t num_groups, StateWriter* w,
+                       std::string* out) {
+  for (const auto& a : aggs) {
+    const size_t at = w->BeginLength();
+    for (uint32_t g = 0; g < num_groups; ++g) a.acc->Serialize(g, out);
+    w->FinishLength(at);
+  }
 }
 
 Status ReadGroupState(StateReader* r, const fn::GroupTable& like,

@@ -26,6 +26,18 @@ struct CompiledAggregate {
 /// Compiles `call`'s expressions and resolves its accumulator.
 Result<CompiledAggregate> CompileAggregate(const sql::AggregateCall& call);
 
+/// Folds one input batch into the accumulators: row i of the update is input row rows[i] (row i
+/// when `rows` is empty) and belongs to group ids[i]; `weights` (null: +1 each) and every call's
+/// FILTER are applied per row.
+Status UpdateAggregates(std::span<CompiledAggregate> aggs, const columnar::RecordBatch& batch,
+                        std::span<const int32_t> rows, const uint32_t* ids, int64_t num_rows,
+                        const int64_t* weights);
+
+/// Writes every call's accumulator state of groups 0..num_groups-1 (u32 length +
+/// Accumulator::Serialize per group), the part ReadGroupState reads after the table.
+void WriteAccumulators(std::span<const CompiledAggregate> aggs, uint32_t num_groups, StateWriter* w,
+                       std::string* out);
+
 /// Reads the group state of an aggregation image: the group table (u32 length + GroupTable::
 /// Serialize) and, per call, u32 length + Accumulator::Serialize of groups 0..num_groups-1, into
 /// a fresh table shaped like `like` and fresh accumulators cloned from `aggs`. With

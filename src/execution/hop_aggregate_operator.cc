@@ -312,24 +312,9 @@ Status HopSliceAggregateOperator::Process(const Delta& input, std::vector<Delta>
   int64_t* group_rows = s.group_rows.data();
   const uint32_t* ids = s.ids.data();
   for (int64_t i = 0; i < m; ++i) group_rows[ids[i]] += wptr ? wptr[i] : 1;
-  const std::span<const int32_t> kept(rows, count);
-  auto expand = [&](const ArrayPtr& a) { return identity ? a : columnar::Take(*a, kept); };
-  for (auto& a : s.aggs) {
-    std::vector<ArrayPtr> args;
-    for (auto& e : a.args) {
-      LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(batch));
-      args.push_back(expand(col));
-    }
-    std::vector<uint8_t> mask;
-    if (a.filter) {
-      LAMINAR_ASSIGN_OR_RETURN(auto f, a.filter->Evaluate(batch));
-      auto fe = expand(f);
-      mask.resize(count);
-      for (int64_t i = 0; i < m; ++i)
-        mask[static_cast<size_t>(i)] = fe->IsValid(i) && fe->GetBool(i);
-    }
-    LAMINAR_RETURN_NOT_OK(a.acc->Update(args, ids, m, wptr, mask.empty() ? nullptr : mask.data()));
-  }
+  LAMINAR_RETURN_NOT_OK(UpdateAggregates(
+      s.aggs, batch, identity ? std::span<const int32_t>() : std::span<const int32_t>(rows, count),
+      ids, m, wptr));
   (void)output;  // windows publish when they close
   return Status::OK();
 }
@@ -398,11 +383,7 @@ Status HopSliceAggregateOperator::Snapshot(std::string* out) const {
   size_t at = w.BeginLength();
   s.table->Serialize(out);
   w.FinishLength(at);
-  for (const auto& a : s.aggs) {
-    at = w.BeginLength();
-    for (uint32_t g = 0; g < s.num_groups; ++g) a.acc->Serialize(g, out);
-    w.FinishLength(at);
-  }
+  WriteAccumulators(s.aggs, s.num_groups, &w, out);
   for (uint32_t g = 0; g < s.num_groups; ++g) {
     w.Put(s.group_rows[g]);
     w.Put(s.group_seq[g]);

@@ -847,23 +847,9 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
       }
     }
   }
-  for (auto& a : s.aggs) {
-    std::vector<ArrayPtr> args;
-    for (auto& e : a.args) {
-      LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(batch));
-      args.push_back(expand(col));
-    }
-    std::vector<uint8_t> mask;
-    if (a.filter) {
-      LAMINAR_ASSIGN_OR_RETURN(auto f, a.filter->Evaluate(batch));
-      auto fe = expand(f);
-      mask.resize(static_cast<size_t>(m));
-      for (int64_t i = 0; i < m; ++i)
-        mask[static_cast<size_t>(i)] = fe->IsValid(i) && fe->GetBool(i);
-    }
-    LAMINAR_RETURN_NOT_OK(
-        a.acc->Update(args, group_ids.data(), m, wptr, mask.empty() ? nullptr : mask.data()));
-  }
+  LAMINAR_RETURN_NOT_OK(UpdateAggregates(s.aggs, batch,
+                                         identity ? std::span<const int32_t>() : expanded_rows,
+                                         group_ids.data(), m, wptr));
   if (s.options.emit == EmitMode::kOnClose) return Status::OK();
   // Changed groups in order of first touch.
   // `seen` is kept across batches (all zero between calls) so this is O(rows), not O(groups).
@@ -1033,11 +1019,7 @@ Status AggregateOperator::Snapshot(std::string* out) const {
     out->reserve(out->size() + size_t{s.num_groups} * per_group +
                  emitted * static_cast<size_t>(s.output_schema->num_fields()) * 9 + 64);
   }
-  for (const auto& a : s.aggs) {
-    at = w.BeginLength();
-    for (uint32_t g = 0; g < s.num_groups; ++g) a.acc->Serialize(g, out);
-    w.FinishLength(at);
-  }
+  WriteAccumulators(s.aggs, s.num_groups, &w, out);
   for (uint32_t g = 0; g < s.num_groups; ++g) {
     w.Put(s.group_start[g]);
     w.Put(s.group_end[g]);
