@@ -289,15 +289,16 @@ struct OverWindowOperator::State {
         }
         continue;
       }
+      // The frame, as ring positions [lo, hi] (empty when hi < lo).
+      const int64_t lo =
+          c.frame_start == INT64_MIN ? 0 : std::max<int64_t>(0, last + c.frame_start);
+      const int64_t hi = last + c.frame_end;
       const bool value_function = c.function == OverFunction::kFirst ||
                                   c.function == OverFunction::kLast ||
                                   c.function == OverFunction::kNth;
       if (value_function && (c.frame_start != INT64_MIN || c.function == OverFunction::kLast)) {
-        // One row of the frame [lo, hi]: the first, the last or the n-th. (UNBOUNDED PRECEDING
+        // One row of the frame: the first, the last or the n-th. (UNBOUNDED PRECEDING
         // FIRST_VALUE / NTH_VALUE keep that row's value in the running accumulator below.)
-        const int64_t lo =
-            c.frame_start == INT64_MIN ? 0 : std::max<int64_t>(0, last + c.frame_start);
-        const int64_t hi = last + c.frame_end;
         const int64_t at = c.function == OverFunction::kFirst  ? lo
                            : c.function == OverFunction::kLast ? hi
                                                                : lo + c.offset - 1;
@@ -306,16 +307,12 @@ struct OverWindowOperator::State {
         continue;
       }
       if (c.frame_start == INT64_MIN) {
-        // The row `-frame_end` rows back enters the frame now (once the partition has it).
-        const int64_t enter = last + c.frame_end;
-        if (enter >= 0) {
-          part.running[i].Add(c, part.ring[static_cast<size_t>(enter)][i]);
-        }
+        // The row `-frame_end` rows back (the frame's end, hi) enters the frame now, once the
+        // partition has it.
+        if (hi >= 0) part.running[i].Add(c, part.ring[static_cast<size_t>(hi)][i]);
         out.push_back(part.running[i].Result(c));
         continue;
       }
-      const int64_t lo = std::max<int64_t>(0, last + c.frame_start);
-      const int64_t hi = last + c.frame_end;
       Accumulator acc;
       for (int64_t j = lo; j <= hi; ++j) {
         acc.Add(c, part.ring[static_cast<size_t>(j)][i]);
