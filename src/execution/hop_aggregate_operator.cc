@@ -333,25 +333,40 @@ Status HopSliceAggregateOperator::AdvanceWatermark(int64_t watermark, std::vecto
     s.closed_limit = std::max(s.closed_limit, limit);
     return Status::OK();
   }
-  // The windows closing now: those ending in (closed_limit, limit] that hold a slice. A slice
-  // starting at x is held by the windows starting at x - k * slide, k in [0, size / slide).
-  std::vector<int64_t> closing;
+  // The windows closing now: those ending in (closed_limit, limit] that hold a slice. Window
+  // starts lie on the slice grid; the first one that can hold the oldest slice starts
+  // size / slide - 1 slides before it. Walking the grid from there (past the windows already
+  // emitted), a window without a slice jumps to the first window of the next slice, so the walk
+  // costs one step per closing window or live slice, not per slice and window it holds.
   const int64_t slide = s.slide(), size = s.size();
-  for (const auto& [x, groups] : s.slices) {
-    for (int64_t k = s.windows_per_slice - 1; k >= 0; --k) {
-      const int64_t start = x - k * slide;
-      if (start + size > limit) break;  // later starts end later still
-      if (start + size > s.closed_limit && (closing.empty() || start > closing.back())) {
-        closing.push_back(start);
-      }
+  const int64_t reach = (s.windows_per_slice - 1) * slide;
+  // The first window on the grid from `first` on that has not been emitted yet.
+  auto unemitted = [&](int64_t first) {
+    if (first + size > s.closed_limit) return first;
+    return first + ((s.closed_limit - (first + size)) / slide + 1) * slide;
+  };
+  int64_t start = unemitted(s.slices.begin()->first - reach);
+  const int64_t last_slice = s.slices.rbegin()->first;
+  std::vector<int64_t> closing;
+  while (start <= last_slice && start + size <= limit) {
+    const auto it = s.slices.lower_bound(start);  // exists: start <= last_slice
+    if (it->first >= start + size) {
+      // No slice in this window: on to the next slice's first window. (Those are never emitted
+      // already while an earlier slice is still live; unemitted() keeps it so regardless.)
+      start = unemitted(it->first - reach);
+      continue;
     }
+    closing.push_back(start);
+    start += slide;
   }
-  std::unique_ptr<fn::GroupTable> merge_table;
-  if (s.num_keys > 0) merge_table = std::make_unique<fn::GroupTable>(s.key_types);
   std::vector<RecordBatchPtr> batches;
-  for (int64_t start : closing) {
-    LAMINAR_ASSIGN_OR_RETURN(auto rows, s.WindowRows(start, merge_table.get()));
-    if (rows) batches.push_back(std::move(rows));
+  if (!closing.empty()) {
+    std::unique_ptr<fn::GroupTable> merge_table;
+    if (s.num_keys > 0) merge_table = std::make_unique<fn::GroupTable>(s.key_types);
+    for (int64_t w : closing) {
+      LAMINAR_ASSIGN_OR_RETURN(auto rows, s.WindowRows(w, merge_table.get()));
+      if (rows) batches.push_back(std::move(rows));
+    }
   }
   // A slice's last window starts with it: once that has closed, nothing reads the slice.
   while (!s.slices.empty() && s.slices.begin()->first + size <= limit) {

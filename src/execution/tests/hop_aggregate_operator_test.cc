@@ -312,6 +312,29 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+// Gaps between slices and rows late for some of their windows: each closing window is emitted
+// once, with only the rows that reached it before it closed (the walk over window starts jumps
+// empty stretches and starts past the windows already emitted).
+TEST(HopSliceGaps, LateRowsAfterGapsMatchAggregateOperator) {
+  const auto node = HopNode({});
+  const auto options = OnClose(0);
+  auto row = [](int64_t k, int64_t ts) { return Row{k, "a", ts, 1, 1}; };
+  // Watermark = max time - 3 ms. 35 ms arrives after 40 ms: its windows ending at 36 ms and
+  // earlier have closed. 60 ms arrives after 90 ms: all of its windows have closed.
+  const std::vector<Row> rows = {row(1, 1'000),  row(1, 40'000), row(2, 35'000), row(1, 36'500),
+                                 row(3, 90'000), row(1, 60'000), row(3, 91'000), row(2, 200'000)};
+  for (size_t batch : {size_t{1}, size_t{2}, size_t{8}}) {
+    auto sliced = HopSliceAggregateOperator::Make(node, options);
+    auto plain = AggregateOperator::Make(node, options);
+    ASSERT_TRUE(sliced.ok() && plain.ok());
+    std::vector<std::string> got, want;
+    ASSERT_NO_FATAL_FAILURE(RunToEnd(**sliced, rows, batch, &got));
+    ASSERT_NO_FATAL_FAILURE(RunToEnd(**plain, rows, batch, &want));
+    EXPECT_EQ(got, want) << "batch " << batch;
+    EXPECT_GT(want.size(), 10u);
+  }
+}
+
 // Where merging partial states could change a result, or windows publish before they close,
 // the query stays with AggregateOperator.
 TEST(HopSliceApplies, OnlyExactMergesOfClosingHopWindows) {
