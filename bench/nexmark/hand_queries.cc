@@ -36,8 +36,6 @@ constexpr int kBidAuction = 0, kBidBidder = 1, kBidPrice = 2, kBidChannel = 3, k
 constexpr int kPersonId = 0, kPersonName = 1, kPersonTime = 6;
 constexpr int kAuctionTime = 5, kAuctionSeller = 7;
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 // Max event time per source, turned into the query's watermark.
 struct Watermark {
   int64_t max_time = INT64_MIN;

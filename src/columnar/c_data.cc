@@ -10,6 +10,8 @@
 #include <system_error>
 #include <vector>
 
+#include "common/time_util.h"
+
 namespace laminar::columnar {
 namespace {
 
@@ -418,12 +420,6 @@ struct ImportedArrayOwner {
   ArrowArray array{};
 };
 using OwnerPtr = std::shared_ptr<ImportedArrayOwner>;
-
-int64_t FloorDiv(int64_t v, int64_t d) {
-  int64_t q = v / d;
-  if ((v % d != 0) && (v < 0)) --q;
-  return q;
-}
 
 /// Copies and converts a temporal column with a foreign unit to our representation. The result
 /// has offset 0; null slots hold 0.

@@ -35,12 +35,6 @@ void CivilFromDays(int64_t z, int64_t* year, unsigned* month, unsigned* day) {
 
 namespace {
 
-int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
 class Cursor {
  public:
   explicit Cursor(std::string_view s) : s_(s) {}

@@ -17,6 +17,13 @@ constexpr int64_t kMicrosPerMinute = 60 * kMicrosPerSecond;
 constexpr int64_t kMicrosPerHour = 60 * kMicrosPerMinute;
 constexpr int64_t kMicrosPerDay = 24 * kMicrosPerHour;
 
+/// floor(a / b) (b != 0): window starts, day numbers and unit conversions of negative times.
+inline int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
 /// Days since the epoch of a proleptic Gregorian civil date.
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 /// Inverse of DaysFromCivil.

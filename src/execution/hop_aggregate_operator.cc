@@ -2,14 +2,13 @@
 
 #include <algorithm>
 #include <map>
-#include <numeric>
 
 #include "columnar/builder.h"
+#include "common/time_util.h"
 #include "execution/aggregate_state.h"
 #include "execution/state_codec.h"
 #include "function/aggregate/accumulator.h"
 #include "function/aggregate/group_table.h"
-#include "function/registry.h"
 
 namespace laminar::execution {
 
@@ -18,12 +17,6 @@ using columnar::RecordBatch;
 namespace fn = laminar::function;
 
 namespace {
-
-int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
 
 // Image: u32 magic "LHOP", u8 version=1,
 //   u32 num_keys  u32 num_aggs  u32 num_output_columns        (shape, checked on restore)

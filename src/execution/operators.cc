@@ -7,6 +7,7 @@
 #include "columnar/builder.h"
 #include "columnar/min_max.h"
 #include "columnar/scalar.h"
+#include "common/time_util.h"
 #include "execution/aggregate_state.h"
 #include "execution/hop_aggregate_operator.h"
 #include "execution/operator.h"
@@ -39,12 +40,6 @@ Delta TakeDelta(const Delta& in, const std::vector<int32_t>& sel) {
     for (int32_t i : sel) out.keys.push_back(in.keys[static_cast<size_t>(i)]);
   }
   return out;
-}
-
-int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
 }
 
 }  // namespace

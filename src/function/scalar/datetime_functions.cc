@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "common/string_util.h"
+#include "common/time_util.h"
 #include "function/scalar/kernel_util.h"
 
 namespace laminar::function {
@@ -15,12 +16,6 @@ namespace {
 
 using columnar::timestamp;
 
-/// floor(a / b) for b > 0.
-inline int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b) != 0 && (a < 0)) --q;
-  return q;
-}
 inline int64_t FloorMod(int64_t a, int64_t b) { return a - FloorDiv(a, b) * b; }
 
 /// A window size/slide/gap/offset in µs; sizes must be fixed and positive.
