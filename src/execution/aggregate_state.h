@@ -23,6 +23,17 @@ struct CompiledAggregate {
   bool count_star = false;
 };
 
+/// First word of AggregateOperator's checkpoint image ("LAGS"). HopSliceAggregateOperator
+/// recognises it to restore an image taken before the query ran sliced.
+constexpr uint32_t kAggregateSnapshotMagic = 0x5347414c;
+
+/// Restore: a group's net row weight is a count of rows, far from the int64 range; a larger one
+/// is corrupt (adding more weights to it could overflow).
+inline bool PlausibleGroupRows(int64_t rows) {
+  constexpr int64_t kMaxGroupRows = int64_t{1} << 62;
+  return rows <= kMaxGroupRows && rows >= -kMaxGroupRows;
+}
+
 /// Compiles `call`'s expressions and resolves its accumulator.
 Result<CompiledAggregate> CompileAggregate(const sql::AggregateCall& call);
 

@@ -27,9 +27,7 @@ namespace {
 //   u32 n_slices x {i64 start, u32 n, n x u32 group}          (slices in time order)
 constexpr uint32_t kHopSnapshotMagic = 0x504f484c;  // "LHOP"
 constexpr uint8_t kHopSnapshotVersion = 1;
-constexpr uint32_t kAggregateSnapshotMagic = 0x5347414c;  // "LAGS": AggregateOperator's image
 constexpr size_t kGroupRecordBytes = 16;
-constexpr int64_t kMaxGroupRows = int64_t{1} << 62;  // Restore: larger row counts are corrupt
 
 }  // namespace
 
@@ -448,10 +446,7 @@ Status HopSliceAggregateOperator::Restore(std::string_view in) {
   std::vector<uint64_t> group_seq(num_groups);
   for (uint32_t g = 0; g < num_groups; ++g) {
     if (!r.Get(&group_rows[g]) || !r.Get(&group_seq[g])) return corrupt("truncated groups");
-    // A net row weight is a count of rows: far from the int64 range (see WindowRows).
-    if (group_rows[g] > kMaxGroupRows || group_rows[g] < -kMaxGroupRows) {
-      return corrupt("implausible row count");
-    }
+    if (!PlausibleGroupRows(group_rows[g])) return corrupt("implausible row count");
   }
   std::map<int64_t, std::vector<uint32_t>> slices;
   uint32_t n = 0;

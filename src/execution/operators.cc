@@ -977,10 +977,8 @@ Result<RecordBatchPtr> AggregateOperator::Contents() const { return RecordBatchP
 //   u32 n_keys x {u32 n, n x {i64 start, i64 end, u32 group}}     (sessions per key id)
 //   u32 n_free, n_free x u32 group                                (recycled session groups)
 namespace {
-constexpr uint32_t kAggregateSnapshotMagic = 0x5347414c;  // "LAGS"
 constexpr uint8_t kAggregateSnapshotVersion = 1;
 constexpr size_t kGroupRecordBytes = 8 * 3 + 4 + 1 + 1;
-constexpr int64_t kMaxGroupRows = int64_t{1} << 62;  // Restore: larger row counts are corrupt
 }  // namespace
 
 Status AggregateOperator::Snapshot(std::string* out) const {
@@ -1101,11 +1099,7 @@ Status AggregateOperator::Restore(std::string_view in) {
       return corrupt("truncated group records");
     }
     if (has_emitted[g] > 1 || registered[g] > 1) return corrupt("bad group flags");
-    // A group's net row weight is a count of rows: far from the int64 range, which adding more
-    // weights to a corrupted value could overflow.
-    if (group_rows[g] > kMaxGroupRows || group_rows[g] < -kMaxGroupRows) {
-      return corrupt("implausible row count");
-    }
+    if (!PlausibleGroupRows(group_rows[g])) return corrupt("implausible row count");
     if (s.session() && group_key[g] >= std::max<uint32_t>(table->num_groups(), 1)) {
       return corrupt("session group refers to an unknown key");
     }
