@@ -25,22 +25,28 @@ uint8_t* AlignedAlloc(int64_t capacity) {
 // blocks back to malloc made glibc give the top of the heap back to the kernel and fault it in
 // again on the next batch whenever the freed block sat at the top of the heap — which depends on
 // what else the process allocated, so a query ran at one of two speeds per process (Nexmark q2:
-// 1.4e8 or 2.7e8 events/s). Blocks of kMinCached..kMaxCached bytes, at most kMaxBlocks and
-// kMaxBytes per thread; a request takes a block up to 25% larger than it asked for. Off under
-// AddressSanitizer, which must see every free to catch a use after it.
+// 1.4e8 or 2.7e8 events/s). Blocks of kMinCached..kMaxBytes bytes, at most kMaxBlocks and
+// kMaxBytes in all per thread; a request takes a block up to 25% larger than it asked for. Off
+// under AddressSanitizer, which must see every free to catch a use after it.
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kCacheBlocks = false;
 #else
 constexpr bool kCacheBlocks = true;
 #endif
 constexpr int64_t kMinCached = 16 << 10;
-constexpr int64_t kMaxCached = 4 << 20;
 constexpr size_t kMaxBlocks = 8;
 constexpr int64_t kMaxBytes = 1 << 20;
 
+// True while this thread's cache exists. A buffer can be freed during thread exit after the cache
+// was destroyed (a thread_local or, on the main thread, a static holding arrays): it then goes
+// straight to free(). A bool has no destructor, so it stays readable until the thread is gone.
+thread_local bool t_blocks_alive = false;
+
 class BlockCache {
  public:
+  BlockCache() { t_blocks_alive = true; }
   ~BlockCache() {
+    t_blocks_alive = false;
     for (const auto& b : blocks_) std::free(b.data);
   }
   /// A cached block of at least `capacity` bytes (and at most 25% more), or null.
@@ -74,17 +80,20 @@ class BlockCache {
   int64_t bytes_ = 0;
 };
 
-BlockCache& ThreadBlocks() {
+/// This thread's cache, or null once it has been destroyed (thread exit).
+BlockCache* ThreadBlocks() {
   thread_local BlockCache cache;
-  return cache;
+  return t_blocks_alive ? &cache : nullptr;
 }
 
 /// AlignedAlloc() of `*capacity` bytes (already rounded), from the thread's cache when a block of
 /// about that size is there; `*capacity` becomes the block's size.
 uint8_t* AllocateBlock(int64_t* capacity) {
-  if (kCacheBlocks && *capacity >= kMinCached && *capacity <= kMaxCached) {
+  BlockCache* cache =
+      kCacheBlocks && *capacity >= kMinCached && *capacity <= kMaxBytes ? ThreadBlocks() : nullptr;
+  if (cache != nullptr) {
     int64_t got = 0;
-    if (uint8_t* p = ThreadBlocks().Take(*capacity, &got)) {
+    if (uint8_t* p = cache->Take(*capacity, &got)) {
       *capacity = got;
       return p;
     }
@@ -93,10 +102,9 @@ uint8_t* AllocateBlock(int64_t* capacity) {
 }
 
 void FreeBlock(uint8_t* data, int64_t capacity) {
-  if (kCacheBlocks && capacity >= kMinCached && capacity <= kMaxCached &&
-      ThreadBlocks().Give(data, capacity)) {
-    return;
-  }
+  BlockCache* cache =
+      kCacheBlocks && capacity >= kMinCached && capacity <= kMaxBytes ? ThreadBlocks() : nullptr;
+  if (cache != nullptr && cache->Give(data, capacity)) return;
   std::free(data);
 }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 #include "columnar/batch_literal.h"
 #include "columnar/builder.h"
@@ -247,6 +248,26 @@ TEST(BufferTest, ReusedBlocksAreZeroedLikeFreshOnes) {
     ASSERT_GE(grown->capacity(), 80'000);
     for (int64_t i = 0; i < grown->capacity(); ++i) ASSERT_EQ(grown->data()[i], i < 16 ? 7 : 0);
   }
+}
+
+// A buffer freed while its thread exits, after that thread's block cache is gone (here: held by a
+// thread_local constructed before the cache, so destroyed after it), is freed outright.
+struct ThreadExitHolder {
+  BufferPtr held;
+};
+thread_local ThreadExitHolder t_exit_holder;
+
+TEST(BufferTest, BuffersFreedAfterTheThreadCacheAreFreed) {
+  for (int i = 0; i < 4; ++i) {
+    std::thread t([] {
+      t_exit_holder.held = nullptr;                 // the holder first
+      (void)Buffer::AllocateUninitialized(64'000);  // then the cache (a block goes into it)
+      t_exit_holder.held = Buffer::AllocateUninitialized(64'000);
+    });
+    t.join();
+  }
+  auto b = Buffer::Allocate(64'000);
+  EXPECT_EQ(b->data()[63'999], 0);
 }
 
 }  // namespace
