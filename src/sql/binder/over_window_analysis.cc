@@ -19,22 +19,23 @@ bool IsOverAggregate(const std::string& f) {
          f == "first_value" || f == "last_value" || f == "nth_value" || f == "lag";
 }
 
-// The constant integer argument `i` of `c` (LAG's offset, NTH_VALUE's n), or an error.
-Result<int64_t> ConstantArg(const AnalyticCall& c, size_t i, int64_t fallback, int64_t min,
-                            const char* what) {
-  if (c.args.size() <= i) return fallback;
-  auto v = fn::EvaluateConstant(c.args[i]);
-  if (!v.ok() || v->is_null() || !v->type()->is_integer() || v->int_value() < min) {
-    return Status::NotImplemented(
-        fmt::format("{}() OVER (...) in a continuous query needs {} as an integer constant >= {}",
-                    ToUpper(c.function), what, min),
-        ErrorCode::kSqlUnsupported);
-  }
-  return v->int_value();
-}
-
 Status OverError(std::string msg, std::string hint) {
   return Status::NotImplemented(msg + "; " + hint, ErrorCode::kSqlUnsupported);
+}
+
+// Argument `i` of `c` (LAG's offset, NTH_VALUE's n), when given, must be an integer constant of
+// at least `min`: the operator keeps that many rows per partition.
+Status CheckConstantArg(const AnalyticCall& c, size_t i, int64_t min, const char* what) {
+  if (c.args.size() <= i) return Status::OK();
+  auto v = fn::EvaluateConstant(c.args[i]);
+  if (v.ok() && !v->is_null() && v->type()->is_integer() && v->int_value() >= min) {
+    return Status::OK();
+  }
+  return OverError(
+      fmt::format("{}() OVER (...) in a continuous query needs {} as an integer constant >= {}",
+                  ToUpper(c.function), what, min),
+      fmt::format("write a number there, e.g. {}(v, {}), or run it as an ad-hoc SELECT",
+                  ToUpper(c.function), min + 1));
 }
 
 std::string CallText(const AnalyticCall& c) {
@@ -115,11 +116,11 @@ Result<PlanPtr> PlanStreamingOverWindow(const PlanPtr& window, const PlanPtr& in
     }
     if (c.function == "lag") {
       // LAG reads the row `offset` rows back and has no frame.
-      LAMINAR_RETURN_NOT_OK(ConstantArg(c, 1, 1, 0, "the offset").status());
+      LAMINAR_RETURN_NOT_OK(CheckConstantArg(c, 1, 0, "the offset"));
       continue;
     }
     if (c.function == "nth_value") {
-      LAMINAR_RETURN_NOT_OK(ConstantArg(c, 1, 1, 1, "n").status());
+      LAMINAR_RETURN_NOT_OK(CheckConstantArg(c, 1, 1, "n"));
     }
     if (!c.has_frame || c.range_frame) {
       return OverError(
