@@ -16,11 +16,13 @@
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
 #include "execution/operator.h"
+#include "execution/tests/delta_rows.h"
 
 namespace laminar::execution {
 namespace {
 
 namespace fn = laminar::function;
+using testing::CollectRows;
 
 constexpr int64_t kSize = 10'000;
 constexpr int64_t kSlide = 2'000;
@@ -105,20 +107,6 @@ Delta MakeDelta(const std::vector<Row>& rows, size_t from, size_t to) {
 
 using OutRow = std::string;  // "k|start|end|n|total"
 
-void Collect(const std::vector<Delta>& out, std::vector<OutRow>* rows) {
-  for (const auto& d : out) {
-    ASSERT_FALSE(d.has_weights());
-    for (int64_t r = 0; r < d.num_rows(); ++r) {
-      std::string line;
-      for (int c = 0; c < d.batch->num_columns(); ++c) {
-        if (c > 0) line += "|";
-        line += columnar::GetScalar(*d.batch->column(c), r).ToString();
-      }
-      rows->push_back(line);
-    }
-  }
-}
-
 // Feeds rows[from, to) in batches of `batch`, advancing the watermark after each batch.
 void Feed(StreamOperator& op, const std::vector<Row>& rows, size_t from, size_t to, size_t batch,
           int64_t* max_ts, std::vector<OutRow>* out) {
@@ -128,7 +116,7 @@ void Feed(StreamOperator& op, const std::vector<Row>& rows, size_t from, size_t 
     ASSERT_TRUE(op.Process(MakeDelta(rows, at, end), &produced).ok());
     for (size_t i = at; i < end; ++i) *max_ts = std::max(*max_ts, rows[i].ts);
     ASSERT_TRUE(op.AdvanceWatermark(*max_ts - kDelay, &produced).ok());
-    Collect(produced, out);
+    CollectRows(produced, out);
   }
 }
 
@@ -142,7 +130,7 @@ void RunToEnd(const sql::PlanNode& node, const AggregateOptions& options,
   Feed(**op, rows, 0, rows.size(), batch, &max_ts, out);
   std::vector<Delta> last;
   ASSERT_TRUE((*op)->AdvanceWatermark(INT64_MAX, &last).ok());
-  Collect(last, out);
+  CollectRows(last, out);
 }
 
 // t rounded down to a multiple of `step` (also for negative t: early rows can be).
@@ -239,8 +227,8 @@ TEST_P(WindowAggregateTest, SnapshotRestoresMidStream) {
     std::vector<Delta> last_a, last_b;
     ASSERT_TRUE((*a)->AdvanceWatermark(INT64_MAX, &last_a).ok());
     ASSERT_TRUE((*b)->AdvanceWatermark(INT64_MAX, &last_b).ok());
-    Collect(last_a, &after_a);
-    Collect(last_b, &after_b);
+    CollectRows(last_a, &after_a);
+    CollectRows(last_b, &after_b);
     EXPECT_FALSE(after_a.empty());
     EXPECT_EQ(after_a, after_b) << "batch " << batch;
     // A damaged image is rejected.

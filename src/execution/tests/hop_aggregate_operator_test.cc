@@ -15,12 +15,14 @@
 
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
+#include "execution/tests/delta_rows.h"
 
 namespace laminar::execution {
 namespace {
 
 namespace fn = laminar::function;
 using columnar::Scalar;
+using testing::CollectRows;
 
 constexpr int64_t kDelay = 3'000;  // watermark = max time seen - kDelay
 
@@ -150,22 +152,6 @@ Delta MakeDelta(const std::vector<Row>& rows, size_t from, size_t to) {
   return d;
 }
 
-// Every emitted row as text, in emission order, one entry per output batch boundary too.
-void Collect(const std::vector<Delta>& out, std::vector<std::string>* rows) {
-  for (const auto& d : out) {
-    ASSERT_FALSE(d.has_weights());
-    for (int64_t r = 0; r < d.num_rows(); ++r) {
-      std::string line;
-      for (int c = 0; c < d.batch->num_columns(); ++c) {
-        if (c > 0) line += "|";
-        line += columnar::GetScalar(*d.batch->column(c), r).ToString();
-      }
-      rows->push_back(line);
-    }
-    rows->push_back("--");
-  }
-}
-
 void Feed(StreamOperator& op, const std::vector<Row>& rows, size_t from, size_t to, size_t batch,
           int64_t* max_ts, std::vector<std::string>* out) {
   for (size_t at = from; at < to; at += batch) {
@@ -178,7 +164,7 @@ void Feed(StreamOperator& op, const std::vector<Row>& rows, size_t from, size_t 
     }
     st = op.AdvanceWatermark(*max_ts - kDelay, &produced);
     ASSERT_TRUE(st.ok()) << st.ToString();
-    Collect(produced, out);
+    CollectRows(produced, out, /*mark_batches=*/true);
   }
 }
 
@@ -188,7 +174,7 @@ void RunToEnd(StreamOperator& op, const std::vector<Row>& rows, size_t batch,
   ASSERT_NO_FATAL_FAILURE(Feed(op, rows, 0, rows.size(), batch, &max_ts, out));
   std::vector<Delta> last;
   ASSERT_TRUE(op.AdvanceWatermark(INT64_MAX, &last).ok());
-  Collect(last, out);
+  CollectRows(last, out, /*mark_batches=*/true);
 }
 
 AggregateOptions OnClose(int64_t lateness) {
@@ -251,8 +237,8 @@ TEST_P(HopSliceTest, SnapshotRestoresMidStream) {
     std::vector<Delta> last_a, last_b;
     ASSERT_TRUE((*a)->AdvanceWatermark(INT64_MAX, &last_a).ok());
     ASSERT_TRUE((*b)->AdvanceWatermark(INT64_MAX, &last_b).ok());
-    Collect(last_a, &after_a);
-    Collect(last_b, &after_b);
+    CollectRows(last_a, &after_a, /*mark_batches=*/true);
+    CollectRows(last_b, &after_b, /*mark_batches=*/true);
     EXPECT_GT(after_a.size(), c.min_rows / 4);
     EXPECT_EQ(after_a, after_b) << c.name << ", batch " << batch;
     // Every truncation and a flipped magic are rejected, and leave the operator usable.
