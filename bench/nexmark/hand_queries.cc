@@ -37,12 +37,13 @@ constexpr int kPersonId = 0, kPersonName = 1, kPersonTime = 6;
 constexpr int kAuctionTime = 5, kAuctionSeller = 7;
 
 // Max event time per source, turned into the query's watermark.
+// Like the engine, the loops take a batch's time bounds from the generator's recorded range
+// (Array::value_range) when there is one, and scan the column otherwise.
 struct Watermark {
   int64_t max_time = INT64_MIN;
   void Observe(const RecordBatchPtr& b, int time_col) {
     if (!b || b->num_rows() == 0) return;
-    const int64_t* t = b->column(time_col)->values<int64_t>();
-    max_time = std::max(max_time, columnar::MinMaxInt64(t, b->num_rows()).max);
+    max_time = std::max(max_time, b->column(time_col)->Int64MinMax().max);
   }
   int64_t value(int64_t delay) const {
     return max_time == INT64_MIN ? INT64_MIN : max_time - delay;
@@ -54,10 +55,10 @@ struct Watermark {
 // check); the chunk itself when nothing is late, which is the common case.
 RecordBatchPtr OnTimeBatch(const RecordBatchPtr& b, int time_col, Watermark* wm, int64_t delay) {
   const int64_t before = wm->value(delay);
-  const int64_t* t = b->column(time_col)->values<int64_t>();
-  const auto range = columnar::MinMaxInt64(t, b->num_rows());
+  const auto range = b->column(time_col)->Int64MinMax();
   wm->max_time = std::max(wm->max_time, range.max);
   if (range.min >= before) return b;
+  const int64_t* t = b->column(time_col)->values<int64_t>();
   std::vector<int32_t> keep;
   for (int64_t i = 0; i < b->num_rows(); ++i) {
     if (t[i] >= before) keep.push_back(static_cast<int32_t>(i));

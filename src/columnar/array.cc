@@ -34,7 +34,11 @@ ArrayPtr Array::Slice(int64_t offset, int64_t length) const {
   int64_t new_offset = offset_ + offset;
   int64_t nulls = -1;
   if (null_count_ == 0) nulls = 0;
-  return std::make_shared<Array>(type_, length, buffers_, std::move(children), nulls, new_offset);
+  auto out =
+      std::make_shared<Array>(type_, length, buffers_, std::move(children), nulls, new_offset);
+  // A slice of every row has the same bounds; a partial one may not.
+  if (value_range_ && offset == 0 && length == length_) out->value_range_ = value_range_;
+  return out;
 }
 
 Status Array::Validate() const {
@@ -48,6 +52,20 @@ Status Array::Validate() const {
     return fail("validity bitmap too small");
   }
   const TypeId id = type_->id();
+  if (value_range_) {
+    if (type_->byte_width() != 8 || type_->id() == TypeId::kFloat64 || null_count_ != 0 ||
+        length_ == 0) {
+      return fail("a value range needs a non-empty 8-byte integer column without NULLs");
+    }
+    if (buffers_.size() < 2 || !buffers_[1] || buffers_[1]->size() < end * 8) {
+      return fail("values buffer too small");
+    }
+    const Int64Range actual = MinMaxInt64(values<int64_t>(), length_);
+    if (actual.min != value_range_->min || actual.max != value_range_->max) {
+      return fail(fmt::format("recorded value range [{}, {}] but the values span [{}, {}]",
+                              value_range_->min, value_range_->max, actual.min, actual.max));
+    }
+  }
   switch (id) {
     case TypeId::kNull:
       return Status::OK();

@@ -2,10 +2,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "columnar/buffer.h"
+#include "columnar/min_max.h"
 #include "columnar/type.h"
 #include "common/time_util.h"
 
@@ -79,7 +81,23 @@ class Array {
   /// Zero-copy view of [offset, offset + length). Clamped to the array's bounds.
   ArrayPtr Slice(int64_t offset, int64_t length) const;
 
-  /// Checks buffer sizes, offsets monotonicity and bounds (for imported or decoded data).
+  /// Exact smallest and largest value of a column of 8-byte integers (BIGINT, TIMESTAMP) with
+  /// no NULLs, when its producer recorded them: a generator or decoder that saw every value as
+  /// it wrote it, as Kafka's record-batch header carries its largest timestamp. Ingest and
+  /// window assignment then need not read the column to find its event-time bounds. Nothing
+  /// computes it on demand; kernel outputs and partial slices do not carry it.
+  const std::optional<Int64Range>& value_range() const { return value_range_; }
+  /// Records value_range(). Only for a freshly built array that nothing shares yet (the
+  /// pointer to it is not yet const), and only with the exact bounds; Validate() checks them.
+  void SetValueRange(Int64Range range) { value_range_ = range; }
+  /// value_range() when recorded, otherwise one vectorised pass over the values. For a
+  /// non-empty 8-byte integer column with no NULLs.
+  Int64Range Int64MinMax() const {
+    return value_range_ ? *value_range_ : MinMaxInt64(values<int64_t>(), length_);
+  }
+
+  /// Checks buffer sizes, offsets monotonicity and bounds (for imported or decoded data), and a
+  /// recorded value_range() against the values.
   Status Validate() const;
 
  private:
@@ -89,6 +107,7 @@ class Array {
   int64_t null_count_;
   std::vector<BufferPtr> buffers_;
   std::vector<ArrayPtr> children_;
+  std::optional<Int64Range> value_range_;
 };
 
 /// An array of `length` nulls of the given type.

@@ -574,7 +574,8 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
       // row is kept (identity), so row_idx is not read and is left unwritten.
       bool one_window = false;
       if (!ts_nulls && n > 0) {
-        const columnar::Int64Range range = columnar::MinMaxInt64(ts, n);
+        LAMINAR_DCHECK(ts_col->length() == n);
+        const columnar::Int64Range range = ts_col->Int64MinMax();
         const int64_t lo = FloorDiv(range.min - offset, size) * size + offset;
         if (static_cast<uint64_t>(range.max) - static_cast<uint64_t>(lo) <
             static_cast<uint64_t>(size)) {

@@ -214,6 +214,52 @@ TEST(MinMaxTest, MatchesScalarLoop) {
   }
 }
 
+// A recorded value range stands in for the min/max pass, survives a whole-array slice, is
+// dropped by a partial one, and Validate() rejects one that does not match the values.
+TEST(ValueRangeTest, RecordedRangeIsUsedCheckedAndNotInheritedBySlices) {
+  // A fresh (not yet shared) array over a built column's buffers.
+  auto fresh = [](const ArrayPtr& built) {
+    return std::make_shared<Array>(built->type(), built->length(), built->buffers(),
+                                   std::vector<ArrayPtr>{}, built->null_count());
+  };
+  auto make = [&](std::vector<int64_t> v) {
+    FixedWidthBuilder<int64_t> b(int64());
+    for (int64_t x : v) b.Append(x);
+    return fresh(b.Finish());
+  };
+  auto a = make({5, -3, 9, 4});
+  EXPECT_FALSE(a->value_range().has_value());
+  EXPECT_EQ(a->Int64MinMax().min, -3);
+  EXPECT_EQ(a->Int64MinMax().max, 9);
+
+  a->SetValueRange(Int64Range{-3, 9});
+  ASSERT_TRUE(a->Validate().ok());
+  ASSERT_TRUE(a->value_range().has_value());
+  EXPECT_TRUE(a->Slice(0, 4)->value_range().has_value());
+  EXPECT_FALSE(a->Slice(1, 2)->value_range().has_value());
+  EXPECT_EQ(a->Slice(1, 2)->Int64MinMax().min, -3);
+  EXPECT_EQ(a->Slice(1, 2)->Int64MinMax().max, 9);
+  EXPECT_EQ(a->Slice(2, 2)->Int64MinMax().min, 4);
+
+  // The recorded range is what Int64MinMax() reports (no pass): a wrong one is caught by Validate.
+  auto wrong = make({1, 2, 3});
+  wrong->SetValueRange(Int64Range{1, 4});
+  EXPECT_EQ(wrong->Int64MinMax().max, 4);
+  const Status st = wrong->Validate();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("recorded value range [1, 4] but the values span [1, 3]"),
+            std::string::npos)
+      << st.ToString();
+
+  // Only for 8-byte integer columns without NULLs.
+  FixedWidthBuilder<int64_t> nb(int64());
+  nb.Append(1);
+  nb.AppendNull();
+  auto with_null = fresh(nb.Finish());
+  with_null->SetValueRange(Int64Range{1, 1});
+  EXPECT_FALSE(with_null->Validate().ok());
+}
+
 TEST(BufferTest, UninitializedAllocationZeroesOnlyPadding) {
   auto b = Buffer::AllocateUninitialized(13);
   EXPECT_EQ(b->size(), 13);

@@ -190,7 +190,10 @@ class Int64ColumnWriter {
   int64_t length() const { return length_; }
   /// The values appended so far, for a pass that rewrites them before Finish().
   int64_t* mutable_values() { return values_; }
-  columnar::ArrayPtr Finish(const columnar::DataTypePtr& type) {
+  columnar::ArrayPtr Finish(const columnar::DataTypePtr& type) { return FinishArray(type); }
+
+ protected:
+  std::shared_ptr<columnar::Array> FinishArray(const columnar::DataTypePtr& type) {
     auto out = std::make_shared<columnar::Array>(
         type, length_, std::vector<columnar::BufferPtr>{nullptr, memory_.Publish(length_ * 8)},
         std::vector<columnar::ArrayPtr>{}, 0);
@@ -203,6 +206,32 @@ class Int64ColumnWriter {
   int64_t* values_ = nullptr;
   int64_t capacity_ = 0;
   int64_t length_ = 0;
+};
+
+/// An Int64ColumnWriter for event-time columns: it keeps the smallest and largest value as
+/// they are appended (two compares on values already in registers) and records them on the
+/// finished array (Array::value_range), so ingest and window assignment need not read the
+/// column again to find its bounds. Rewriting values through mutable_values() is not allowed.
+class RangedInt64ColumnWriter : public Int64ColumnWriter {
+ public:
+  void Start(int64_t capacity) {
+    Int64ColumnWriter::Start(capacity);
+    range_ = columnar::Int64Range{};
+  }
+  void Append(int64_t v) {
+    Int64ColumnWriter::Append(v);
+    range_.min = v < range_.min ? v : range_.min;
+    range_.max = v > range_.max ? v : range_.max;
+  }
+  columnar::ArrayPtr Finish(const columnar::DataTypePtr& type) {
+    const bool any = length() > 0;
+    auto out = FinishArray(type);
+    if (any) out->SetValueRange(range_);
+    return out;
+  }
+
+ private:
+  columnar::Int64Range range_;
 };
 
 /// Appends non-null strings into Arrow offsets + data buffers. Callers either Append() a

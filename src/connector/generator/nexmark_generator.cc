@@ -255,11 +255,15 @@ struct NexmarkGenerator::Impl {
 
   // Column memory comes back here when the consumer drops a batch (see ColumnMemoryPool).
   std::shared_ptr<ColumnMemoryPool> pool;
-  Int64ColumnWriter p_id, p_time;
+  // Event times record their bounds on the batch (Array::value_range).
+  Int64ColumnWriter p_id;
+  RangedInt64ColumnWriter p_time;
   StringColumnWriter p_name, p_email, p_card, p_city, p_state, p_extra;
-  Int64ColumnWriter a_id, a_initial, a_reserve, a_time, a_expires, a_seller, a_category;
+  Int64ColumnWriter a_id, a_initial, a_reserve, a_expires, a_seller, a_category;
+  RangedInt64ColumnWriter a_time;
   StringColumnWriter a_item, a_desc, a_extra;
-  Int64ColumnWriter b_auction, b_bidder, b_price, b_time;
+  Int64ColumnWriter b_auction, b_bidder, b_price;
+  RangedInt64ColumnWriter b_time;
   StringColumnWriter b_channel, b_url, b_extra;
 };
 
@@ -319,9 +323,11 @@ Result<std::unique_ptr<NexmarkGenerator>> NexmarkGenerator::Make(NexmarkConfig c
   }
   impl->arena.append(StringColumnWriter::kCopySlack, '\0');
   impl->pool = std::make_shared<ColumnMemoryPool>(kMaxCachedColumnBytes);
-  for (auto* w : {&impl->p_id, &impl->p_time, &impl->a_id, &impl->a_initial, &impl->a_reserve,
-                  &impl->a_time, &impl->a_expires, &impl->a_seller, &impl->a_category,
-                  &impl->b_auction, &impl->b_bidder, &impl->b_price, &impl->b_time}) {
+  for (Int64ColumnWriter* w :
+       {&impl->p_id, static_cast<Int64ColumnWriter*>(&impl->p_time), &impl->a_id, &impl->a_initial,
+        &impl->a_reserve, static_cast<Int64ColumnWriter*>(&impl->a_time), &impl->a_expires,
+        &impl->a_seller, &impl->a_category, &impl->b_auction, &impl->b_bidder, &impl->b_price,
+        static_cast<Int64ColumnWriter*>(&impl->b_time)}) {
     w->SetPool(impl->pool);
   }
   for (auto* w : {&impl->p_name, &impl->p_email, &impl->p_card, &impl->p_city, &impl->p_state,
@@ -385,16 +391,18 @@ NexmarkBatches NexmarkGenerator::NextBatches(int64_t n) {
     s.p_extra.Start(cap_person, cap_person * std::max<int64_t>(c.person_avg_size - 50, 16));
   }
   if (s.want[1]) {
-    for (auto* w : {&s.a_id, &s.a_initial, &s.a_reserve, &s.a_time, &s.a_expires, &s.a_seller,
-                    &s.a_category}) {
+    for (auto* w :
+         {&s.a_id, &s.a_initial, &s.a_reserve, &s.a_expires, &s.a_seller, &s.a_category}) {
       w->Start(cap_auction);
     }
+    s.a_time.Start(cap_auction);
     s.a_item.Start(cap_auction, cap_auction * 14);
     s.a_desc.Start(cap_auction, cap_auction * 58);
     s.a_extra.Start(cap_auction, cap_auction * std::max<int64_t>(c.auction_avg_size - 100, 16));
   }
   if (s.want[2]) {
-    for (auto* w : {&s.b_auction, &s.b_bidder, &s.b_price, &s.b_time}) w->Start(cap_bid);
+    for (auto* w : {&s.b_auction, &s.b_bidder, &s.b_price}) w->Start(cap_bid);
+    s.b_time.Start(cap_bid);
     s.b_channel.Start(cap_bid, cap_bid * 10);
     s.b_url.Start(cap_bid, cap_bid * 70);
     s.b_extra.Start(cap_bid, cap_bid * std::max<int64_t>(c.bid_avg_size - 32, 16));

@@ -78,6 +78,29 @@ TEST_P(NexmarkChunkTest, OutputDoesNotDependOnChunkSize) {
 
 INSTANTIATE_TEST_SUITE_P(ChunkSizes, NexmarkChunkTest, ::testing::Values(1, 3, 50, 1024));
 
+// Every generated date_time column records its exact bounds (ingest and window assignment use
+// them instead of a pass over the column); Validate() checks them against the values.
+TEST(NexmarkGeneratorTest, TimeColumnsRecordTheirExactRange) {
+  NexmarkConfig c = SmallConfig(20000);
+  c.max_out_of_order_ms = 50;  // times that are not monotonic
+  auto gen = NexmarkGenerator::Make(c).ValueOrDie();
+  int batches = 0;
+  while (!gen->exhausted()) {
+    auto out = gen->NextBatches(777);
+    for (const auto& b : {out.person, out.auction, out.bid}) {
+      if (!b || b->num_rows() == 0) continue;
+      const auto& t = *b->GetColumnByName("date_time");
+      ASSERT_TRUE(t.value_range().has_value());
+      ASSERT_TRUE(t.Validate().ok()) << t.Validate().ToString();
+      const int64_t* v = t.values<int64_t>();
+      EXPECT_EQ(t.value_range()->min, *std::min_element(v, v + t.length()));
+      EXPECT_EQ(t.value_range()->max, *std::max_element(v, v + t.length()));
+      ++batches;
+    }
+  }
+  EXPECT_GT(batches, 50);
+}
+
 TEST(NexmarkGeneratorTest, SameSeedSameEventsDifferentSeedDifferentFields) {
   auto a = GenerateAll(SmallConfig(3000, 7), 700);
   auto b = GenerateAll(SmallConfig(3000, 7), 700);

@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
 
+#include "columnar/builder.h"
+#include "columnar/record_batch.h"
 #include "columnar/scalar.h"
 #include "common/time_util.h"
 #include "db/tests/db_test_util.h"
@@ -136,6 +139,53 @@ TEST(EngineWatermarkTest, MixedBatchesKeepOnTimeRowsAndMoveTheWatermark) {
     for (int64_t r = 0; r < b->num_rows(); ++r) keys.emplace_back(b->column(0)->GetView(r));
   }
   EXPECT_EQ(keys, (std::vector<std::string>{"a", "b", "c", "d", "future", "e"}));
+}
+
+// Batches whose time column records its range (as generators' do) skip the min/max pass but
+// must end exactly as the scanned ones: the same rows kept, the same late and future counts,
+// the same watermark.
+TEST(EngineWatermarkTest, RecordedTimeRangesActLikeScannedOnes) {
+  ManualClock clock;
+  auto db = OpenAllRows(clock);
+  ASSERT_NE(db, nullptr);
+  auto sub = db->Subscribe("all_rows");
+  ASSERT_TRUE(sub.ok());
+  auto h = db->Source("s");
+  ASSERT_TRUE(h.ok());
+  auto push = [&](std::vector<std::string> keys, std::vector<int64_t> times) {
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (int64_t t : times) {
+      lo = std::min(lo, t);
+      hi = std::max(hi, t);
+    }
+    const auto n = static_cast<int64_t>(times.size());
+    auto built = columnar::MakeInt64Array(times);
+    auto ts = std::make_shared<columnar::Array>(columnar::timestamp(), n, built->buffers(),
+                                                std::vector<columnar::ArrayPtr>{}, 0);
+    ts->SetValueRange(columnar::Int64Range{lo, hi});
+    ASSERT_TRUE(ts->Validate().ok());
+    auto batch = std::make_shared<const columnar::RecordBatch>(
+        (*h)->schema(), n,
+        std::vector<columnar::ArrayPtr>{columnar::MakeStringArray(keys), std::move(ts)});
+    ASSERT_TRUE((*h)->Push(batch).ok());
+  };
+  push({"a", "b", "c"}, {kT0 + 10 * kSecond, kT0 + 30 * kSecond, kT0 + 20 * kSecond});
+  EXPECT_EQ((*h)->watermark(), kT0 + 29 * kSecond);
+  // All on time: the recorded range decides it without a pass.
+  push({"d", "e"}, {kT0 + 29 * kSecond, kT0 + 33 * kSecond});
+  EXPECT_EQ((*h)->watermark(), kT0 + 32 * kSecond);
+  // Late, on time, ahead of the clock: the range says "not all on time", rows are checked.
+  push({"late", "f", "future"}, {kT0 + 5 * kSecond, kT0 + 40 * kSecond, kT0 + 3 * 60 * kSecond});
+  EXPECT_EQ((*h)->watermark(), kT0 + 39 * kSecond);
+  auto m = SourceMetricsOf(*db, "s");
+  EXPECT_EQ(m.late_events, 1u);
+  EXPECT_EQ(m.future_events, 1u);
+  EXPECT_EQ(m.total_events, 8u);
+  std::vector<std::string> keys;
+  for (const auto& b : (*sub)->Poll()) {
+    for (int64_t r = 0; r < b->num_rows(); ++r) keys.emplace_back(b->column(0)->GetView(r));
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{"a", "b", "c", "d", "e", "f", "future"}));
 }
 
 // PipelineMetrics::state_bytes sums the operators' own estimates: nothing for a stateless query,
