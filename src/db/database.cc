@@ -176,6 +176,8 @@ struct Node {
   std::string name;
   sql::RelationInfo::Kind kind = sql::RelationInfo::Kind::kSource;
   SchemaPtr schema;
+  // Sources: a pushed batch's schema object found equal to `equal_schema_of` (ConformBatch).
+  SchemaPtr equal_schema_of, equal_schema;
   std::string create_sql;
   std::string query_text;
   uint64_t creation_order = 0;
@@ -878,7 +880,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   int64_t WatermarkOf(const std::string& source) const {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    auto it = nodes_.find(Lower(source));
+    auto it = nodes_.find(std::string_view(source));
     return it == nodes_.end() ? INT64_MIN : it->second->watermark;
   }
 
@@ -899,7 +901,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   QueueRef QueueRefOf(const std::string& source) const {
     std::lock_guard<std::mutex> lock(queues_mu_);
-    auto it = queues_.find(Lower(source));
+    auto it = queues_.find(std::string_view(source));
     return it == queues_.end() ? QueueRef{} : it->second;
   }
 
@@ -1137,7 +1139,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   }
 
   Node* Find(std::string_view name) const {
-    auto it = nodes_.find(Lower(name));
+    auto it = nodes_.find(name);
     return it == nodes_.end() ? nullptr : it->second.get();
   }
 
@@ -1219,13 +1221,20 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     return Status::OK();
   }
 
-  Result<RecordBatchPtr> ConformBatch(const Node& n, const RecordBatchPtr& batch) {
-    return ConformToSchema(n.schema, n.name, batch);
+  Result<RecordBatchPtr> ConformBatch(Node& n, const RecordBatchPtr& batch) {
+    if (n.equal_schema_of != n.schema) {  // created, or ALTER SOURCE changed the schema
+      n.equal_schema_of = n.schema;
+      n.equal_schema.reset();
+    }
+    return ConformToSchema(n.schema, n.name, batch, &n.equal_schema);
   }
 
-  // Checks and casts a pushed batch to a source schema (columns by position).
+  // Checks and casts a pushed batch to a source schema (columns by position). `equal_cache`
+  // (optional) holds a batch schema object already found equal to `schema`: a producer sends
+  // one schema object with every batch, so the field-by-field comparison runs once.
   static Result<RecordBatchPtr> ConformToSchema(const SchemaPtr& schema, const std::string& name,
-                                                const RecordBatchPtr& batch) {
+                                                const RecordBatchPtr& batch,
+                                                SchemaPtr* equal_cache = nullptr) {
     const Schema& s = *schema;
     auto check_not_null = [&](int i, const columnar::Array& col) {
       if (s.field(i)->nullable || col.null_count() == 0) return Status::OK();
@@ -1234,7 +1243,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
                       s.field(i)->name, name),
           ErrorCode::kConnectorWrite);
     };
-    if (batch->schema() == schema || batch->schema()->Equals(s)) {
+    const bool known_equal =
+        batch->schema() == schema || (equal_cache != nullptr && batch->schema() == *equal_cache);
+    if (known_equal || batch->schema()->Equals(s)) {
+      if (!known_equal && equal_cache != nullptr) *equal_cache = batch->schema();
       // Already the source's fields (connectors and the generators build batches with the same
       // names and types): only the NOT NULL checks, and the batch goes on as it is instead of
       // being rebuilt column by column.
@@ -1282,24 +1294,37 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
       std::vector<int32_t> keep, late;
       int64_t max_ts = INT64_MIN;
       // Future-skew guard: rows beyond now + max_future_skew are kept but do not move the
-      // watermark (one clock read per batch).
+      // watermark. The horizon of the last clock read is a lower bound of the current one (the
+      // clock moves on), so the clock is read again only for a batch reaching past it: the
+      // read was a quarter of the cost of pushing a batch into a stateless query.
       int64_t horizon = INT64_MAX;
+      bool horizon_current = true;
       if (guards_.max_future_skew_us > 0) {
+        horizon = skew_horizon_;
+        horizon_current = false;
+      }
+      auto read_horizon = [&] {
+        if (horizon_current) return;
         const int64_t now = NowMicros();
         horizon = now > INT64_MAX - guards_.max_future_skew_us ? INT64_MAX
                                                                : now + guards_.max_future_skew_us;
-      }
+        skew_horizon_ = horizon;
+        horizon_current = true;
+      };
       // Common case first: no NULL times, nothing late, nothing beyond the skew horizon. One
-      // vectorised min/max pass decides it without building row lists.
+      // vectorised min/max pass (none when the producer recorded the range) decides it
+      // without building row lists.
       const int64_t rows = batch->num_rows();
       bool slow = true;
       if (ts.null_count() == 0 && rows > 0) {
-        const auto range = columnar::MinMaxInt64(ts.values<int64_t>(), rows);
+        const auto range = ts.Int64MinMax();
+        if (range.max > horizon) read_horizon();
         if ((n->watermark == INT64_MIN || range.min >= n->watermark) && range.max <= horizon) {
           max_ts = range.max;
           slow = false;
         }
       }
+      if (slow) read_horizon();
       for (int64_t r = 0; slow && r < rows; ++r) {
         if (ts.IsNull(r)) {
           late.push_back(static_cast<int32_t>(r));
@@ -1389,7 +1414,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     }
     if (!s->is_join) return RunOps(s, 0, current);
     for (size_t i = 0; i < s->inputs.size(); ++i) {
-      if (Lower(s->inputs[i]) != Lower(from->name)) continue;
+      if (!EqualsIgnoreCase(s->inputs[i], from->name)) continue;
       std::vector<Delta> out;
       for (const auto& d : current) {
         LAMINAR_RETURN_NOT_OK(s->ops[0]->ProcessInput(static_cast<int>(i), d, &out));
@@ -2063,7 +2088,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     sink_sql_.erase(name);
     Status dropped = sink_manager_.Drop(name);
     Node* q = Find(input);
-    if (q != nullptr && Lower(q->owner_sink) == Lower(name)) {
+    if (q != nullptr && EqualsIgnoreCase(q->owner_sink, name)) {
       LAMINAR_RETURN_NOT_OK(DropNode(q, true));
     }
     return dropped;
@@ -2073,7 +2098,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   std::vector<std::string> SinksReading(const Node& n) const {
     std::vector<std::string> out;
     for (const auto& [sink, input] : sinks_) {
-      if (Lower(input) == Lower(n.name)) out.push_back(sink);
+      if (EqualsIgnoreCase(input, n.name)) out.push_back(sink);
     }
     return out;
   }
@@ -3389,12 +3414,14 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   mutable std::recursive_mutex mu_;
   // Watermark guards (Options + environment, resolved at open).
   db::WatermarkGuards guards_;
+  // The future-skew horizon (clock + max_future_skew) at the last clock read: IngestSource.
+  int64_t skew_horizon_ = INT64_MIN;
   mutable int64_t pipeline_watermark_ = INT64_MIN;  // monotone (metrics(), under mu_)
   uint64_t ingest_errors_ = 0;                      // queued batches that failed to process
   // Producers' view of the sources' input queues (lower-case name), so a queued push never
   // takes mu_. Lock order: mu_ before queues_mu_ before an IngestQueue's own mutex.
   mutable std::mutex queues_mu_;
-  std::map<std::string, QueueRef> queues_;
+  std::map<std::string, QueueRef, CaseInsensitiveLess> queues_;
   // The compute thread (see "the compute thread"); work_mu_ is never held with mu_.
   std::mutex work_mu_;
   std::condition_variable work_cv_;
@@ -3406,7 +3433,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   std::mutex connectors_mu_;
   std::vector<std::unique_ptr<ConnectorRunner>> connectors_;
   Options options_;
-  std::map<std::string, std::unique_ptr<Node>> nodes_;
+  // Keyed by lower-cased name; searched in any case without building a lower-cased copy.
+  std::map<std::string, std::unique_ptr<Node>, CaseInsensitiveLess> nodes_;
   mutable std::map<std::string, sql::RelationInfo> rel_cache_;
   std::map<std::string, std::string> sinks_;
   db::SinkManager sink_manager_;  // runtime of the sinks above (connectors, 2PC)

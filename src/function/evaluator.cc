@@ -51,6 +51,15 @@ struct Input {
 
 Result<Datum> Eval(const Node& node, const Input& in, const EvalContext& ctx);
 
+/// True when a call in the subtree has a volatile result (NOW(): it reads the evaluation time).
+bool HasVolatileCall(const Node& node) {
+  if (node.sig != nullptr && node.sig->volatile_result) return true;
+  for (const auto& child : node.children) {
+    if (HasVolatileCall(*child)) return true;
+  }
+  return false;
+}
+
 /// Marks the input columns `node` reads (column references anywhere in the subtree).
 void MarkUsedColumns(const Node& node, std::vector<bool>* used) {
   if (node.kind == ExprKind::kColumnRef) {
@@ -713,6 +722,7 @@ Result<std::unique_ptr<CompiledExpression>> CompiledExpression::Compile(
     out->root_ = WrapCast(std::move(out->root_), expr->type);
   }
   out->type_ = out->root_->type;
+  out->reads_clock_ = HasVolatileCall(*out->root_);
   return out;
 }
 
@@ -720,7 +730,7 @@ Result<columnar::ArrayPtr> CompiledExpression::Evaluate(const columnar::RecordBa
                                                         const EvalContext& ctx) const {
   Input in{&batch.columns(), batch.num_rows()};
   EvalContext local = ctx;
-  if (local.now_micros == std::numeric_limits<int64_t>::min()) {
+  if (reads_clock_ && local.now_micros == std::numeric_limits<int64_t>::min()) {
     local.now_micros = std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();

@@ -121,8 +121,8 @@ int RunCli(int argc, char** argv, const DatabaseOpener& opener) {
   nexmark->add_flag("--no-baseline", no_baseline, "Skip the hand-written C++ loops");
   nexmark
       ->add_option("--warmup", nexmark_options.warmup,
-                   "Untimed runs of the first query before measuring (the first query in a "
-                   "process otherwise pays for growing the heap)")
+                   "Untimed runs of each query and of its hand-written loop before measuring "
+                   "them (a run otherwise pays for memory the queries before it did not need)")
       ->capture_default_str()
       ->check(CLI::Range(0, 100));
 
