@@ -208,9 +208,26 @@ int64_t Q5(const NexmarkDataset& d) {
   auto close_until = [&](int64_t watermark) {
     while (!windows.empty() && windows.begin()->first + kSize <= watermark) {
       const auto& counts = windows.begin()->second;
-      int64_t max_count = 0;
-      for (const auto& [auction, n] : counts) max_count = std::max(max_count, n);
-      for (const auto& [auction, n] : counts) rows += n >= max_count ? 1 : 0;
+      int64_t max_count = 0, hits = 0;
+      for (const auto& [auction, n] : counts) {
+        if (n > max_count) {
+          max_count = n;
+          hits = 0;
+        }
+        hits += n == max_count ? 1 : 0;
+      }
+      // Output (auction, num).
+      Int64ColumnWriter auction_out, num_out;
+      auction_out.Start(hits);
+      num_out.Start(hits);
+      for (const auto& [auction, n] : counts) {
+        if (n < max_count) continue;
+        auction_out.Append(auction);
+        num_out.Append(n);
+      }
+      rows += auction_out.length();
+      g_sink = g_sink + auction_out.Finish(columnar::int64())->length() +
+               num_out.Finish(columnar::int64())->length();
       windows.erase(windows.begin());
     }
   };
@@ -243,7 +260,28 @@ int64_t Q7(const NexmarkDataset& d) {
   int64_t rows = 0;
   auto close_until = [&](int64_t watermark) {
     while (!windows.empty() && windows.begin()->first + kSize <= watermark) {
-      rows += static_cast<int64_t>(windows.begin()->second.rows.size());
+      // Output (auction, price, bidder, date_time, extra) of the window's top bids.
+      const Best& best = windows.begin()->second;
+      const auto m = static_cast<int64_t>(best.rows.size());
+      Int64ColumnWriter auction, price, bidder, time;
+      StringColumnWriter extra;
+      for (auto* w : {&auction, &price, &bidder, &time}) w->Start(m);
+      extra.Start(m, m * 64);
+      for (const int64_t ref : best.rows) {
+        const auto& b = *d.chunks[static_cast<size_t>(ref >> 32)].bid;
+        const auto row = static_cast<int64_t>(ref & 0xffffffff);
+        auction.Append(b.column(kBidAuction)->values<int64_t>()[row]);
+        price.Append(b.column(kBidPrice)->values<int64_t>()[row]);
+        bidder.Append(b.column(kBidBidder)->values<int64_t>()[row]);
+        time.Append(b.column(kBidTime)->values<int64_t>()[row]);
+        extra.Append(b.column(kBidExtra)->GetView(row));
+      }
+      rows += auction.length();
+      g_sink = g_sink + auction.Finish(columnar::int64())->length() +
+               price.Finish(columnar::int64())->length() +
+               bidder.Finish(columnar::int64())->length() +
+               time.Finish(columnar::timestamp())->length() +
+               extra.Finish(columnar::utf8())->length();
       windows.erase(windows.begin());
     }
   };
@@ -282,8 +320,24 @@ int64_t Q8(const NexmarkDataset& d) {
   int64_t rows = 0;
   auto close_until = [&](int64_t watermark) {
     while (!windows.empty() && windows.begin()->first + kSize <= watermark) {
+      // Output (id, name, starttime) of the window's persons who also sold.
       const Window& w = windows.begin()->second;
-      for (const auto& [id, name] : w.persons) rows += w.sellers.contains(id) ? 1 : 0;
+      const auto cap = static_cast<int64_t>(std::min(w.persons.size(), w.sellers.size()));
+      Int64ColumnWriter id_out, start_out;
+      StringColumnWriter name_out;
+      id_out.Start(cap);
+      start_out.Start(cap);
+      name_out.Start(cap, cap * 16);
+      for (const auto& [id, name] : w.persons) {
+        if (!w.sellers.contains(id)) continue;
+        id_out.Append(id);
+        name_out.Append(name);
+        start_out.Append(windows.begin()->first);
+      }
+      rows += id_out.length();
+      g_sink = g_sink + id_out.Finish(columnar::int64())->length() +
+               name_out.Finish(columnar::utf8())->length() +
+               start_out.Finish(columnar::timestamp())->length();
       windows.erase(windows.begin());
     }
   };
