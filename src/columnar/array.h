@@ -9,6 +9,7 @@
 #include "columnar/buffer.h"
 #include "columnar/min_max.h"
 #include "columnar/type.h"
+#include "common/macros.h"
 #include "common/time_util.h"
 
 namespace laminar::columnar {
@@ -91,9 +92,12 @@ class Array {
   /// pointer to it is not yet const), and only with the exact bounds; Validate() checks them.
   void SetValueRange(Int64Range range) { value_range_ = range; }
   /// value_range() when recorded, otherwise one vectorised pass over the values. For a
-  /// non-empty 8-byte integer column with no NULLs.
+  /// non-empty 8-byte integer column with no NULLs. Debug builds check a recorded range.
   Int64Range Int64MinMax() const {
-    return value_range_ ? *value_range_ : MinMaxInt64(values<int64_t>(), length_);
+    if (!value_range_) return MinMaxInt64(values<int64_t>(), length_);
+    LAMINAR_DCHECK(MinMaxInt64(values<int64_t>(), length_).min == value_range_->min &&
+                   MinMaxInt64(values<int64_t>(), length_).max == value_range_->max);
+    return *value_range_;
   }
 
   /// Checks buffer sizes, offsets monotonicity and bounds (for imported or decoded data), and a

@@ -241,10 +241,9 @@ TEST(ValueRangeTest, RecordedRangeIsUsedCheckedAndNotInheritedBySlices) {
   EXPECT_EQ(a->Slice(1, 2)->Int64MinMax().max, 9);
   EXPECT_EQ(a->Slice(2, 2)->Int64MinMax().min, 4);
 
-  // The recorded range is what Int64MinMax() reports (no pass): a wrong one is caught by Validate.
+  // A wrong range is caught by Validate() (and by Int64MinMax() in debug builds).
   auto wrong = make({1, 2, 3});
   wrong->SetValueRange(Int64Range{1, 4});
-  EXPECT_EQ(wrong->Int64MinMax().max, 4);
   const Status st = wrong->Validate();
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("recorded value range [1, 4] but the values span [1, 3]"),
