@@ -277,11 +277,10 @@ int64_t Q7(const NexmarkDataset& d) {
         extra.Append(b.column(kBidExtra)->GetView(row));
       }
       rows += auction.length();
-      g_sink = g_sink + auction.Finish(columnar::int64())->length() +
-               price.Finish(columnar::int64())->length() +
-               bidder.Finish(columnar::int64())->length() +
-               time.Finish(columnar::timestamp())->length() +
-               extra.Finish(columnar::utf8())->length();
+      g_sink =
+          g_sink + auction.Finish(columnar::int64())->length() +
+          price.Finish(columnar::int64())->length() + bidder.Finish(columnar::int64())->length() +
+          time.Finish(columnar::timestamp())->length() + extra.Finish(columnar::utf8())->length();
       windows.erase(windows.begin());
     }
   };
