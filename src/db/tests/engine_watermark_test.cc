@@ -66,26 +66,43 @@ std::unique_ptr<Database> OpenWith(Options o) {
 constexpr const char* kSource =
     "CREATE SOURCE s (k VARCHAR, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)";
 
-// Source `s` on the manual clock with a one-minute future-skew guard, and a stream `all_rows`
-// copying it.
-std::unique_ptr<Database> OpenAllRows(const ManualClock& clock) {
-  Options o;
-  o.clock = clock.fn();
-  o.max_future_skew = std::chrono::minutes(1);
-  auto db = OpenWith(o);
-  if (db == nullptr) return nullptr;
-  Exec(*db, kSource);
-  Exec(*db, "CREATE STREAM all_rows AS SELECT k, ts FROM s");
-  return db;
-}
+// Source `s` on the manual clock with a one-minute future-skew guard, a stream `all_rows`
+// copying it, a subscription to the stream and a handle on the source.
+class AllRowsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Options o;
+    o.clock = clock.fn();
+    o.max_future_skew = std::chrono::minutes(1);
+    db_holder = OpenWith(o);
+    ASSERT_NE(db_holder, nullptr);
+    db = db_holder.get();
+    Exec(*db, kSource);
+    Exec(*db, "CREATE STREAM all_rows AS SELECT k, ts FROM s");
+    auto subscribed = db->Subscribe("all_rows");
+    ASSERT_TRUE(subscribed.ok()) << subscribed.status().ToString();
+    sub = *subscribed;
+    auto handle = db->Source("s");
+    ASSERT_TRUE(handle.ok()) << handle.status().ToString();
+    h = *handle;
+  }
+  // The keys the stream has emitted since the last call, in order.
+  std::vector<std::string> PolledKeys() {
+    std::vector<std::string> keys;
+    for (const auto& b : sub->Poll()) {
+      for (int64_t r = 0; r < b->num_rows(); ++r) keys.emplace_back(b->column(0)->GetView(r));
+    }
+    return keys;
+  }
 
-TEST(EngineWatermarkTest, FutureEventsAreProcessedButDoNotAdvanceTheWatermark) {
   ManualClock clock;
-  auto db = OpenAllRows(clock);
-  ASSERT_NE(db, nullptr);
-  auto sub = db->Subscribe("all_rows");
-  ASSERT_TRUE(sub.ok());
+  std::unique_ptr<Database> db_holder;
+  Database* db = nullptr;
+  std::shared_ptr<Subscription> sub;
+  std::shared_ptr<SourceHandle> h;
+};
 
+TEST_F(AllRowsTest, FutureEventsAreProcessedButDoNotAdvanceTheWatermark) {
   PushRow(*db, "s", "a", kT0 + 30 * kSecond);  // within the skew: advances
   EXPECT_EQ((*db->Source("s"))->watermark(), kT0 + 29 * kSecond);
   PushRow(*db, "s", "b", kT0 + 2 * 60 * kSecond);  // 2 min ahead of the clock
@@ -95,9 +112,7 @@ TEST(EngineWatermarkTest, FutureEventsAreProcessedButDoNotAdvanceTheWatermark) {
   EXPECT_EQ(m.total_events, 2u);
   EXPECT_EQ(db->metrics().total_events_future, 1u);
   // The future row was still processed.
-  int64_t rows = 0;
-  for (const auto& b : (*sub)->Poll()) rows += b->num_rows();
-  EXPECT_EQ(rows, 2);
+  EXPECT_EQ(PolledKeys(), (std::vector<std::string>{"a", "b"}));
 
   // Once the wall clock catches up, the same event time counts.
   clock.Advance(2 * 60 * kSecond);
@@ -109,49 +124,31 @@ TEST(EngineWatermarkTest, FutureEventsAreProcessedButDoNotAdvanceTheWatermark) {
 // Several rows per batch: a batch with nothing late or ahead takes the one-pass path; a batch
 // mixing late, on-time and future rows is split row by row. Both must agree on what they keep
 // and on the watermark.
-TEST(EngineWatermarkTest, MixedBatchesKeepOnTimeRowsAndMoveTheWatermark) {
-  ManualClock clock;
-  auto db = OpenAllRows(clock);
-  ASSERT_NE(db, nullptr);
-  auto sub = db->Subscribe("all_rows");
-  ASSERT_TRUE(sub.ok());
-  auto h = db->Source("s");
-  ASSERT_TRUE(h.ok());
+TEST_F(AllRowsTest, MixedBatchesKeepOnTimeRowsAndMoveTheWatermark) {
   auto row = [](const char* k, int64_t ts) {
     return std::vector<columnar::Scalar>{columnar::Scalar::String(k),
                                          columnar::Scalar::Timestamp(ts)};
   };
-  ASSERT_TRUE((*h)->PushRows({row("a", kT0 + 10 * kSecond), row("b", kT0 + 30 * kSecond),
-                              row("c", kT0 + 20 * kSecond)})
+  ASSERT_TRUE(h->PushRows({row("a", kT0 + 10 * kSecond), row("b", kT0 + 30 * kSecond),
+                           row("c", kT0 + 20 * kSecond)})
                   .ok());
-  EXPECT_EQ((*h)->watermark(), kT0 + 29 * kSecond);
+  EXPECT_EQ(h->watermark(), kT0 + 29 * kSecond);
   // Late (below 29 s), on time, two minutes ahead of the clock, on time.
-  ASSERT_TRUE((*h)->PushRows({row("late", kT0 + 5 * kSecond), row("d", kT0 + 40 * kSecond),
-                              row("future", kT0 + 3 * 60 * kSecond), row("e", kT0 + 35 * kSecond)})
+  ASSERT_TRUE(h->PushRows({row("late", kT0 + 5 * kSecond), row("d", kT0 + 40 * kSecond),
+                           row("future", kT0 + 3 * 60 * kSecond), row("e", kT0 + 35 * kSecond)})
                   .ok());
-  EXPECT_EQ((*h)->watermark(), kT0 + 39 * kSecond);
+  EXPECT_EQ(h->watermark(), kT0 + 39 * kSecond);
   auto m = SourceMetricsOf(*db, "s");
   EXPECT_EQ(m.late_events, 1u);
   EXPECT_EQ(m.future_events, 1u);
   EXPECT_EQ(m.total_events, 7u);
-  std::vector<std::string> keys;
-  for (const auto& b : (*sub)->Poll()) {
-    for (int64_t r = 0; r < b->num_rows(); ++r) keys.emplace_back(b->column(0)->GetView(r));
-  }
-  EXPECT_EQ(keys, (std::vector<std::string>{"a", "b", "c", "d", "future", "e"}));
+  EXPECT_EQ(PolledKeys(), (std::vector<std::string>{"a", "b", "c", "d", "future", "e"}));
 }
 
 // Batches whose time column records its range (as generators' do) skip the min/max pass but
 // must end exactly as the scanned ones: the same rows kept, the same late and future counts,
 // the same watermark.
-TEST(EngineWatermarkTest, RecordedTimeRangesActLikeScannedOnes) {
-  ManualClock clock;
-  auto db = OpenAllRows(clock);
-  ASSERT_NE(db, nullptr);
-  auto sub = db->Subscribe("all_rows");
-  ASSERT_TRUE(sub.ok());
-  auto h = db->Source("s");
-  ASSERT_TRUE(h.ok());
+TEST_F(AllRowsTest, RecordedTimeRangesActLikeScannedOnes) {
   auto push = [&](std::vector<std::string> keys, std::vector<int64_t> times) {
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (int64_t t : times) {
@@ -165,27 +162,23 @@ TEST(EngineWatermarkTest, RecordedTimeRangesActLikeScannedOnes) {
     ts->SetValueRange(columnar::Int64Range{lo, hi});
     ASSERT_TRUE(ts->Validate().ok());
     auto batch = std::make_shared<const columnar::RecordBatch>(
-        (*h)->schema(), n,
+        h->schema(), n,
         std::vector<columnar::ArrayPtr>{columnar::MakeStringArray(keys), std::move(ts)});
-    ASSERT_TRUE((*h)->Push(batch).ok());
+    ASSERT_TRUE(h->Push(batch).ok());
   };
   push({"a", "b", "c"}, {kT0 + 10 * kSecond, kT0 + 30 * kSecond, kT0 + 20 * kSecond});
-  EXPECT_EQ((*h)->watermark(), kT0 + 29 * kSecond);
+  EXPECT_EQ(h->watermark(), kT0 + 29 * kSecond);
   // All on time: the recorded range decides it without a pass.
   push({"d", "e"}, {kT0 + 29 * kSecond, kT0 + 33 * kSecond});
-  EXPECT_EQ((*h)->watermark(), kT0 + 32 * kSecond);
+  EXPECT_EQ(h->watermark(), kT0 + 32 * kSecond);
   // Late, on time, ahead of the clock: the range says "not all on time", rows are checked.
   push({"late", "f", "future"}, {kT0 + 5 * kSecond, kT0 + 40 * kSecond, kT0 + 3 * 60 * kSecond});
-  EXPECT_EQ((*h)->watermark(), kT0 + 39 * kSecond);
+  EXPECT_EQ(h->watermark(), kT0 + 39 * kSecond);
   auto m = SourceMetricsOf(*db, "s");
   EXPECT_EQ(m.late_events, 1u);
   EXPECT_EQ(m.future_events, 1u);
   EXPECT_EQ(m.total_events, 8u);
-  std::vector<std::string> keys;
-  for (const auto& b : (*sub)->Poll()) {
-    for (int64_t r = 0; r < b->num_rows(); ++r) keys.emplace_back(b->column(0)->GetView(r));
-  }
-  EXPECT_EQ(keys, (std::vector<std::string>{"a", "b", "c", "d", "e", "f", "future"}));
+  EXPECT_EQ(PolledKeys(), (std::vector<std::string>{"a", "b", "c", "d", "e", "f", "future"}));
 }
 
 // PipelineMetrics::state_bytes sums the operators' own estimates: nothing for a stateless query,
