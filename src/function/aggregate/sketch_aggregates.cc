@@ -255,6 +255,9 @@ struct ExactPercentileOps {
   };
   DataTypePtr return_type = columnar::float64();
   double fixed_p = -1;
+  /// PERCENTILE_DISC: the smallest value whose cumulative share of the rows reaches p (no
+  /// interpolation between neighbours).
+  bool discrete = false;
   struct Reader {
     const double* x;
     const columnar::Array* p;
@@ -285,6 +288,22 @@ struct ExactPercentileOps {
   }
   Status Finalize(const State& s, Builder* b) const {
     if (s.n <= 0) {
+      b->AppendNull();
+      return Status::OK();
+    }
+    if (discrete) {
+      // 1-based rank ceil(p * n), at least 1.
+      const auto rank =
+          std::max<int64_t>(1, static_cast<int64_t>(std::ceil(s.p * static_cast<double>(s.n))));
+      int64_t seen = 0;
+      for (const auto& [v, c] : s.counts) {
+        if (c <= 0) continue;
+        seen += c;
+        if (seen >= rank) {
+          b->Append(v);
+          return Status::OK();
+        }
+      }
       b->AppendNull();
       return Status::OK();
     }
@@ -380,6 +399,13 @@ void RegisterSketchAggregates(FunctionRegistry* r) {
     AggregateFunction fn{"percentile_cont", {}, {}, "exact percentile"};
     fn.signatures.push_back(DoubleSig(2, [] { return MakeFactory(ExactPercentileOps{}); }));
     LAMINAR_CHECK(r->RegisterAggregate(std::move(fn)).ok());
+    AggregateFunction disc{"percentile_disc", {}, {}, "exact discrete percentile"};
+    disc.signatures.push_back(DoubleSig(2, [] {
+      ExactPercentileOps ops;
+      ops.discrete = true;
+      return MakeFactory(ops);
+    }));
+    LAMINAR_CHECK(r->RegisterAggregate(std::move(disc)).ok());
     AggregateFunction med{"median", {}, {}, "exact median"};
     med.signatures.push_back(DoubleSig(1, [] {
       ExactPercentileOps ops;

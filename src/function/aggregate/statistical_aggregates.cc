@@ -1,6 +1,9 @@
-// STDDEV/VARIANCE (sample, population), COVAR_SAMP/COVAR_POP, CORR, BOOL_AND/BOOL_OR.
+// STDDEV/VARIANCE (sample, population), COVAR_SAMP/COVAR_POP, CORR, the REGR_* linear
+// regression family, BOOL_AND/BOOL_OR and BIT_AND/BIT_OR/BIT_XOR.
 // Moments use weighted Welford updates, which also remove rows (negative weights) exactly as
 // they were added, so all of these are retractable.
+#include <array>
+#include <bit>
 #include <cmath>
 
 #include "function/aggregate/aggregates_internal.h"
@@ -11,7 +14,25 @@ namespace {
 
 using Factory = AccumulatorFactory;
 
-enum class Moment { kVarSamp, kVarPop, kStddevSamp, kStddevPop, kCovarSamp, kCovarPop, kCorr };
+enum class Moment {
+  kVarSamp,
+  kVarPop,
+  kStddevSamp,
+  kStddevPop,
+  kCovarSamp,
+  kCovarPop,
+  kCorr,
+  // REGR_*(y, x): the first argument is the dependent variable (state x), the second the
+  // independent one (state y), as in SQL:2003.
+  kRegrSlope,
+  kRegrIntercept,
+  kRegrR2,
+  kRegrAvgX,
+  kRegrAvgY,
+  kRegrSxx,
+  kRegrSyy,
+  kRegrSxy,
+};
 
 const char* MomentName(Moment m) {
   switch (m) {
@@ -29,6 +50,22 @@ const char* MomentName(Moment m) {
       return "COVAR_POP";
     case Moment::kCorr:
       return "CORR";
+    case Moment::kRegrSlope:
+      return "REGR_SLOPE";
+    case Moment::kRegrIntercept:
+      return "REGR_INTERCEPT";
+    case Moment::kRegrR2:
+      return "REGR_R2";
+    case Moment::kRegrAvgX:
+      return "REGR_AVGX";
+    case Moment::kRegrAvgY:
+      return "REGR_AVGY";
+    case Moment::kRegrSxx:
+      return "REGR_SXX";
+    case Moment::kRegrSyy:
+      return "REGR_SYY";
+    case Moment::kRegrSxy:
+      return "REGR_SXY";
   }
   return "?";
 }
@@ -124,6 +161,38 @@ struct MomentOps {
         v = s.c_xy / den;
         break;
       }
+      // Regression of the first argument (state x) on the second (state y).
+      case Moment::kRegrSlope:
+      case Moment::kRegrIntercept:
+        if (s.m2_y == 0) {
+          b->AppendNull();
+          return Status::OK();
+        }
+        v = s.c_xy / s.m2_y;
+        if (moment == Moment::kRegrIntercept) v = s.mean_x - v * s.mean_y;
+        break;
+      case Moment::kRegrR2:
+        if (s.m2_y == 0) {
+          b->AppendNull();
+          return Status::OK();
+        }
+        v = s.m2_x == 0 ? 1.0 : (s.c_xy * s.c_xy) / (s.m2_x * s.m2_y);
+        break;
+      case Moment::kRegrAvgX:
+        v = s.mean_y;
+        break;
+      case Moment::kRegrAvgY:
+        v = s.mean_x;
+        break;
+      case Moment::kRegrSxx:
+        v = std::max(0.0, s.m2_y);
+        break;
+      case Moment::kRegrSyy:
+        v = std::max(0.0, s.m2_x);
+        break;
+      case Moment::kRegrSxy:
+        v = s.c_xy;
+        break;
     }
     b->Append(v);
     return Status::OK();
@@ -183,6 +252,68 @@ struct BoolOps {
   }
 };
 
+enum class BitOp { kAnd, kOr, kXor };
+
+/// BIT_AND / BIT_OR / BIT_XOR over BIGINT. Each keeps, per bit, how many rows have it set (and
+/// the row count), so removing a row (negative weight) is exact for all three.
+template <BitOp kOp>
+struct BitOps {
+  static constexpr const char* kName = kOp == BitOp::kAnd  ? "BIT_AND"
+                                       : kOp == BitOp::kOr ? "BIT_OR"
+                                                           : "BIT_XOR";
+  static constexpr bool kRetractable = true;
+  static constexpr bool kSkipNulls = true;
+  using Builder = columnar::FixedWidthBuilder<int64_t>;
+  struct State {
+    int64_t n = 0;
+    std::array<int64_t, 64> ones{};
+  };
+  DataTypePtr return_type = columnar::int64();
+  struct Reader {
+    const int64_t* v;
+  };
+  Reader Prepare(std::span<const ArrayPtr> args) const { return {args[0]->values<int64_t>()}; }
+  Status Add(State& s, const Reader& r, int64_t i, int64_t w) const {
+    auto bits = static_cast<uint64_t>(r.v[i]);
+    s.n += w;
+    while (bits != 0) {
+      s.ones[static_cast<size_t>(std::countr_zero(bits))] += w;
+      bits &= bits - 1;
+    }
+    return Status::OK();
+  }
+  Status Merge(State& d, const State& s) const {
+    d.n += s.n;
+    for (size_t k = 0; k < 64; ++k) d.ones[k] += s.ones[k];
+    return Status::OK();
+  }
+  Status Finalize(const State& s, Builder* b) const {
+    if (s.n <= 0) {
+      b->AppendNull();
+      return Status::OK();
+    }
+    uint64_t out = 0;
+    for (size_t k = 0; k < 64; ++k) {
+      const int64_t c = s.ones[k];
+      const bool set = kOp == BitOp::kAnd ? c == s.n : kOp == BitOp::kOr ? c > 0 : (c & 1) != 0;
+      if (set) out |= uint64_t{1} << k;
+    }
+    b->Append(static_cast<int64_t>(out));
+    return Status::OK();
+  }
+  void Serialize(const State& s, std::string* out) const {
+    PutRaw(out, s.n);
+    for (int64_t c : s.ones) PutRaw(out, c);
+  }
+  bool Deserialize(State* s, std::string_view* in) const {
+    if (!GetRaw(in, &s->n)) return false;
+    for (auto& c : s->ones) {
+      if (!GetRaw(in, &c)) return false;
+    }
+    return true;
+  }
+};
+
 AggregateSignature Sig(std::vector<TypeMatcher> params, DataTypePtr ret,
                        std::function<Factory()> make) {
   AggregateSignature s;
@@ -215,6 +346,14 @@ void RegisterStatisticalAggregates(FunctionRegistry* r) {
       {"covar_samp", {"covar"}, Moment::kCovarSamp, 2},
       {"covar_pop", {}, Moment::kCovarPop, 2},
       {"corr", {}, Moment::kCorr, 2},
+      {"regr_slope", {}, Moment::kRegrSlope, 2},
+      {"regr_intercept", {}, Moment::kRegrIntercept, 2},
+      {"regr_r2", {}, Moment::kRegrR2, 2},
+      {"regr_avgx", {}, Moment::kRegrAvgX, 2},
+      {"regr_avgy", {}, Moment::kRegrAvgY, 2},
+      {"regr_sxx", {}, Moment::kRegrSxx, 2},
+      {"regr_syy", {}, Moment::kRegrSyy, 2},
+      {"regr_sxy", {}, Moment::kRegrSxy, 2},
   };
   for (const auto& e : entries) {
     AggregateFunction fn{e.name, e.aliases, {}, MomentName(e.m)};
@@ -236,6 +375,19 @@ void RegisterStatisticalAggregates(FunctionRegistry* r) {
   bor.signatures.push_back(
       Sig({kB}, columnar::boolean(), [] { return MakeFactory(BoolOps<false>{}); }));
   LAMINAR_CHECK(r->RegisterAggregate(std::move(bor)).ok());
+  const TypeMatcher kI = TypeMatcher::Exact(TypeId::kInt64);
+  AggregateFunction bit_and{"bit_and", {}, {}, "bitwise AND of the non-NULL values"};
+  bit_and.signatures.push_back(
+      Sig({kI}, columnar::int64(), [] { return MakeFactory(BitOps<BitOp::kAnd>{}); }));
+  LAMINAR_CHECK(r->RegisterAggregate(std::move(bit_and)).ok());
+  AggregateFunction bit_or{"bit_or", {}, {}, "bitwise OR of the non-NULL values"};
+  bit_or.signatures.push_back(
+      Sig({kI}, columnar::int64(), [] { return MakeFactory(BitOps<BitOp::kOr>{}); }));
+  LAMINAR_CHECK(r->RegisterAggregate(std::move(bit_or)).ok());
+  AggregateFunction bit_xor{"bit_xor", {}, {}, "bitwise XOR of the non-NULL values"};
+  bit_xor.signatures.push_back(
+      Sig({kI}, columnar::int64(), [] { return MakeFactory(BitOps<BitOp::kXor>{}); }));
+  LAMINAR_CHECK(r->RegisterAggregate(std::move(bit_xor)).ok());
 }
 
 }  // namespace laminar::function::internal

@@ -3,6 +3,8 @@
 // untrusted payloads and one bad event must not fail a query.
 #include <simdjson.h>
 
+#include <cmath>
+
 #include "function/scalar/kernel_util.h"
 
 namespace laminar::function {
@@ -215,15 +217,299 @@ void Simple(FunctionRegistry* r, const char* name, std::vector<std::string> alia
   Add(r, std::move(fn));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Building JSON from SQL values, containment, key tests.
+
+/// Appends `v` as a JSON string literal (quotes, backslashes and control characters escaped).
+void AppendJsonString(std::string_view v, std::string* out) {
+  out->push_back('"');
+  for (char c : v) {
+    switch (c) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          *out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+/// Appends a SQL value as JSON: NULL → null, booleans and numbers bare (non-finite floats →
+/// null), lists as arrays, everything else (strings, timestamps, dates, intervals) as a string.
+void AppendJsonValue(const Scalar& v, std::string* out) {
+  if (v.is_null()) {
+    *out += "null";
+    return;
+  }
+  const auto& t = *v.type();
+  if (t.id() == TypeId::kBoolean) {
+    *out += v.bool_value() ? "true" : "false";
+  } else if (t.id() == TypeId::kFloat32 || t.id() == TypeId::kFloat64) {
+    *out += std::isfinite(v.ToDouble()) ? v.ToString() : "null";
+  } else if (t.is_integer() || t.id() == TypeId::kDecimal128) {
+    *out += v.ToString();
+  } else if (t.id() == TypeId::kList) {
+    out->push_back('[');
+    const auto& children = v.children();
+    for (size_t k = 0; k < children.size(); ++k) {
+      if (k) out->push_back(',');
+      AppendJsonValue(children[k], out);
+    }
+    out->push_back(']');
+  } else if (t.id() == TypeId::kString) {
+    AppendJsonString(v.string_value(), out);
+  } else {
+    AppendJsonString(v.ToString(), out);
+  }
+}
+
+Scalar ValueAt(const Datum& d, int64_t i) {
+  return d.is_scalar() ? *d.scalar : columnar::GetScalar(*d.array, i);
+}
+
+/// json_build_object(k1, v1, ...) / json_build_array(v1, ...) / to_json(v): NULL values become
+/// JSON null (the functions are not NULL-propagating); object keys must not be NULL.
+ScalarKernel BuildKernel(bool object) {
+  return [object](const KernelContext& ctx, Args args, int64_t n) -> Result<ArrayPtr> {
+    if (object && args.size() % 2 != 0) {
+      return Status::Invalid("json_build_object needs an even number of arguments (key, value)",
+                             ErrorCode::kQueryExecutionFailed);
+    }
+    std::string text;
+    return MapAllRows<StringBuilder>(ctx, n, [&](int64_t i, StringBuilder* b) -> Status {
+      text.clear();
+      text.push_back(object ? '{' : '[');
+      for (size_t k = 0; k < args.size(); ++k) {
+        if (k) text.push_back(object && k % 2 == 1 ? ':' : ',');
+        Scalar v = ValueAt(args[k], i);
+        if (object && k % 2 == 0) {
+          if (v.is_null()) {
+            return Status::Invalid("json_build_object: a key is NULL",
+                                   ErrorCode::kQueryExecutionFailed);
+          }
+          AppendJsonString(v.type()->id() == TypeId::kString ? v.string_value() : v.ToString(),
+                           &text);
+        } else {
+          AppendJsonValue(v, &text);
+        }
+      }
+      text.push_back(object ? '}' : ']');
+      b->Append(text);
+      return Status::OK();
+    });
+  };
+}
+
+ScalarKernel ToJsonKernel() {
+  return [](const KernelContext& ctx, Args args, int64_t n) -> Result<ArrayPtr> {
+    std::string text;
+    return MapAllRows<StringBuilder>(ctx, n, [&](int64_t i, StringBuilder* b) -> Status {
+      text.clear();
+      AppendJsonValue(ValueAt(args[0], i), &text);
+      b->Append(text);
+      return Status::OK();
+    });
+  };
+}
+
+bool JsonEqual(const element& a, const element& b);
+
+/// PostgreSQL jsonb containment (`a @> b`): scalars equal; every key of object `b` is in `a`
+/// with a contained value; every element of array `b` is contained in some element of `a`; an
+/// array also contains a bare scalar that is one of its elements.
+bool Contains(const element& a, const element& b) {
+  const auto ta = a.type(), tb = b.type();
+  if (ta == element_type::OBJECT) {
+    if (tb != element_type::OBJECT) return false;
+    simdjson::dom::object oa = a.get_object().value_unsafe();
+    for (auto field : b.get_object().value_unsafe()) {
+      element av;
+      if (oa.at_key(field.key).get(av)) return false;
+      if (!Contains(av, field.value)) return false;
+    }
+    return true;
+  }
+  if (ta == element_type::ARRAY) {
+    simdjson::dom::array arr = a.get_array().value_unsafe();
+    if (tb == element_type::ARRAY) {
+      for (element want : b.get_array().value_unsafe()) {
+        bool found = false;
+        for (element have : arr) {
+          if (Contains(have, want)) {
+            found = true;
+            break;
+          }
+        }
+        if (!found) return false;
+      }
+      return true;
+    }
+    if (tb == element_type::OBJECT) return false;
+    for (element have : arr) {
+      if (JsonEqual(have, b)) return true;
+    }
+    return false;
+  }
+  return JsonEqual(a, b);
+}
+
+/// Equality of scalars (numbers compare by value); containers compare by mutual containment.
+bool JsonEqual(const element& a, const element& b) {
+  auto is_number = [](element_type t) {
+    return t == element_type::INT64 || t == element_type::UINT64 || t == element_type::DOUBLE;
+  };
+  const auto ta = a.type(), tb = b.type();
+  if (is_number(ta) && is_number(tb)) {
+    if (ta != element_type::DOUBLE && tb != element_type::DOUBLE) {
+      if (ta == tb) {
+        return ta == element_type::INT64
+                   ? a.get_int64().value_unsafe() == b.get_int64().value_unsafe()
+                   : a.get_uint64().value_unsafe() == b.get_uint64().value_unsafe();
+      }
+      return false;  // one negative int64 and one uint64 above INT64_MAX
+    }
+    return a.get_double().value_unsafe() == b.get_double().value_unsafe();
+  }
+  if (ta != tb) return false;
+  switch (ta) {
+    case element_type::STRING:
+      return a.get_string().value_unsafe() == b.get_string().value_unsafe();
+    case element_type::BOOL:
+      return a.get_bool().value_unsafe() == b.get_bool().value_unsafe();
+    case element_type::NULL_VALUE:
+      return true;
+    case element_type::OBJECT:
+    case element_type::ARRAY:
+      return Contains(a, b) && Contains(b, a);
+    default:
+      return false;
+  }
+}
+
+/// jsonb_contains(a, b) (`a @> b`) and jsonb_contained_by(a, b) (`a <@ b`); NULL when either
+/// side is not valid JSON.
+ScalarKernel ContainsKernel(bool contained_by) {
+  return [contained_by](const KernelContext& ctx, Args args, int64_t n) -> Result<ArrayPtr> {
+    simdjson::dom::parser pa, pb;
+    return MapRows<BoolBuilder>(ctx, args, n, [&](int64_t i, BoolBuilder* b) -> Status {
+      element ea, eb;
+      std::string_view ta = SV(args, 0, i), tb = SV(args, 1, i);
+      if (pa.parse(ta.data(), ta.size()).get(ea) || pb.parse(tb.data(), tb.size()).get(eb)) {
+        b->AppendNull();
+      } else {
+        b->Append(contained_by ? Contains(eb, ea) : Contains(ea, eb));
+      }
+      return Status::OK();
+    });
+  };
+}
+
+/// jsonb_exists(json, key) (`json ? key`): an object with that top-level key, or an array with
+/// that string element. NULL for invalid JSON.
+ScalarKernel ExistsKernel() {
+  return [](const KernelContext& ctx, Args args, int64_t n) -> Result<ArrayPtr> {
+    simdjson::dom::parser parser;
+    return MapRows<BoolBuilder>(ctx, args, n, [&](int64_t i, BoolBuilder* b) -> Status {
+      element e;
+      std::string_view text = SV(args, 0, i), key = SV(args, 1, i);
+      if (parser.parse(text.data(), text.size()).get(e)) {
+        b->AppendNull();
+        return Status::OK();
+      }
+      bool found = false;
+      if (e.type() == element_type::OBJECT) {
+        element v;
+        found = !e.get_object().value_unsafe().at_key(key).get(v);
+      } else if (e.type() == element_type::ARRAY) {
+        for (element item : e.get_array().value_unsafe()) {
+          std::string_view sv;
+          if (!item.get_string().get(sv) && sv == key) {
+            found = true;
+            break;
+          }
+        }
+      } else if (e.type() == element_type::STRING) {
+        found = e.get_string().value_unsafe() == key;
+      }
+      b->Append(found);
+      return Status::OK();
+    });
+  };
+}
+
+/// Re-serialises `e` without the object fields whose value is null (recursively).
+void AppendStripped(const element& e, std::string* out) {
+  if (e.type() == element_type::OBJECT) {
+    out->push_back('{');
+    bool first = true;
+    for (auto field : e.get_object().value_unsafe()) {
+      if (field.value.type() == element_type::NULL_VALUE) continue;
+      if (!first) out->push_back(',');
+      first = false;
+      AppendJsonString(field.key, out);
+      out->push_back(':');
+      AppendStripped(field.value, out);
+    }
+    out->push_back('}');
+  } else if (e.type() == element_type::ARRAY) {
+    out->push_back('[');
+    bool first = true;
+    for (element item : e.get_array().value_unsafe()) {
+      if (!first) out->push_back(',');
+      first = false;
+      AppendStripped(item, out);
+    }
+    out->push_back(']');
+  } else {
+    *out += simdjson::minify(e);
+  }
+}
+
+ScalarKernel StripNullsKernel() {
+  return [](const KernelContext& ctx, Args args, int64_t n) -> Result<ArrayPtr> {
+    simdjson::dom::parser parser;
+    std::string text;
+    return MapRows<StringBuilder>(ctx, args, n, [&](int64_t i, StringBuilder* b) -> Status {
+      element e;
+      std::string_view in = SV(args, 0, i);
+      if (parser.parse(in.data(), in.size()).get(e)) {
+        b->AppendNull();
+        return Status::OK();
+      }
+      text.clear();
+      AppendStripped(e, &text);
+      b->Append(text);
+      return Status::OK();
+    });
+  };
+}
+
 }  // namespace
 
 void RegisterJsonFunctions(FunctionRegistry* r) {
   const TypeMatcher kS = E(TypeId::kString), kI = E(TypeId::kInt64);
   // `->`: json_get(json, key | index) → JSON text.
-  Simple(r, "json_get", {"jsonb_get", "json_get_json"},
+  Simple(r, "json_get", {"jsonb_get", "json_get_json", "jsonb_get_idx"},
          {JsonSig({kS, kS}, Out::kJson, 1), JsonSig({kS, kI}, Out::kJson, 2)});
   // `->>`: json_get_text(json, key | index) → text.
-  Simple(r, "json_get_text", {"jsonb_get_text", "json_get_str"},
+  Simple(r, "json_get_text", {"jsonb_get_text", "json_get_str", "jsonb_get_text_idx"},
          {JsonSig({kS, kS}, Out::kText, 1), JsonSig({kS, kI}, Out::kText, 2)});
   Simple(r, "json_extract", {"jsonb_path", "json_query"}, {JsonSig({kS, kS}, Out::kJson, 3)});
   Simple(r, "json_extract_scalar", {"json_value", "jsonb_path_text", "json_extract_path_text"},
@@ -232,6 +518,28 @@ void RegisterJsonFunctions(FunctionRegistry* r) {
          {JsonSig({kS}, Out::kType, 0), JsonSig({kS, kS}, Out::kType, 3)});
   Simple(r, "json_array_length", {"jsonb_array_length"},
          {JsonSig({kS}, Out::kArrayLength, 0), JsonSig({kS, kS}, Out::kArrayLength, 3)});
+  Simple(r, "jsonb_exists", {"json_exists"},
+         {MakeSig({kS, kS}, Returns(columnar::boolean()), ExistsKernel())});
+  Simple(r, "jsonb_contains", {"json_contains"},
+         {MakeSig({kS, kS}, Returns(columnar::boolean()), ContainsKernel(false))});
+  Simple(r, "jsonb_contained_by", {"json_contained_by"},
+         {MakeSig({kS, kS}, Returns(columnar::boolean()), ContainsKernel(true))});
+  Simple(r, "jsonb_strip_nulls", {"json_strip_nulls"},
+         {MakeSig({kS}, Returns(columnar::utf8()), StripNullsKernel())});
+  auto build = [](bool object) {
+    ScalarSignature sig =
+        MakeSig({TypeMatcher::Any()}, Returns(columnar::utf8()), BuildKernel(object), object);
+    sig.variadic = true;
+    sig.min_args = 0;
+    sig.null_propagating = false;
+    return sig;
+  };
+  Simple(r, "json_build_object", {"jsonb_build_object"}, {build(true)});
+  Simple(r, "json_build_array", {"jsonb_build_array"}, {build(false)});
+  ScalarSignature to_json =
+      MakeSig({TypeMatcher::Any()}, Returns(columnar::utf8()), ToJsonKernel());
+  to_json.null_propagating = false;
+  Simple(r, "to_json", {"to_jsonb"}, {to_json});
 }
 
 }  // namespace laminar::function

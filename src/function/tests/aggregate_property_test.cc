@@ -45,6 +45,13 @@ std::vector<AggCase> Cases() {
       {"approx_count_distinct", {utf8()}},
       {"approx_percentile_cont", {float64(), float64()}, true},
       {"median", {float64()}, true},
+      {"percentile_disc", {float64(), float64()}, true},
+      {"regr_slope", {float64(), float64()}, true},
+      {"regr_intercept", {float64(), float64()}, true},
+      {"regr_r2", {float64(), float64()}, true},
+      {"bit_and", {int64()}},
+      {"bit_or", {int64()}},
+      {"bit_xor", {int64()}},
   };
 }
 
@@ -228,6 +235,27 @@ TEST(AggregateValues, Statistics) {
   EXPECT_EQ(run("first_value", {columnar::MakeInt64Array({3, 1})}), "3");
   EXPECT_EQ(run("last", {columnar::MakeInt64Array({3, 1})}), "1");
   EXPECT_EQ(run("avg", {columnar::MakeInt64Array({1, 2})}), "1.5");
+  // PERCENTILE_DISC picks a value (rank ceil(p * n)); PERCENTILE_CONT interpolates.
+  auto p = [](double v) { return columnar::MakeFloat64Array(std::vector<double>(8, v)); };
+  EXPECT_EQ(run("percentile_disc", {x, p(0.5)}), "4");
+  EXPECT_EQ(run("percentile_disc", {x, p(0.9)}), "9");
+  EXPECT_EQ(run("percentile_disc", {x, p(0)}), "2");
+  EXPECT_EQ(run("percentile_cont", {x, p(0.5)}), "4.5");
+  // y = 2x + 1 exactly.
+  auto xs = columnar::MakeFloat64Array({1, 2, 3, 4});
+  auto ys = columnar::MakeFloat64Array({3, 5, 7, 9});
+  EXPECT_EQ(run("regr_slope", {ys, xs}), "2");
+  EXPECT_EQ(run("regr_intercept", {ys, xs}), "1");
+  EXPECT_EQ(run("regr_r2", {ys, xs}), "1");
+  EXPECT_EQ(run("regr_avgx", {ys, xs}), "2.5");
+  EXPECT_EQ(run("regr_avgy", {ys, xs}), "6");
+  EXPECT_EQ(run("regr_sxx", {ys, xs}), "5");
+  EXPECT_EQ(run("regr_sxy", {ys, xs}), "10");
+  auto bits = columnar::MakeInt64Array({12, 10, 14});  // 1100, 1010, 1110
+  EXPECT_EQ(run("bit_and", {bits}), "8");
+  EXPECT_EQ(run("bit_or", {bits}), "14");
+  EXPECT_EQ(run("bit_xor", {bits}), "8");
+  EXPECT_EQ(run("bit_and", {columnar::MakeInt64Array({-1, -2})}), "-2");
 }
 
 TEST(AggregateValues, DistinctSumAvg) {

@@ -373,6 +373,12 @@ Result<DataTypePtr> BindTypeImpl(const TypeName& t) {
     return columnar::decimal128(p, s);
   }
   if (n == "timestamptz") return columnar::timestamp();
+  if (n == "map") {
+    // As the reference: MAP columns come only from a connector's schema auto-discovery.
+    return BindError(ErrorCode::kSqlUnsupported, t.pos,
+                     "MAP is not supported in a column definition",
+                     "declare the column as JSON (VARCHAR) or use auto-discovery");
+  }
   auto r = columnar::ParseTypeName(n);
   if (!r.ok()) {
     return BindError(ErrorCode::kSqlUnsupported, t.pos, fmt::format("unknown type '{}'", n),
@@ -1299,10 +1305,10 @@ Result<PlanPtr> Binder::BindFrom(const TableRef& ref, Scope* scope) {
       const RelationInfo* rel = catalog_->FindRelation(name);
       if (rel == nullptr) {
         std::string best = ClosestMatch(name, catalog_->RelationNames());
-        return BindError(ErrorCode::kTableNotFound, ref.pos,
-                         fmt::format("table '{}' not found", name),
-                         best.empty() ? "SHOW SOURCES and SHOW STREAMS list what exists"
-                                      : fmt::format("did you mean '{}'?", best));
+        return BindError(
+            ErrorCode::kTableNotFound, ref.pos, fmt::format("table '{}' not found", name),
+            best.empty() ? "Use SHOW TABLES, SHOW SOURCES or SHOW STREAMS to list what exists"
+                         : fmt::format("did you mean '{}'?", best));
       }
       if (ref.system_time && &ref != temporal_join_right_) {
         return BindError(ErrorCode::kJoinTypeUnsupported, ref.pos,
@@ -1687,8 +1693,8 @@ Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
     unbounded_join_ = true;
     unbounded_join_desc_ = fmt::format(
         "unbounded join between streaming sources '{}' and '{}'; add a temporal "
-        "predicate (b.ts BETWEEN a.ts - INTERVAL ... AND a.ts + INTERVAL ...) or use "
-        "a lookup table, or EMIT CHANGES for a changelog join",
+        "predicate or use a lookup table (e.g. b.ts BETWEEN a.ts - INTERVAL ... AND "
+        "a.ts + INTERVAL ...), or EMIT CHANGES for a changelog join",
         js.left_relation, js.right_relation);
     if (ref.join_kind != JoinKind::kInner) {
       return BindError(

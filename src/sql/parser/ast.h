@@ -303,7 +303,9 @@ struct WindowSpec {
 ///  - kSubstringFrom: `SUBSTRING(s FROM i [FOR n])` → `substring(s, i[, n])`;
 ///    `SUBSTRING(s FOR n)` → `substring(s, 1, n)`
 ///  - kTrimFrom: `TRIM([BOTH|LEADING|TRAILING] [chars] FROM s)` → `trim|ltrim|rtrim(s[, chars])`
-enum class FunctionSyntax : uint8_t { kCall, kPositionIn, kSubstringFrom, kTrimFrom };
+/// How a call was written, so SHOW CREATE prints it back the same way. kWithinGroup:
+/// `f(a, ...) WITHIN GROUP (ORDER BY x)`, stored as `f(x, a, ...)`.
+enum class FunctionSyntax : uint8_t { kCall, kPositionIn, kSubstringFrom, kTrimFrom, kWithinGroup };
 
 /// A function call. Window TVFs in GROUP BY (`TUMBLE(ts, INTERVAL '1' MINUTE)`) are ordinary
 /// calls. `has_parens` is false only for the SQL niladic forms (`CURRENT_TIMESTAMP`).

@@ -1923,6 +1923,29 @@ class Parser {
       }
     }
     LAMINAR_RETURN_NOT_OK(Expect(TokenKind::kRParen, "',' or ')'"));
+    if (At("within", "group")) {
+      // Ordered-set aggregate: PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x) is
+      // percentile_cont(x, 0.5).
+      SourcePos wp = Cur().pos;
+      Advance();
+      Advance();
+      LAMINAR_RETURN_NOT_OK(Expect(TokenKind::kLParen, "'('"));
+      if (!At("order", "by")) return ErrorExpected("ORDER BY");
+      Advance();
+      Advance();
+      LAMINAR_ASSIGN_OR_RETURN(auto items, ParseOrderByList());
+      LAMINAR_RETURN_NOT_OK(Expect(TokenKind::kRParen, "')'"));
+      if (items.size() != 1 || fn->star || fn->distinct || !fn->order_by.empty()) {
+        return ErrorAt(wp, "WITHIN GROUP takes exactly one ORDER BY expression");
+      }
+      if (items[0].descending) {
+        return ErrorAt(wp,
+                       "WITHIN GROUP (ORDER BY ... DESC) is not supported; order ascending and "
+                       "use 1 - p as the fraction");
+      }
+      fn->args.insert(fn->args.begin(), std::move(items[0].expr));
+      fn->syntax = FunctionSyntax::kWithinGroup;
+    }
     if (At("filter") && Ahead(1).kind == TokenKind::kLParen) {
       Advance();
       Advance();

@@ -590,6 +590,7 @@ class Unparser {
     if (!f.has_parens) return ToUpper(f.name.value);
     switch (f.syntax) {
       case FunctionSyntax::kCall:
+      case FunctionSyntax::kWithinGroup:
         break;
       case FunctionSyntax::kPositionIn:
         if (f.args.size() == 2) {
@@ -615,14 +616,19 @@ class Unparser {
         break;
     }
     std::string out = FunctionName(f.name) + "(";
-    if (f.star) {
-      out += "*";
+    if (f.syntax == FunctionSyntax::kWithinGroup && !f.args.empty()) {
+      for (size_t i = 1; i < f.args.size(); ++i) out += (i > 1 ? ", " : "") + E(*f.args[i]);
+      out += ") WITHIN GROUP (ORDER BY " + E(*f.args[0]) + ")";
     } else {
-      if (f.distinct) out += "DISTINCT ";
-      out += List(f.args);
-      if (!f.order_by.empty()) out += " ORDER BY " + OrderBy(f.order_by);
+      if (f.star) {
+        out += "*";
+      } else {
+        if (f.distinct) out += "DISTINCT ";
+        out += List(f.args);
+        if (!f.order_by.empty()) out += " ORDER BY " + OrderBy(f.order_by);
+      }
+      out += ")";
     }
-    out += ")";
     if (f.filter) out += " FILTER (WHERE " + E(*f.filter) + ")";
     if (f.over) {
       const WindowSpec& w = *f.over;

@@ -173,6 +173,8 @@ const std::vector<std::string>& Corpus() {
       "SELECT COUNT(DISTINCT a), SUM(b) FILTER (WHERE b > 0), STRING_AGG(c, ',' ORDER BY d "
       "DESC) FROM t",
       "SELECT COUNT(*) FILTER (WHERE x) OVER (PARTITION BY y) FROM t",
+      "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY v) FILTER (WHERE v > 0), "
+      "PERCENTILE_DISC(0.9) WITHIN GROUP (ORDER BY a + b) FROM t",
       "SELECT key, value, ts, date, time, timestamp, window_start, window_end, count, first, "
       "last, source, stream, name, type, status, level, data, text, interval FROM t",
       "SELECT offset, key.value FROM t",
