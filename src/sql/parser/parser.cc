@@ -1637,9 +1637,27 @@ class Parser {
         return ParseNameOrCall();
       case TokenKind::kWord:
         return ParseWordPrimary();
+      case TokenKind::kLBracket:
+        // DataFusion's array literal `[1, 2, 3]` = ARRAY[1, 2, 3].
+        return ParseArrayLiteral(p);
       default:
         return ErrorExpected("an expression");
     }
+  }
+
+  /// `[a, b, ...]` (the current token is `[`), also reached from `ARRAY[...]`.
+  Result<ExprPtr> ParseArrayLiteral(SourcePos p) {
+    auto arr = std::make_unique<ArrayExpr>();
+    arr->pos = p;
+    Advance();  // [
+    if (!At(TokenKind::kRBracket)) {
+      do {
+        LAMINAR_ASSIGN_OR_RETURN(ExprPtr e, ParseExpr());
+        arr->elements.push_back(std::move(e));
+      } while (Accept(TokenKind::kComma));
+    }
+    LAMINAR_RETURN_NOT_OK(Expect(TokenKind::kRBracket, "',' or ']'"));
+    return ExprPtr(std::move(arr));
   }
 
   Result<ExprPtr> ParseWordPrimary() {
@@ -1711,18 +1729,8 @@ class Parser {
       return e;
     }
     if (w == "array" && next.kind == TokenKind::kLBracket) {
-      auto arr = std::make_unique<ArrayExpr>();
-      arr->pos = p;
       Advance();
-      Advance();
-      if (!At(TokenKind::kRBracket)) {
-        do {
-          LAMINAR_ASSIGN_OR_RETURN(ExprPtr e, ParseExpr());
-          arr->elements.push_back(std::move(e));
-        } while (Accept(TokenKind::kComma));
-      }
-      LAMINAR_RETURN_NOT_OK(Expect(TokenKind::kRBracket, "',' or ']'"));
-      return ExprPtr(std::move(arr));
+      return ParseArrayLiteral(p);
     }
     if ((w == "position" || w == "substring" || w == "trim") && next.kind == TokenKind::kLParen) {
       LAMINAR_ASSIGN_OR_RETURN(ExprPtr special, ParseSpecialCall());

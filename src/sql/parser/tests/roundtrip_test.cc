@@ -193,6 +193,7 @@ const std::vector<std::string>& Corpus() {
 const std::vector<std::string>& ExprCorpus() {
   static const std::vector<std::string> kCorpus = {
       "1",
+      "[1, 2 + 3, [4]][1]",
       "123456789012345678901234567890",
       "1.50",
       ".5",
