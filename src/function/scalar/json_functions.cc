@@ -339,7 +339,9 @@ bool Contains(const element& a, const element& b) {
   if (ta == element_type::OBJECT) {
     if (tb != element_type::OBJECT) return false;
     simdjson::dom::object oa = a.get_object().value_unsafe();
-    for (auto field : b.get_object().value_unsafe()) {
+    // Named first: iterating the temporary result's value would dangle.
+    const simdjson::dom::object b_fields = b.get_object().value_unsafe();
+    for (auto field : b_fields) {
       element av;
       if (oa.at_key(field.key).get(av)) return false;
       if (!Contains(av, field.value)) return false;
@@ -349,7 +351,9 @@ bool Contains(const element& a, const element& b) {
   if (ta == element_type::ARRAY) {
     simdjson::dom::array arr = a.get_array().value_unsafe();
     if (tb == element_type::ARRAY) {
-      for (element want : b.get_array().value_unsafe()) {
+      // Named first: iterating the temporary result's value would dangle.
+      const simdjson::dom::array b_items = b.get_array().value_unsafe();
+      for (element want : b_items) {
         bool found = false;
         for (element have : arr) {
           if (Contains(have, want)) {
@@ -438,7 +442,9 @@ ScalarKernel ExistsKernel() {
         element v;
         found = !e.get_object().value_unsafe().at_key(key).get(v);
       } else if (e.type() == element_type::ARRAY) {
-        for (element item : e.get_array().value_unsafe()) {
+        // Named first: iterating the temporary result's value would dangle.
+        const simdjson::dom::array e_items = e.get_array().value_unsafe();
+        for (element item : e_items) {
           std::string_view sv;
           if (!item.get_string().get(sv) && sv == key) {
             found = true;
@@ -459,7 +465,9 @@ void AppendStripped(const element& e, std::string* out) {
   if (e.type() == element_type::OBJECT) {
     out->push_back('{');
     bool first = true;
-    for (auto field : e.get_object().value_unsafe()) {
+    // Named first: iterating the temporary result's value would dangle.
+    const simdjson::dom::object e_fields = e.get_object().value_unsafe();
+    for (auto field : e_fields) {
       if (field.value.type() == element_type::NULL_VALUE) continue;
       if (!first) out->push_back(',');
       first = false;
@@ -471,7 +479,9 @@ void AppendStripped(const element& e, std::string* out) {
   } else if (e.type() == element_type::ARRAY) {
     out->push_back('[');
     bool first = true;
-    for (element item : e.get_array().value_unsafe()) {
+    // Named first: iterating the temporary result's value would dangle.
+    const simdjson::dom::array e_items = e.get_array().value_unsafe();
+    for (element item : e_items) {
       if (!first) out->push_back(',');
       first = false;
       AppendStripped(item, out);
