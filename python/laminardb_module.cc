@@ -397,7 +397,8 @@ class PyDatabase {
 
 PyDatabase Open(const py::object& data_dir, const py::object& buffer_size,
                 const py::object& backpressure, const py::object& ingest,
-                const py::object& max_future_skew_ms, const py::object& source_idle_timeout_ms) {
+                const py::object& max_future_skew_ms, const py::object& source_idle_timeout_ms,
+                const py::object& config_vars) {
   Options options;
   if (!data_dir.is_none()) options.data_dir = py::str(data_dir).cast<std::string>();
   auto fail = [](const std::string& what) {
@@ -435,6 +436,11 @@ PyDatabase Open(const py::object& data_dir, const py::object& buffer_size,
   }
   if (!source_idle_timeout_ms.is_none()) {
     options.source_idle_timeout = std::chrono::milliseconds(source_idle_timeout_ms.cast<int64_t>());
+  }
+  if (!config_vars.is_none()) {
+    for (const auto& [k, v] : config_vars.cast<py::dict>()) {
+      options.config_vars[py::str(k).cast<std::string>()] = py::str(v).cast<std::string>();
+    }
   }
   Result<std::unique_ptr<Database>> r = Status::Internal("unset");
   {
@@ -490,9 +496,10 @@ PYBIND11_MODULE(laminardb, m) {
   m.def("open", &Open, py::arg("data_dir") = py::none(), py::kw_only(),
         py::arg("buffer_size") = py::none(), py::arg("backpressure") = py::none(),
         py::arg("ingest") = py::none(), py::arg("max_future_skew_ms") = py::none(),
-        py::arg("source_idle_timeout_ms") = py::none(),
+        py::arg("source_idle_timeout_ms") = py::none(), py::arg("config_vars") = py::none(),
         "Opens a database; data_dir=None keeps everything in memory. Keyword options: "
         "buffer_size (rows per source queue), backpressure ('block'|'drop_oldest'|'reject'), "
         "ingest ('inline'|'queued'), max_future_skew_ms (0 disables), "
-        "source_idle_timeout_ms (0 disables).");
+        "source_idle_timeout_ms (0 disables), config_vars (dict: values for ${NAME} in "
+        "connector and WITH options; the environment is the fallback).");
 }

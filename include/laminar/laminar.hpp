@@ -92,6 +92,12 @@ struct Options {
   /// storage::FaultInjectionFileSystem to run the whole engine over a disk that loses unsynced
   /// writes, fails fsync or runs out of space.
   storage::FileSystem* file_system = nullptr;
+  /// Values for `${NAME}` in connector and WITH option values (`'bootstrap.servers' =
+  /// '${KAFKA_BROKERS}'`). A name not found here is read from the environment; one found in
+  /// neither is an error (LDB-0003) unless written `${NAME:-default}`. The catalog keeps the
+  /// statement as written, so secrets passed this way are not stored, and a restart resolves
+  /// them again.
+  std::map<std::string, std::string> config_vars;
 };
 
 /// The pipeline lifecycle (seed 000): Created → Starting → Running → ShuttingDown → Stopped.

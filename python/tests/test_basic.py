@@ -76,6 +76,17 @@ class BasicTest(unittest.TestCase):
         with self.assertRaises(laminardb.LaminarError):
             self.db.checkpoint()  # in-memory
 
+    def test_config_vars_fill_option_values(self):
+        db = laminardb.open(config_vars={"ROWS": "10"})
+        try:
+            db.execute("CREATE SOURCE g (id BIGINT) FROM DATAGEN ('max.rows' = '${ROWS}')")
+            with self.assertRaises(laminardb.LaminarError) as cm:
+                db.execute("CREATE SOURCE h (id BIGINT) FROM DATAGEN ('max.rows' = '${NOPE_X}')")
+            self.assertEqual(cm.exception.code, 3)
+            self.assertIn("NOPE_X", str(cm.exception))
+        finally:
+            db.close()
+
     def test_close_is_idempotent_and_final(self):
         db = laminardb.open()
         db.close()

@@ -1221,6 +1221,12 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     return Status::OK();
   }
 
+  // An option's value with its ${NAME} references resolved (Options::config_vars, then the
+  // environment; LDB-0003 when neither has one).
+  Result<std::string> OptionValue(const sql::SqlOption& o) const {
+    return db::ResolveConfigVars(o.value_text, o.key, options_.config_vars);
+  }
+
   Result<RecordBatchPtr> ConformBatch(Node& n, const RecordBatchPtr& batch) {
     if (n.equal_schema_of != n.schema) {  // created, or ALTER SOURCE changed the schema
       n.equal_schema_of = n.schema;
@@ -1591,14 +1597,19 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     // WITH options: the engine keys (buffer_size, backpressure, ...) and, in the
     // WITH ('connector' = 'x', k = v) form, the connector and its options.
     std::vector<std::pair<std::string, std::string>> with, rest;
-    for (const auto& o : st.options) with.emplace_back(ToLower(o.key), o.value_text);
+    for (const auto& o : st.options) {
+      LAMINAR_ASSIGN_OR_RETURN(auto v, OptionValue(o));
+      with.emplace_back(ToLower(o.key), std::move(v));
+    }
     LAMINAR_ASSIGN_OR_RETURN(
         db::SourceSettings settings,
         db::ApplySourceOptions(name, with, db::DefaultSourceSettings(options_), &rest));
     std::string conn_name = st.connector ? st.connector->name : "";
     connector::ConnectorOptions opts;
     if (st.connector) {
-      for (const auto& o : st.connector->options) opts[ToLower(o.key)] = o.value_text;
+      for (const auto& o : st.connector->options) {
+        LAMINAR_ASSIGN_OR_RETURN(opts[ToLower(o.key)], OptionValue(o));
+      }
     }
     LAMINAR_RETURN_NOT_OK(
         ConnectorFromWith(name, rest, st.connector.has_value(), &conn_name, &opts));
@@ -1820,7 +1831,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
 
   Status SetSourceOptions(Node* n, const sql::AlterSourceStmt& a, sql::CreateSourceStmt* create) {
     std::vector<std::pair<std::string, std::string>> with, rest;
-    for (const auto& o : a.options) with.emplace_back(ToLower(o.key), o.value_text);
+    for (const auto& o : a.options) {
+      LAMINAR_ASSIGN_OR_RETURN(auto v, OptionValue(o));
+      with.emplace_back(ToLower(o.key), std::move(v));
+    }
     LAMINAR_ASSIGN_OR_RETURN(db::SourceSettings settings,
                              db::ApplySourceOptions(n->name, with, n->settings, &rest));
     if (!rest.empty()) {
@@ -2539,6 +2553,14 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     } else if (inner.kind == sql::StatementKind::kCreateSink) {
       rows.push_back({Str("plan_type"), Str("RegisterSink")});
       rows.push_back({Str("sink"), Str(inner.As<sql::CreateSinkStmt>().name.value)});
+    } else if (inner.kind == sql::StatementKind::kCreateTable &&
+               inner.As<sql::CreateTableStmt>().lookup) {
+      rows.push_back({Str("plan_type"), Str("RegisterLookupTable")});
+      rows.push_back({Str("table"), Str(inner.As<sql::CreateTableStmt>().name.value)});
+    } else if (inner.kind == sql::StatementKind::kDrop &&
+               inner.As<sql::DropStmt>().object == sql::ObjectKind::kLookupTable) {
+      rows.push_back({Str("plan_type"), Str("DropLookupTable")});
+      rows.push_back({Str("table"), Str(inner.As<sql::DropStmt>().name.back().value)});
     } else {
       rows.push_back({Str("plan_type"), Str("Standard")});
     }
@@ -3209,19 +3231,24 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     }
     if (st.connector) {
       spec.connector = st.connector->name;
-      for (const auto& o : st.connector->options) spec.options[ToLower(o.key)] = o.value_text;
+      for (const auto& o : st.connector->options) {
+        LAMINAR_ASSIGN_OR_RETURN(spec.options[ToLower(o.key)], OptionValue(o));
+      }
     }
     for (const auto& o : st.options) {
       const std::string key = ToLower(o.key);
+      LAMINAR_ASSIGN_OR_RETURN(auto v, OptionValue(o));
       if (key == "connector") {
-        if (spec.connector.empty()) spec.connector = ToLower(o.value_text);
+        if (spec.connector.empty()) spec.connector = ToLower(v);
         continue;
       }
-      spec.options[key] = o.value_text;
+      spec.options[key] = std::move(v);
     }
     if (st.format) {
       spec.format = st.format->name;
-      for (const auto& o : st.format->options) spec.format_options[ToLower(o.key)] = o.value_text;
+      for (const auto& o : st.format->options) {
+        LAMINAR_ASSIGN_OR_RETURN(spec.format_options[ToLower(o.key)], OptionValue(o));
+      }
     }
     return spec;
   }

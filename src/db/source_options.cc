@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "common/logging.h"
 #include "common/string_util.h"
@@ -149,6 +150,42 @@ WatermarkGuards ResolveWatermarkGuards(const Options& options) {
     g.idle_timeout_us = *env * 1000;
   }
   return g;
+}
+
+Result<std::string> ResolveConfigVars(std::string_view value, std::string_view key,
+                                      const std::map<std::string, std::string>& config_vars) {
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    const size_t open = value.find("${", pos);
+    const size_t close = open == std::string_view::npos ? open : value.find('}', open + 2);
+    if (close == std::string_view::npos) {
+      out.append(value.substr(pos));
+      return out;
+    }
+    out.append(value.substr(pos, open - pos));
+    std::string_view body = value.substr(open + 2, close - open - 2);
+    std::optional<std::string_view> fallback;
+    if (const size_t dash = body.find(":-"); dash != std::string_view::npos) {
+      fallback = body.substr(dash + 2);
+      body = body.substr(0, dash);
+    }
+    const std::string name(body);
+    if (auto it = config_vars.find(name); it != config_vars.end()) {
+      out += it->second;
+    } else if (const char* env = name.empty() ? nullptr : std::getenv(name.c_str())) {
+      out += env;
+    } else if (fallback) {
+      out.append(*fallback);
+    } else {
+      return Status::Invalid(
+          fmt::format("unresolved config variable '${{{}}}' in option '{}'; set it in "
+                      "Options::config_vars or the environment, or write '${{{}:-default}}'",
+                      name, key, name),
+          ErrorCode::kUnresolvedConfigVar);
+    }
+    pos = close + 1;
+  }
 }
 
 }  // namespace laminar::db

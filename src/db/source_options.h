@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,6 +32,12 @@ struct SourceSettings {
 /// Limits of WITH ('buffer_size' = n).
 inline constexpr int64_t kMinBufferSize = 4;
 inline constexpr int64_t kMaxBufferSize = 1048576;
+
+/// `value` with every `${NAME}` replaced by config_vars[NAME], else the environment variable
+/// NAME, and every `${NAME:-default}` by that or `default`. An unresolved name is an error
+/// (LDB-0003) naming it and the option `key`; an unterminated `${` is kept as written.
+Result<std::string> ResolveConfigVars(std::string_view value, std::string_view key,
+                                      const std::map<std::string, std::string>& config_vars);
 
 /// The settings a new source starts from (Options::buffer_size, backpressure, ingest_mode).
 SourceSettings DefaultSourceSettings(const Options& options);

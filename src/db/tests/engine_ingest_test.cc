@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -403,6 +405,56 @@ TEST(EngineIngestTest, ConnectorSourcesGoThroughTheQueue) {
   auto m = SourceMetricsOf(*db, "g");
   EXPECT_TRUE(m.queued);
   EXPECT_EQ(m.capacity, 16u);
+}
+
+// --- ${VAR} in option values --------------------------------------------------------------------
+
+TEST(ConfigVarsTest, ResolvesFromConfigThenEnvironmentThenDefault) {
+  ::setenv("LAMINAR_TEST_CONFIG_VAR", "from-env", 1);
+  const std::map<std::string, std::string> vars{{"HOST", "kafka:9092"}, {"EMPTY", ""}};
+  auto resolve = [&](std::string_view v) {
+    auto r = db::ResolveConfigVars(v, "k", vars);
+    return r.ok() ? *r : r.status().ToString();
+  };
+  EXPECT_EQ(resolve("${HOST}"), "kafka:9092");
+  EXPECT_EQ(resolve("a-${HOST}-${HOST}/x"), "a-kafka:9092-kafka:9092/x");
+  EXPECT_EQ(resolve("${LAMINAR_TEST_CONFIG_VAR}"), "from-env");
+  EXPECT_EQ(resolve("${EMPTY}"), "");  // set to empty: no default taken
+  EXPECT_EQ(resolve("${LAMINAR_TEST_UNSET_VAR:-fallback}"), "fallback");
+  EXPECT_EQ(resolve("${HOST:-fallback}"), "kafka:9092");
+  EXPECT_EQ(resolve("no variables"), "no variables");
+  EXPECT_EQ(resolve("$HOST and ${unterminated"), "$HOST and ${unterminated");
+  const std::string err = resolve("x${LAMINAR_TEST_UNSET_VAR}");
+  EXPECT_NE(err.find("LDB-0003"), std::string::npos) << err;
+  EXPECT_NE(err.find("unresolved config variable '${LAMINAR_TEST_UNSET_VAR}' in option 'k'"),
+            std::string::npos)
+      << err;
+  ::unsetenv("LAMINAR_TEST_CONFIG_VAR");
+}
+
+// Connector and WITH options resolve ${NAME} when the statement runs; the catalog keeps the
+// statement as written (no secret stored), and an unknown name fails the CREATE with LDB-0003.
+TEST(ConfigVarsTest, ConnectorAndWithOptionsResolveWhenTheStatementRuns) {
+  Options o;
+  o.config_vars = {{"ROWS", "100"}, {"BUFFER", "16"}};
+  auto db = OpenWith(o);
+  ASSERT_NE(db, nullptr);
+  Exec(*db,
+       "CREATE SOURCE g (id BIGINT) FROM DATAGEN ('max.rows' = '${ROWS}') "
+       "WITH ('buffer_size' = '${BUFFER}', 'backpressure' = '${MODE:-block}')");
+  EXPECT_EQ(SourceMetricsOf(*db, "g").capacity, 16u);
+  auto shown = db->Execute("SHOW CREATE SOURCE g");
+  ASSERT_TRUE(shown.ok()) << shown.status().ToString();
+  const std::string text(shown->batches[0]->column(0)->GetView(0));
+  EXPECT_NE(text.find("'${ROWS}'"), std::string::npos) << text;
+
+  auto bad =
+      db->Execute("CREATE SOURCE h (id BIGINT) FROM DATAGEN ('max.rows' = '${NO_SUCH_VAR}')");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().error_code(), ErrorCode::kUnresolvedConfigVar) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("'${NO_SUCH_VAR}' in option 'max.rows'"), std::string::npos)
+      << bad.status().ToString();
+  EXPECT_FALSE(db->Source("h").ok());
 }
 
 // --- WITH options ----------------------------------------------------------------------------
