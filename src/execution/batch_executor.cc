@@ -9,6 +9,7 @@
 #include "columnar/builder.h"
 #include "columnar/scalar.h"
 #include "execution/operator.h"
+#include "execution/unnest_operator.h"
 #include "function/evaluator.h"
 
 namespace laminar::execution {
@@ -552,6 +553,14 @@ Result<RecordBatchPtr> Run(const sql::PlanPtr& plan, const ScanProvider& scan) {
       d.batch = in;
       LAMINAR_ASSIGN_OR_RETURN(auto out, op->Apply(d));
       return out.batch->WithSchema(plan->schema);
+    }
+    case sql::PlanKind::kUnnest: {
+      LAMINAR_ASSIGN_OR_RETURN(auto in, Run(plan->inputs[0], scan));
+      LAMINAR_ASSIGN_OR_RETURN(auto op, UnnestOperator::Make(*plan));
+      Delta d;
+      d.batch = in;
+      LAMINAR_ASSIGN_OR_RETURN(auto out, op->Apply(d));
+      return out.batch;
     }
     case sql::PlanKind::kAggregate: {
       LAMINAR_ASSIGN_OR_RETURN(auto in, Run(plan->inputs[0], scan));

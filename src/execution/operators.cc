@@ -14,6 +14,7 @@
 #include "execution/over_window_operator.h"
 #include "execution/state_codec.h"
 #include "execution/topn_operator.h"
+#include "execution/unnest_operator.h"
 #include "function/aggregate/accumulator.h"
 #include "function/aggregate/group_table.h"
 #include "function/registry.h"
@@ -1438,6 +1439,11 @@ Result<std::vector<std::unique_ptr<StreamOperator>>> CompilePipeline(
       }
       LAMINAR_ASSIGN_OR_RETURN(auto op,
                                FilterProjectOperator::MakeProject(plan->exprs, plan->schema));
+      ops.push_back(std::move(op));
+      break;
+    }
+    case sql::PlanKind::kUnnest: {
+      LAMINAR_ASSIGN_OR_RETURN(auto op, UnnestOperator::Make(*plan));
       ops.push_back(std::move(op));
       break;
     }

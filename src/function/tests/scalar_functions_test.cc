@@ -325,5 +325,57 @@ TEST(ArrayFunctions, BasicsAndUnnest) {
   EXPECT_EQ(columnar::GetScalar(*r->batch->column(0), 2).ToString(), "4");
 }
 
+std::vector<std::string> Texts(const columnar::Array& a) {
+  std::vector<std::string> out;
+  for (int64_t i = 0; i < a.length(); ++i) out.push_back(columnar::GetScalar(a, i).ToString());
+  return out;
+}
+
+// Several lists zip (PostgreSQL / DataFusion): each row yields as many rows as its longest list,
+// shorter lists pad with NULL, a row whose lists are all NULL or empty yields nothing.
+TEST(ArrayFunctions, UnnestListsZipsAndPads) {
+  auto b = Batch("a BIGINT[], s VARCHAR[]",
+                 "[10, 20], ['x']; NULL, ['y', 'z']; [], NULL; [30], []; NULL, NULL");
+  std::vector<const columnar::Array*> lists{b->column(0).get(), b->column(1).get()};
+  auto r = UnnestLists(lists, b->num_rows(), /*keep_empty=*/false, /*with_ordinality=*/true);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->parent_rows, (std::vector<int32_t>{0, 0, 1, 1, 3}));
+  EXPECT_EQ(r->ordinality, (std::vector<int64_t>{1, 2, 1, 2, 1}));
+  ASSERT_EQ(r->elements.size(), 2u);
+  EXPECT_EQ(Texts(*r->elements[0]), (Strings{"10", "20", "NULL", "NULL", "30"}));
+  EXPECT_EQ(Texts(*r->elements[1]), (Strings{"x", "NULL", "y", "z", "NULL"}));
+
+  // LEFT JOIN ... ON TRUE: rows without elements give one all-NULL row (ordinality 0 = NULL).
+  auto k = UnnestLists(lists, b->num_rows(), /*keep_empty=*/true, /*with_ordinality=*/true);
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  EXPECT_EQ(k->parent_rows, (std::vector<int32_t>{0, 0, 1, 1, 2, 3, 4}));
+  EXPECT_EQ(k->ordinality, (std::vector<int64_t>{1, 2, 1, 2, 0, 1, 0}));
+  EXPECT_EQ(Texts(*k->elements[0]), (Strings{"10", "20", "NULL", "NULL", "NULL", "30", "NULL"}));
+}
+
+// One list without padding gathers its elements by index; NULL-typed input yields no rows.
+TEST(ArrayFunctions, UnnestListsSingleListAndErrors) {
+  auto b = Batch("a VARCHAR[]", "['p', NULL, 'q']; []; ['r']");
+  std::vector<const columnar::Array*> one{b->column(0).get()};
+  auto r = UnnestLists(one, b->num_rows(), false, false);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->parent_rows, (std::vector<int32_t>{0, 0, 0, 2}));
+  EXPECT_TRUE(r->ordinality.empty());
+  EXPECT_EQ(Texts(*r->elements[0]), (Strings{"p", "NULL", "q", "r"}));
+
+  auto nulls = columnar::MakeNullArray(columnar::null_type(), 3);
+  std::vector<const columnar::Array*> untyped{nulls.get()};
+  auto n = UnnestLists(untyped, 3, false, false);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_TRUE(n->parent_rows.empty());
+  EXPECT_EQ(n->elements[0]->length(), 0);
+
+  auto ints = Batch("x BIGINT", "1; 2");
+  std::vector<const columnar::Array*> bad{ints->column(0).get()};
+  auto e = UnnestLists(bad, 2, false, false);
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(e.status().ToString(), HasSubstr("UNNEST needs an ARRAY argument, got BIGINT"));
+}
+
 }  // namespace
 }  // namespace laminar::function

@@ -103,6 +103,8 @@ const char* PlanKindName(PlanKind k) {
       return "Subqueries";
     case PlanKind::kApply:
       return "Apply";
+    case PlanKind::kUnnest:
+      return "Unnest";
   }
   return "?";
 }
@@ -180,6 +182,17 @@ std::string PlanNode::ToString(int indent) const {
         if (i) out += ", ";
         out += fmt::format("{}({})", kSubqueryPlaceholder, subquery_ids[i]);
       }
+      break;
+    }
+    case PlanKind::kUnnest: {
+      out += ": ";
+      const int base = inputs.empty() ? 0 : inputs[0]->schema->num_fields();
+      for (size_t i = 0; i < exprs.size(); ++i) {
+        if (i) out += ", ";
+        out += exprs[i]->ToString() + " AS " + schema->field(base + static_cast<int>(i))->name;
+      }
+      if (unnest_ordinality) out += " WITH ORDINALITY";
+      if (unnest_keep_empty) out += " (left: keeps rows without elements)";
       break;
     }
     case PlanKind::kApply:
@@ -281,6 +294,12 @@ class Binder {
   /// The right input of the join being bound: the only place FOR SYSTEM_TIME AS OF may appear.
   const TableRef* temporal_join_right_ = nullptr;
   Result<PlanPtr> BindJoin(const TableRef& ref, Scope* scope);
+  /// The list argument of an UNNEST: a LIST (or untyped NULL) expression over `scope`.
+  Result<BExpr> BindUnnestList(const Expr& arg, Scope& scope, AggContext* agg);
+  /// `UNNEST(lists) [WITH ORDINALITY] [AS alias [(columns)]]` in FROM over the rows of `input`
+  /// (whose columns `scope` describes; the lists may read them: UNNEST is implicitly lateral).
+  /// Appends the element columns to `scope`.
+  Result<PlanPtr> BindUnnestFrom(const TableRef& ref, PlanPtr input, Scope* scope, bool keep_empty);
   Result<BExpr> BindColumnRef(const ColumnRefExpr& c, Scope& scope, AggContext* agg);
   Result<BExpr> BindFunction(const FunctionCallExpr& f, Scope& scope, AggContext* agg);
   Result<BExpr> BindAggregateCall(const FunctionCallExpr& f, AggContext* agg);
@@ -815,6 +834,12 @@ Result<BExpr> Binder::BindFunction(const FunctionCallExpr& f, Scope& scope, AggC
       return fn::ColumnRef(agg->WindowStartColumn(), columnar::timestamp(), "window_start");
     }
   }
+  if (n == "unnest") {
+    return BindError(ErrorCode::kSqlUnsupported, f.name.pos,
+                     "UNNEST must be a whole SELECT list item or a FROM item, not part of an "
+                     "expression",
+                     "unnest first, e.g. SELECT x + 1 FROM t CROSS JOIN UNNEST(arr) AS u(x)");
+  }
   if (IsWindowFunctionName(n) && n != "session") {
     // Outside GROUP BY the window helpers are scalar functions (window start of each row).
   }
@@ -1288,6 +1313,72 @@ PlanPtr MakeNode(PlanKind kind, SchemaPtr schema, std::vector<PlanPtr> inputs) {
   return n;
 }
 
+bool IsUnnestRef(const TableRef& ref) {
+  return ref.kind == TableRefKind::kFunction && ref.name.size() == 1 &&
+         ToLower(ref.name[0].value) == "unnest";
+}
+
+bool IsUnnestCall(const Expr& e) {
+  return e.kind == ExprKind::kFunction && ToLower(e.As<FunctionCallExpr>().name.value) == "unnest";
+}
+
+// The element type of an UNNEST list (an untyped NULL unnests to no rows of type NULL).
+DataTypePtr UnnestElementType(const BExpr& list) {
+  return list->type->id() == TypeId::kList ? list->type->value_type() : list->type;
+}
+
+Result<BExpr> Binder::BindUnnestList(const Expr& arg, Scope& scope, AggContext* agg) {
+  LAMINAR_ASSIGN_OR_RETURN(auto e, Bind(arg, scope, agg));
+  const TypeId id = e->type->id();
+  if (id != TypeId::kList && id != TypeId::kNull) {
+    return BindError(ErrorCode::kTypeMismatch, arg.pos,
+                     fmt::format("UNNEST needs an ARRAY argument, got {}", e->type->ToString()),
+                     "pass an ARRAY value, e.g. UNNEST(make_array(1, 2)) or an ARRAY column");
+  }
+  return e;
+}
+
+Result<PlanPtr> Binder::BindUnnestFrom(const TableRef& ref, PlanPtr input, Scope* scope,
+                                       bool keep_empty) {
+  if (ref.args.empty()) {
+    return BindError(ErrorCode::kPlanningFailed, ref.pos, "UNNEST needs an ARRAY argument",
+                     "e.g. UNNEST(make_array(1, 2)) AS u(x)");
+  }
+  const std::string qual = ref.alias ? ref.alias->value : "unnest";
+  const size_t ncols = ref.args.size() + (ref.with_ordinality ? 1 : 0);
+  if (ref.column_aliases.size() > ncols) {
+    return BindError(ErrorCode::kPlanningFailed, ref.column_aliases[ncols].pos,
+                     fmt::format("UNNEST '{}' has {} column(s) but {} column aliases are given",
+                                 qual, ncols, ref.column_aliases.size()));
+  }
+  auto node = MakeNode(PlanKind::kUnnest, nullptr, {std::move(input)});
+  node->unnest_ordinality = ref.with_ordinality;
+  node->unnest_keep_empty = keep_empty;
+  std::vector<FieldPtr> fields = node->inputs[0]->schema->fields();
+  std::vector<ScopeColumn> added;
+  auto column_name = [&](size_t i, const std::string& fallback) {
+    return i < ref.column_aliases.size() ? ref.column_aliases[i].value : fallback;
+  };
+  for (size_t i = 0; i < ref.args.size(); ++i) {
+    // PostgreSQL names the column of a one-list UNNEST after the table alias (`AS u` → u).
+    LAMINAR_ASSIGN_OR_RETURN(auto list, BindUnnestList(*ref.args[i], *scope, nullptr));
+    const std::string name =
+        column_name(i, ref.alias && ref.args.size() == 1 ? ref.alias->value : "unnest");
+    const DataTypePtr type = UnnestElementType(list);
+    fields.push_back(std::make_shared<Field>(name, type));
+    added.push_back({qual, name, type});
+    node->exprs.push_back(std::move(list));
+  }
+  if (ref.with_ordinality) {
+    const std::string name = column_name(ref.args.size(), "ordinality");
+    fields.push_back(std::make_shared<Field>(name, columnar::int64()));
+    added.push_back({qual, name, columnar::int64()});
+  }
+  node->schema = std::make_shared<Schema>(std::move(fields));
+  for (auto& c : added) scope->columns.push_back(std::move(c));
+  return node;
+}
+
 Result<PlanPtr> Binder::BindFrom(const TableRef& ref, Scope* scope) {
   switch (ref.kind) {
     case TableRefKind::kNamed: {
@@ -1339,6 +1430,14 @@ Result<PlanPtr> Binder::BindFrom(const TableRef& ref, Scope* scope) {
       return plan;
     }
     case TableRefKind::kFunction:
+      if (IsUnnestRef(ref)) {
+        // Not after another FROM item: the lists are unnested over one empty row.
+        auto one_row =
+            MakeNode(PlanKind::kValues, std::make_shared<Schema>(std::vector<FieldPtr>{}), {});
+        one_row->rows.push_back({});
+        *scope = Scope{};
+        return BindUnnestFrom(ref, std::move(one_row), scope, false);
+      }
       return BindError(
           ErrorCode::kSqlUnsupported, ref.pos,
           fmt::format("table function '{}' is not supported yet", IdentText(ref.name)));
@@ -1401,6 +1500,41 @@ Result<int64_t> ProbeOffset(const Expr& e) {
 }
 
 Result<PlanPtr> Binder::BindJoin(const TableRef& ref, Scope* scope) {
+  if (IsUnnestRef(*ref.right)) {
+    // `l CROSS JOIN UNNEST(l.arr)`, `l JOIN UNNEST(...) ON cond`, `l LEFT JOIN UNNEST(...) ON
+    // TRUE`: a lateral expansion of each left row, not a join of two inputs.
+    Scope ls;
+    LAMINAR_ASSIGN_OR_RETURN(auto l, BindFrom(*ref.left, &ls));
+    const bool left = ref.join_kind == JoinKind::kLeft;
+    if (ref.join_kind != JoinKind::kCross && ref.join_kind != JoinKind::kInner && !left) {
+      return BindError(ErrorCode::kJoinTypeUnsupported, ref.right->pos,
+                       fmt::format("{} UNNEST is not supported", JoinKindName(ref.join_kind)),
+                       "use CROSS JOIN UNNEST(...) or LEFT JOIN UNNEST(...) ON TRUE");
+    }
+    if (!ref.using_columns.empty()) {
+      return BindError(ErrorCode::kJoinTypeUnsupported, ref.using_columns[0].pos,
+                       "JOIN UNNEST(...) USING is not supported", "use ON");
+    }
+    LAMINAR_ASSIGN_OR_RETURN(auto plan, BindUnnestFrom(*ref.right, l, &ls, left));
+    if (ref.on) {
+      LAMINAR_ASSIGN_OR_RETURN(auto cond, Bind(*ref.on, ls, nullptr));
+      LAMINAR_ASSIGN_OR_RETURN(cond, Coerce(cond, columnar::boolean()));
+      const bool always = cond->kind == fn::ExprKind::kLiteral && !cond->literal.is_null() &&
+                          cond->literal.bool_value();
+      if (left && !always) {
+        return BindError(ErrorCode::kJoinTypeUnsupported, ref.on->pos,
+                         "LEFT JOIN UNNEST(...) supports only ON TRUE",
+                         "filter the elements in WHERE or in a subquery");
+      }
+      if (!always) {
+        auto f = MakeNode(PlanKind::kFilter, plan->schema, {plan});
+        f->predicate = cond;
+        plan = f;
+      }
+    }
+    *scope = std::move(ls);
+    return plan;
+  }
   Scope ls, rs;
   LAMINAR_ASSIGN_OR_RETURN(auto l, BindFrom(*ref.left, &ls));
   temporal_join_right_ = ref.right.get();
@@ -1778,6 +1912,10 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
   } else {
     LAMINAR_ASSIGN_OR_RETURN(plan, BindFrom(*sel.from[0], &scope));
     for (size_t i = 1; i < sel.from.size(); ++i) {
+      if (IsUnnestRef(*sel.from[i])) {  // `FROM t, UNNEST(t.arr)`: lateral
+        LAMINAR_ASSIGN_OR_RETURN(plan, BindUnnestFrom(*sel.from[i], plan, &scope, false));
+        continue;
+      }
       if (mode_ == BindMode::kStreaming) {
         return BindError(ErrorCode::kJoinTypeUnsupported, sel.from[i]->pos,
                          "comma joins in a continuous query are not supported yet");
@@ -1897,7 +2035,33 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
     bool* p;
     ~ResetApplyAllowed() { *p = false; }
   } reset_apply{&apply_allowed_};
+  // SELECT-list UNNEST calls: their lists become a kUnnest node under the projection, the items
+  // (placeholders until then) its element columns.
+  std::vector<BExpr> unnest_lists;
+  std::vector<size_t> unnest_items;
   for (const auto& item : sel.items) {
+    if (IsUnnestCall(*item.expr)) {
+      const auto& f = item.expr->As<FunctionCallExpr>();
+      if (f.args.size() != 1 || f.distinct || f.star || f.over || f.filter || !f.order_by.empty()) {
+        return BindError(ErrorCode::kPlanningFailed, f.pos,
+                         "UNNEST in a SELECT list takes exactly one ARRAY argument",
+                         "unnest several lists side by side in FROM: UNNEST(a, b) AS u(x, y)");
+      }
+      if (has_agg && mode_ == BindMode::kStreaming) {
+        return BindError(ErrorCode::kSqlUnsupported, f.pos,
+                         "UNNEST of an aggregate's result in a continuous query is not supported",
+                         "unnest the input rows in FROM before aggregating, or unnest in an "
+                         "ad-hoc query over the result");
+      }
+      LAMINAR_ASSIGN_OR_RETURN(auto list,
+                               BindUnnestList(*f.args[0], scope, has_agg ? &agg : nullptr));
+      unnest_items.push_back(exprs.size());
+      unnest_lists.push_back(std::move(list));
+      exprs.push_back(nullptr);
+      names.push_back(item.alias ? item.alias->value : DefaultColumnName(*item.expr));
+      quals.push_back("");
+      continue;
+    }
     if (item.expr->kind == ExprKind::kStar) {
       if (has_agg) {
         return BindError(ErrorCode::kPlanningFailed, item.expr->pos,
@@ -1980,6 +2144,20 @@ Result<PlanPtr> Binder::BindSelect(const Select& sel, const Query* q, Scope* out
                        "compute the window functions in a subquery in FROM");
     }
     plan = TakePendingApplies(plan);
+  }
+  if (!unnest_lists.empty()) {
+    const int base = plan->schema->num_fields();
+    std::vector<FieldPtr> ufields = plan->schema->fields();
+    auto u = MakeNode(PlanKind::kUnnest, nullptr, {plan});
+    for (size_t k = 0; k < unnest_lists.size(); ++k) {
+      const DataTypePtr type = UnnestElementType(unnest_lists[k]);
+      const std::string& name = names[unnest_items[k]];
+      ufields.push_back(std::make_shared<Field>(name, type));
+      exprs[unnest_items[k]] = fn::ColumnRef(base + static_cast<int>(k), type, name);
+    }
+    u->exprs = std::move(unnest_lists);
+    u->schema = std::make_shared<Schema>(std::move(ufields));
+    plan = u;
   }
   std::vector<FieldPtr> out_fields;
   Scope result_scope;

@@ -142,6 +142,12 @@ enum class PlanKind : uint8_t {
   // plus one column: the subquery's value (scalar), whether it has rows (EXISTS), or
   // `apply_operand IN (subquery)` (three-valued).
   kApply,
+  // UNNEST, in a SELECT list or as a FROM item (lateral: its arguments read the columns of the
+  // FROM items before it). `exprs` are LIST expressions over inputs[0]; output = the input
+  // columns, then one element column per expression (several lists are zipped, shorter ones
+  // padded with NULL), then a BIGINT `ordinality` column when `unnest_ordinality`. A stateless
+  // per-row expansion: it streams like a projection.
+  kUnnest,
 };
 
 /// What a subquery in an expression computes.
@@ -180,8 +186,12 @@ struct PlanNode {
   std::vector<std::vector<BExpr>> rows;
   // kFilter
   BExpr predicate;
-  // kProject
+  // kProject; kUnnest: the lists
   std::vector<BExpr> exprs;
+  // kUnnest: WITH ORDINALITY (1-based element position column); `unnest_keep_empty`: LEFT JOIN
+  // UNNEST(...) ON TRUE, a row whose lists are all NULL or empty yields one row of NULLs.
+  bool unnest_ordinality = false;
+  bool unnest_keep_empty = false;
   // kAggregate: output = [group keys..., window_start, window_end (if windowed), aggs...]
   std::vector<BExpr> group_exprs;
   TimeWindow window;

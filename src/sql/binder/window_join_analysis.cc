@@ -51,6 +51,12 @@ std::vector<TimeColumnBound> Bounds(const PlanPtr& p, const CatalogView& catalog
     }
     case PlanKind::kFilter:
       return Bounds(p->inputs[0], catalog, info);
+    case PlanKind::kUnnest: {
+      // The input columns pass through (repeated); element columns carry no known bound.
+      auto in = Bounds(p->inputs[0], catalog, info);
+      for (size_t i = 0; i < n && i < in.size(); ++i) out[i] = in[i];
+      return out;
+    }
     case PlanKind::kWindow:
       // A streaming OVER window emits input rows (plus computed columns) in the order the
       // watermark makes final: the input columns keep their bounds.

@@ -118,7 +118,7 @@ bool Eq(const TableRef& a, const TableRef& b) {
     case TableRefKind::kSubquery:
       return Eq(a.subquery, b.subquery);
     case TableRefKind::kFunction:
-      return Eq(a.name, b.name) && Eq(a.args, b.args);
+      return Eq(a.name, b.name) && Eq(a.args, b.args) && a.with_ordinality == b.with_ordinality;
     case TableRefKind::kJoin: {
       if (a.join_kind != b.join_kind || !Eq(a.left, b.left) || !Eq(a.right, b.right) ||
           !Eq(a.on, b.on) || !Eq(a.using_columns, b.using_columns) ||

@@ -385,7 +385,8 @@ struct ProbeSpec {
 /// One entry of a FROM clause (tagged struct: fields used depend on `kind`).
 ///  - kNamed: `name [FOR SYSTEM_TIME AS OF system_time] [AS alias [(column_aliases)]]`
 ///  - kSubquery: `(subquery) [AS alias [(column_aliases)]]`
-///  - kFunction: `name(args) [AS alias [(column_aliases)]]` — e.g. UNNEST(arr) AS t(x)
+///  - kFunction: `name(args) [WITH ORDINALITY] [AS alias [(column_aliases)]]` — e.g.
+///    UNNEST(arr) AS t(x)
 ///  - kJoin: `left <join_kind> JOIN right [ON on | USING (using_columns)]` plus, for ASOF,
 ///    `match_condition`, and for TEMPORAL PROBE `probe_keys`, `probe_left_ts`, `probe_right_ts`,
 ///    `probe` and `alias` (the `AS p` naming the probe offsets).
@@ -398,6 +399,7 @@ struct TableRef {
   ExprPtr system_time;
   QueryPtr subquery;
   std::vector<ExprPtr> args;
+  bool with_ordinality = false;  // kFunction
   JoinKind join_kind = JoinKind::kInner;
   std::unique_ptr<TableRef> left;
   std::unique_ptr<TableRef> right;

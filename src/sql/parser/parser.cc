@@ -1320,6 +1320,11 @@ class Parser {
         } while (Accept(TokenKind::kComma));
       }
       LAMINAR_RETURN_NOT_OK(Expect(TokenKind::kRParen, "',' or ')'"));
+      if (At("with", "ordinality")) {
+        Advance();
+        Advance();
+        ref->with_ordinality = true;
+      }
       LAMINAR_RETURN_NOT_OK(ParseTableAlias(ref.get()));
       return ref;
     }

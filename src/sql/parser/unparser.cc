@@ -515,7 +515,8 @@ class Unparser {
       case TableRefKind::kSubquery:
         return "(" + Q(*t.subquery) + ")" + Alias(t);
       case TableRefKind::kFunction:
-        return Name(t.name) + "(" + List(t.args) + ")" + Alias(t);
+        return Name(t.name) + "(" + List(t.args) + ")" +
+               (t.with_ordinality ? " WITH ORDINALITY" : "") + Alias(t);
       case TableRefKind::kJoin:
         break;
     }

@@ -285,6 +285,18 @@ class PushDown {
       case PlanKind::kSort:
       case PlanKind::kSubqueries:
         return Through(child, 0, std::move(conj), {});
+      case PlanKind::kUnnest: {
+        // Conjuncts over the input columns (which UNNEST repeats unchanged) filter the rows
+        // before they are expanded; those reading an element stay above.
+        const int nin = child->inputs[0]->schema->num_fields();
+        std::vector<BExpr> down, stay;
+        for (auto& c : conj) {
+          bool ok = IsDeterministic(*c);
+          for (int r : Refs(c)) ok = ok && r < nin;
+          (ok ? down : stay).push_back(std::move(c));
+        }
+        return Through(child, 0, std::move(down), std::move(stay));
+      }
       case PlanKind::kUnion: {
         // UNION/INTERSECT/EXCEPT [ALL]: filtering each branch filters the result.
         PlanPtr c = Copy(child);
@@ -713,6 +725,26 @@ class Pruner {
         for (size_t i = 1; i < c->inputs.size(); ++i) c->inputs[i] = PruneAll(c->inputs[i]);
         c->schema = in.plan->schema;
         return {c, std::move(in.map)};
+      }
+      case PlanKind::kUnnest: {
+        // Input columns pass through; the element columns (which decide the row count) stay.
+        const int nin = n->inputs[0]->schema->num_fields();
+        std::vector<bool> child_need(need.begin(), need.begin() + nin);
+        for (const auto& e : n->exprs) Mark(e, &child_need);
+        Pruned in = Prune(n->inputs[0], std::move(child_need));
+        PlanPtr c = Copy(n);
+        c->inputs[0] = in.plan;
+        for (auto& e : c->exprs) e = Remap(e, in.map);
+        const int new_nin = in.plan->schema->num_fields();
+        std::vector<FieldPtr> fields = in.plan->schema->fields();
+        std::vector<int> map(static_cast<size_t>(nout), -1);
+        for (int i = 0; i < nin; ++i) map[static_cast<size_t>(i)] = in.map[static_cast<size_t>(i)];
+        for (int i = nin; i < nout; ++i) {
+          fields.push_back(n->schema->field(i));
+          map[static_cast<size_t>(i)] = new_nin + (i - nin);
+        }
+        c->schema = std::make_shared<Schema>(std::move(fields));
+        return {c, std::move(map)};
       }
       case PlanKind::kAggregate: {
         std::vector<bool> child_need(static_cast<size_t>(n->inputs[0]->schema->num_fields()),

@@ -124,6 +124,10 @@ const std::vector<std::string>& Corpus() {
       "SELECT * FROM ((SELECT 1) UNION (SELECT 2)) u",
       "SELECT x FROM UNNEST(ARRAY[1, 2, 3]) AS t (x)",
       "SELECT o.id, u.x FROM orders o, UNNEST(o.items) AS u (x)",
+      "SELECT o.id, u.x, u.n FROM orders o CROSS JOIN UNNEST(o.items) WITH ORDINALITY AS u (x, "
+      "n)",
+      "SELECT * FROM UNNEST(ARRAY[1], ARRAY['a']) WITH ORDINALITY",
+      "SELECT * FROM t LEFT JOIN UNNEST(t.a) AS u (x) ON TRUE",
       "SELECT * FROM a JOIN b ON a.k = b.k",
       "SELECT * FROM a INNER JOIN b USING (k, j)",
       "SELECT * FROM a LEFT JOIN b ON a.k = b.k LEFT OUTER JOIN c ON c.k = a.k",

@@ -152,6 +152,23 @@ TEST(PlannerTest, PushesFilterThroughProjectionAndPrunesScan) {
   EXPECT_EQ(Rows(cat, p.bound), Rows(cat, p.optimized));
 }
 
+// A filter on the input columns of an UNNEST runs before the expansion, one on the elements
+// stays above it; the scan reads only the columns the lists and the query use.
+TEST(PlannerTest, UnnestFiltersInputBelowAndPrunesScan) {
+  TestCatalog cat;
+  auto p = Plan(cat,
+                "SELECT a, x FROM t CROSS JOIN UNNEST(make_array(a, a + 10)) AS u(x) "
+                "WHERE a > 1 AND x >= 12");
+  std::string text = p.optimized->ToString();
+  EXPECT_NE(text.find("Filter: (x >= 12)\n    Unnest: "), std::string::npos) << text;
+  EXPECT_NE(text.find("Filter: (CAST(a AS BIGINT) > 1)\n        Scan: t columns=[a]"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(p.rewrites.scans_pruned, 1);
+  EXPECT_EQ(Rows(cat, p.bound), Rows(cat, p.optimized));
+  EXPECT_EQ(Rows(cat, p.optimized), (std::vector<std::string>{"2|12", "2|12", "3|13"}));
+}
+
 TEST(PlannerTest, InnerJoinFiltersGoToTheirSide) {
   TestCatalog cat;
   auto p = Plan(cat,
