@@ -1,8 +1,10 @@
-// FIRST_VALUE / LAST_VALUE (arrival order), STRING_AGG, ARRAY_AGG. Order-dependent, so not
-// retractable.
+// FIRST_VALUE / LAST_VALUE (arrival order), STRING_AGG, ARRAY_AGG, JSON_AGG, JSON_OBJECT_AGG.
+// Order-dependent, so not retractable.
 #include <optional>
 
+#include "columnar/scalar.h"
 #include "function/aggregate/aggregates_internal.h"
+#include "function/scalar/json_text.h"
 
 namespace laminar::function::internal {
 
@@ -105,6 +107,76 @@ struct StringAggOps {
     } else {
       b->AppendNull();
     }
+    return Status::OK();
+  }
+  void Serialize(const State& s, std::string* out) const {
+    PutRaw<uint8_t>(out, s.has ? 1 : 0);
+    if (s.has) PutString(out, s.text);
+  }
+  bool Deserialize(State* s, std::string_view* in) const {
+    uint8_t has = 0;
+    if (!GetRaw(in, &has) || has > 1) return false;
+    s->has = has;
+    return !has || GetString(in, &s->text);
+  }
+  static int64_t HeapBytes(const State& s) { return static_cast<int64_t>(s.text.capacity()); }
+};
+
+/// JSON_AGG(x) / JSON_OBJECT_AGG(k, v) (PostgreSQL): the rows' values as one JSON array /
+/// object text, in arrival order, rendered like to_json / json_build_object (compact). NULL
+/// values are kept (JSON null); a NULL object key is an error; no rows → NULL.
+template <bool kObject>
+struct JsonAggOps {
+  static constexpr const char* kName = kObject ? "JSON_OBJECT_AGG" : "JSON_AGG";
+  static constexpr bool kRetractable = false;
+  static constexpr bool kSkipNulls = false;
+  using Builder = columnar::BinaryBuilder;
+  struct State {
+    bool has = false;
+    std::string text;  // the members, comma-separated, without the brackets
+  };
+  DataTypePtr return_type = columnar::utf8();
+  struct Reader {
+    const columnar::Array* key;  // JSON_OBJECT_AGG only
+    const columnar::Array* value;
+  };
+  Reader Prepare(std::span<const ArrayPtr> args) const {
+    if constexpr (kObject) return {args[0].get(), args[1].get()};
+    return {nullptr, args[0].get()};
+  }
+  Status Add(State& s, const Reader& r, int64_t i, int64_t) const {
+    const size_t undo = s.text.size();
+    if (s.has) s.text.push_back(',');
+    if constexpr (kObject) {
+      if (r.key->IsNull(i)) {
+        s.text.resize(undo);
+        return Status::Invalid("json_object_agg: a key is NULL", ErrorCode::kQueryExecutionFailed);
+      }
+      AppendJsonKey(columnar::GetScalar(*r.key, i), &s.text);
+      s.text.push_back(':');
+    }
+    AppendJsonValue(columnar::GetScalar(*r.value, i), &s.text);
+    s.has = true;
+    return Status::OK();
+  }
+  Status Merge(State& d, const State& s) const {
+    if (!s.has) return Status::OK();
+    if (d.has) d.text.push_back(',');
+    d.text.append(s.text);
+    d.has = true;
+    return Status::OK();
+  }
+  Status Finalize(const State& s, Builder* b) const {
+    if (!s.has) {
+      b->AppendNull();
+      return Status::OK();
+    }
+    std::string out;
+    out.reserve(s.text.size() + 2);
+    out.push_back(kObject ? '{' : '[');
+    out.append(s.text);
+    out.push_back(kObject ? '}' : ']');
+    b->Append(out);
     return Status::OK();
   }
   void Serialize(const State& s, std::string* out) const {
@@ -253,6 +325,32 @@ void RegisterCollectionAggregates(FunctionRegistry* r) {
     AggregateSignature one = s;
     one.params = {TypeMatcher::Exact(TypeId::kString)};
     fn.signatures.push_back(one);
+    LAMINAR_CHECK(r->RegisterAggregate(std::move(fn)).ok());
+  }
+  {
+    AggregateFunction fn{"json_agg", {"jsonb_agg"}, {}, "values as a JSON array"};
+    AggregateSignature s;
+    s.params = {TypeMatcher::Any()};
+    s.return_type = Returns(columnar::utf8());
+    s.make_factory = [](const std::vector<DataTypePtr>&, const DataTypePtr&,
+                        bool distinct) -> Result<Factory> {
+      LAMINAR_RETURN_NOT_OK(NoDistinct(distinct));
+      return MakeFactory(JsonAggOps<false>{});
+    };
+    fn.signatures.push_back(s);
+    LAMINAR_CHECK(r->RegisterAggregate(std::move(fn)).ok());
+  }
+  {
+    AggregateFunction fn{"json_object_agg", {}, {}, "key/value pairs as a JSON object"};
+    AggregateSignature s;
+    s.params = {TypeMatcher::Any(), TypeMatcher::Any()};
+    s.return_type = Returns(columnar::utf8());
+    s.make_factory = [](const std::vector<DataTypePtr>&, const DataTypePtr&,
+                        bool distinct) -> Result<Factory> {
+      LAMINAR_RETURN_NOT_OK(NoDistinct(distinct));
+      return MakeFactory(JsonAggOps<true>{});
+    };
+    fn.signatures.push_back(s);
     LAMINAR_CHECK(r->RegisterAggregate(std::move(fn)).ok());
   }
   {

@@ -5,11 +5,77 @@
 
 #include <cmath>
 
+#include "function/scalar/json_text.h"
 #include "function/scalar/kernel_util.h"
 
 namespace laminar::function {
 
 using namespace internal;  // NOLINT(build/namespaces)
+
+namespace internal {
+
+void AppendJsonString(std::string_view v, std::string* out) {
+  out->push_back('"');
+  for (char c : v) {
+    switch (c) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          *out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendJsonValue(const Scalar& v, std::string* out) {
+  if (v.is_null()) {
+    *out += "null";
+    return;
+  }
+  const auto& t = *v.type();
+  if (t.id() == TypeId::kBoolean) {
+    *out += v.bool_value() ? "true" : "false";
+  } else if (t.id() == TypeId::kFloat32 || t.id() == TypeId::kFloat64) {
+    *out += std::isfinite(v.ToDouble()) ? v.ToString() : "null";
+  } else if (t.is_integer() || t.id() == TypeId::kDecimal128) {
+    *out += v.ToString();
+  } else if (t.id() == TypeId::kList) {
+    out->push_back('[');
+    const auto& children = v.children();
+    for (size_t k = 0; k < children.size(); ++k) {
+      if (k) out->push_back(',');
+      AppendJsonValue(children[k], out);
+    }
+    out->push_back(']');
+  } else if (t.id() == TypeId::kString) {
+    AppendJsonString(v.string_value(), out);
+  } else {
+    AppendJsonString(v.ToString(), out);
+  }
+}
+
+void AppendJsonKey(const Scalar& key, std::string* out) {
+  AppendJsonString(key.type()->id() == TypeId::kString ? key.string_value() : key.ToString(), out);
+}
+
+}  // namespace internal
 
 namespace {
 
@@ -220,66 +286,6 @@ void Simple(FunctionRegistry* r, const char* name, std::vector<std::string> alia
 // ---------------------------------------------------------------------------------------------
 // Building JSON from SQL values, containment, key tests.
 
-/// Appends `v` as a JSON string literal (quotes, backslashes and control characters escaped).
-void AppendJsonString(std::string_view v, std::string* out) {
-  out->push_back('"');
-  for (char c : v) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          *out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
-/// Appends a SQL value as JSON: NULL → null, booleans and numbers bare (non-finite floats →
-/// null), lists as arrays, everything else (strings, timestamps, dates, intervals) as a string.
-void AppendJsonValue(const Scalar& v, std::string* out) {
-  if (v.is_null()) {
-    *out += "null";
-    return;
-  }
-  const auto& t = *v.type();
-  if (t.id() == TypeId::kBoolean) {
-    *out += v.bool_value() ? "true" : "false";
-  } else if (t.id() == TypeId::kFloat32 || t.id() == TypeId::kFloat64) {
-    *out += std::isfinite(v.ToDouble()) ? v.ToString() : "null";
-  } else if (t.is_integer() || t.id() == TypeId::kDecimal128) {
-    *out += v.ToString();
-  } else if (t.id() == TypeId::kList) {
-    out->push_back('[');
-    const auto& children = v.children();
-    for (size_t k = 0; k < children.size(); ++k) {
-      if (k) out->push_back(',');
-      AppendJsonValue(children[k], out);
-    }
-    out->push_back(']');
-  } else if (t.id() == TypeId::kString) {
-    AppendJsonString(v.string_value(), out);
-  } else {
-    AppendJsonString(v.ToString(), out);
-  }
-}
-
 Scalar ValueAt(const Datum& d, int64_t i) {
   return d.is_scalar() ? *d.scalar : columnar::GetScalar(*d.array, i);
 }
@@ -304,8 +310,7 @@ ScalarKernel BuildKernel(bool object) {
             return Status::Invalid("json_build_object: a key is NULL",
                                    ErrorCode::kQueryExecutionFailed);
           }
-          AppendJsonString(v.type()->id() == TypeId::kString ? v.string_value() : v.ToString(),
-                           &text);
+          AppendJsonKey(v, &text);
         } else {
           AppendJsonValue(v, &text);
         }

@@ -42,6 +42,9 @@ std::vector<AggCase> Cases() {
       {"last_value", {utf8()}},
       {"string_agg", {utf8(), utf8()}},
       {"array_agg", {int64()}},
+      {"json_agg", {int64()}},
+      {"json_agg", {utf8()}},
+      {"json_object_agg", {utf8(), float64()}},
       {"approx_count_distinct", {utf8()}},
       {"approx_percentile_cont", {float64(), float64()}, true},
       {"median", {float64()}, true},
@@ -126,6 +129,7 @@ TEST_P(AggregateProperty, MergeSerializeRetract) {
                        : RandomColumn(t, n, rng));
   }
   if (c.name == "string_agg") args[1] = BroadcastScalar(Scalar::String(","), n);
+  if (c.name == "json_object_agg") args[0] = BroadcastScalar(Scalar::String("k"), n);  // no NULL
   std::vector<uint32_t> gids(static_cast<size_t>(n));
   for (auto& g : gids) g = static_cast<uint32_t>(rng() % groups);
 
