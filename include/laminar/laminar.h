@@ -141,6 +141,10 @@ struct ArrowArrayStream {
 typedef struct laminar_db laminar_db;
 typedef struct laminar_result laminar_result;
 typedef struct laminar_subscription laminar_subscription;
+typedef struct laminar_batch laminar_batch;   /* one record batch */
+typedef struct laminar_schema laminar_schema; /* one schema */
+typedef struct laminar_stream laminar_stream; /* the batches of a query, one at a time */
+typedef struct laminar_writer laminar_writer; /* pushes batches into one source */
 
 /* Receives each batch a callback subscription emits. `array` and `schema` are valid during the
  * call. To keep the batch, move them out (copy the structs, then set the originals' `release`
@@ -276,6 +280,71 @@ int32_t laminar_subscription_next(laminar_subscription* sub, int64_t timeout_ms,
 /* Stops delivery; batches already pending can still be polled. */
 int32_t laminar_subscription_cancel(laminar_subscription* sub);
 void laminar_subscription_free(laminar_subscription* sub);
+
+/* --- batches, schemas, streams, writers (the reference's handle-based API) ------------------ */
+
+/* Frees a string the API allocated (laminar_list_sources, laminar_schema_field_*). NULL is
+ * accepted. */
+void laminar_string_free(char* s);
+
+/* Names of the sources as a JSON array, e.g. ["orders", "trades"] ("[]" when none), in name
+ * order (case-insensitive). Free with laminar_string_free. */
+int32_t laminar_list_sources(laminar_db* db, char** out);
+/* Schema of a source (a stream or view is LAMINAR_ERR_TABLE_NOT_FOUND; use
+ * laminar_subscription_schema for those). */
+int32_t laminar_get_schema(laminar_db* db, const char* source, laminar_schema** out);
+int32_t laminar_schema_num_fields(const laminar_schema* schema, int64_t* out);
+/* Name / SQL type (e.g. "BIGINT", "TIMESTAMP") of field `index`; an index out of range is
+ * LAMINAR_ERR_QUERY. Free with laminar_string_free. */
+int32_t laminar_schema_field_name(const laminar_schema* schema, int64_t index, char** out);
+int32_t laminar_schema_field_type(const laminar_schema* schema, int64_t index, char** out);
+/* The schema as a struct ("+s") ArrowSchema. */
+int32_t laminar_schema_export(const laminar_schema* schema, struct ArrowSchema* out);
+void laminar_schema_free(laminar_schema* schema);
+
+/* Batch `index` of a query result as a handle (shares the result's buffers). */
+int32_t laminar_result_get_batch(const laminar_result* result, int64_t index, laminar_batch** out);
+int32_t laminar_batch_num_rows(const laminar_batch* batch, int64_t* out);
+int32_t laminar_batch_num_columns(const laminar_batch* batch, int64_t* out);
+int32_t laminar_batch_schema(const laminar_batch* batch, laminar_schema** out);
+/* Exports the batch as a struct array; `out_schema` may be NULL. Zero-copy. */
+int32_t laminar_batch_export(const laminar_batch* batch, struct ArrowArray* out_array,
+                             struct ArrowSchema* out_schema);
+/* Exports column `index` as a plain array with its field's schema. */
+int32_t laminar_batch_export_column(const laminar_batch* batch, int64_t index,
+                                    struct ArrowArray* out_array, struct ArrowSchema* out_schema);
+/* Imports a struct array + its "+s" schema as a batch. Both structs are consumed (released), even
+ * on failure. laminar_batch_create is the same call, named for batches built to be written. */
+int32_t laminar_batch_import(struct ArrowArray* array, struct ArrowSchema* schema,
+                             laminar_batch** out);
+int32_t laminar_batch_create(struct ArrowArray* array, struct ArrowSchema* schema,
+                             laminar_batch** out);
+void laminar_batch_free(laminar_batch* batch);
+
+/* Runs an ad-hoc query (as laminar_query) and hands its result out batch by batch. */
+int32_t laminar_query_stream(laminar_db* db, const char* sql, laminar_stream** out);
+int32_t laminar_stream_schema(const laminar_stream* stream, laminar_schema** out);
+/* The next batch, or *out = NULL once every batch was handed out (or the stream was
+ * cancelled). laminar_stream_try_next is the same: a query stream never waits. */
+int32_t laminar_stream_next(laminar_stream* stream, laminar_batch** out);
+int32_t laminar_stream_try_next(laminar_stream* stream, laminar_batch** out);
+/* *out = 1 while batches remain and the stream is not cancelled, else 0. */
+int32_t laminar_stream_is_active(const laminar_stream* stream, int32_t* out);
+int32_t laminar_stream_cancel(laminar_stream* stream);
+void laminar_stream_free(laminar_stream* stream);
+
+/* A writer pushes batches into one source (laminar_push_arrow with a handle). Use it only while
+ * its database is open; freeing it after laminar_close is allowed. */
+int32_t laminar_writer_create(laminar_db* db, const char* source, laminar_writer** out);
+/* Pushes `batch` (consumed: freed by this call, even on failure). Columns are matched by
+ * position and cast to the source's types as for laminar_push_arrow. Writing after
+ * laminar_writer_close is LAMINAR_ERR_INGESTION. */
+int32_t laminar_writer_write(laminar_writer* writer, laminar_batch* batch);
+/* Waits until everything written is processed and durable (laminar_sync). */
+int32_t laminar_writer_flush(laminar_writer* writer);
+/* Flushes, then refuses further writes. Idempotent; the handle must still be freed. */
+int32_t laminar_writer_close(laminar_writer* writer);
+void laminar_writer_free(laminar_writer* writer);
 
 /* ============================================================================================
  * End of section: LaminarDB database C API

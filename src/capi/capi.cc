@@ -4,6 +4,7 @@
 // crosses into C.
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <new>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "capi/capi_internal.h"
 #include "columnar/c_data.h"
@@ -53,6 +55,31 @@ struct laminar_subscription {
   std::shared_ptr<laminar::Subscription> sub;
   std::deque<RecordBatchPtr> pending;
   std::shared_ptr<CallbackState> callback;  // set for laminar_subscribe_callback
+};
+
+/// The handle behind `laminar_batch*`.
+struct laminar_batch {
+  RecordBatchPtr batch;
+};
+
+/// The handle behind `laminar_schema*`.
+struct laminar_schema {
+  laminar::columnar::SchemaPtr schema;
+};
+
+/// The handle behind `laminar_stream*`: a query's batches, handed out in order.
+struct laminar_stream {
+  laminar::columnar::SchemaPtr schema;
+  std::vector<RecordBatchPtr> batches;
+  size_t next = 0;
+  bool cancelled = false;
+};
+
+/// The handle behind `laminar_writer*`: the source handle and the database to flush.
+struct laminar_writer {
+  laminar::Database* db = nullptr;
+  std::shared_ptr<laminar::SourceHandle> source;
+  bool closed = false;
 };
 
 namespace laminar::capi {
@@ -280,6 +307,45 @@ int32_t StatusToCode(const Status& st, ApiContext context) {
   return LAMINAR_ERR_INTERNAL;
 }
 
+}  // namespace laminar::capi
+
+namespace laminar::capi {
+namespace {
+
+/// A copy of `s` in malloc'ed memory for the caller (freed by laminar_string_free).
+char* OwnedString(const std::string& s) {
+  char* out = static_cast<char*>(std::malloc(s.size() + 1));
+  if (out == nullptr) throw std::bad_alloc();
+  std::memcpy(out, s.data(), s.size() + 1);
+  return out;
+}
+
+/// Field `index` of `schema`, or an error set for an index out of range.
+int32_t FieldAt(const laminar_schema* schema, int64_t index, const columnar::Field** out) {
+  if (schema == nullptr || !schema->schema) return NullPointer("schema");
+  if (index < 0 || index >= schema->schema->num_fields()) {
+    return SetError(LAMINAR_ERR_QUERY,
+                    "[LDB-0005] field index " + std::to_string(index) + " is out of range (" +
+                        std::to_string(schema->schema->num_fields()) + " fields)",
+                    5);
+  }
+  *out = schema->schema->field(static_cast<int>(index)).get();
+  return LAMINAR_OK;
+}
+
+/// Hands out the stream's next batch, or NULL when none is left.
+int32_t NextBatch(laminar_stream* stream, laminar_batch** out) {
+  if (stream == nullptr) return NullPointer("stream");
+  if (out == nullptr) return NullPointer("out");
+  if (stream->cancelled || stream->next >= stream->batches.size()) {
+    *out = nullptr;
+    return LAMINAR_OK;
+  }
+  *out = new laminar_batch{stream->batches[stream->next++]};
+  return LAMINAR_OK;
+}
+
+}  // namespace
 }  // namespace laminar::capi
 
 using laminar::capi::ApiContext;
@@ -696,5 +762,315 @@ void laminar_subscription_free(laminar_subscription* sub) {
   }
   delete sub;
 }
+
+// --- batches, schemas, streams, writers ----------------------------------------------------
+
+void laminar_string_free(char* s) { std::free(s); }
+
+int32_t laminar_list_sources(laminar_db* db, char** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    if (out == nullptr) return NullPointer("out");
+    std::string json = "[";
+    for (const auto& m : db->db->source_metrics()) {
+      if (json.size() > 1) json += ", ";
+      json += "\"" + laminar::JsonEscape(m.name) + "\"";
+    }
+    json += "]";
+    *out = OwnedString(json);
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_get_schema(laminar_db* db, const char* source, laminar_schema** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    if (int32_t c = CheckString(source, "source"); c != LAMINAR_OK) return c;
+    if (out == nullptr) return NullPointer("out");
+    auto handle = db->db->Source(source);
+    if (!handle.ok()) return SetStatus(handle.status(), ApiContext::kQuery);
+    *out = new laminar_schema{(*handle)->schema()};
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_schema_num_fields(const laminar_schema* schema, int64_t* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (schema == nullptr || !schema->schema) return NullPointer("schema");
+    if (out == nullptr) return NullPointer("out");
+    *out = schema->schema->num_fields();
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_schema_field_name(const laminar_schema* schema, int64_t index, char** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (out == nullptr) return NullPointer("out");
+    const laminar::columnar::Field* field = nullptr;
+    if (int32_t c = FieldAt(schema, index, &field); c != LAMINAR_OK) return c;
+    *out = OwnedString(field->name);
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_schema_field_type(const laminar_schema* schema, int64_t index, char** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (out == nullptr) return NullPointer("out");
+    const laminar::columnar::Field* field = nullptr;
+    if (int32_t c = FieldAt(schema, index, &field); c != LAMINAR_OK) return c;
+    *out = OwnedString(field->type->ToString());
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_schema_export(const laminar_schema* schema, struct ArrowSchema* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (schema == nullptr || !schema->schema) return NullPointer("schema");
+    if (out == nullptr) return NullPointer("out");
+    Status st = laminar::columnar::ExportSchema(*schema->schema, out);
+    if (!st.ok()) return SetStatus(st, ApiContext::kQuery);
+    return LAMINAR_OK;
+  });
+}
+
+void laminar_schema_free(laminar_schema* schema) { delete schema; }
+
+int32_t laminar_result_get_batch(const laminar_result* result, int64_t index, laminar_batch** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (result == nullptr) return NullPointer("result");
+    if (out == nullptr) return NullPointer("out");
+    const auto& batches = result->result.batches;
+    if (index < 0 || index >= static_cast<int64_t>(batches.size())) {
+      return SetError(LAMINAR_ERR_QUERY,
+                      "[LDB-0005] batch index " + std::to_string(index) + " is out of range (" +
+                          std::to_string(batches.size()) + " batches)",
+                      5);
+    }
+    *out = new laminar_batch{batches[static_cast<size_t>(index)]};
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_batch_num_rows(const laminar_batch* batch, int64_t* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (batch == nullptr || !batch->batch) return NullPointer("batch");
+    if (out == nullptr) return NullPointer("out");
+    *out = batch->batch->num_rows();
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_batch_num_columns(const laminar_batch* batch, int64_t* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (batch == nullptr || !batch->batch) return NullPointer("batch");
+    if (out == nullptr) return NullPointer("out");
+    *out = batch->batch->num_columns();
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_batch_schema(const laminar_batch* batch, laminar_schema** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (batch == nullptr || !batch->batch) return NullPointer("batch");
+    if (out == nullptr) return NullPointer("out");
+    *out = new laminar_schema{batch->batch->schema()};
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_batch_export(const laminar_batch* batch, struct ArrowArray* out_array,
+                             struct ArrowSchema* out_schema) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (batch == nullptr || !batch->batch) return NullPointer("batch");
+    if (out_array == nullptr) return NullPointer("out_array");
+    return ExportBatch(batch->batch, out_array, out_schema);
+  });
+}
+
+int32_t laminar_batch_export_column(const laminar_batch* batch, int64_t index,
+                                    struct ArrowArray* out_array, struct ArrowSchema* out_schema) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (batch == nullptr || !batch->batch) return NullPointer("batch");
+    if (out_array == nullptr) return NullPointer("out_array");
+    if (out_schema == nullptr) return NullPointer("out_schema");
+    const auto& b = *batch->batch;
+    if (index < 0 || index >= b.num_columns()) {
+      return SetError(LAMINAR_ERR_QUERY,
+                      "[LDB-0005] column index " + std::to_string(index) + " is out of range (" +
+                          std::to_string(b.num_columns()) + " columns)",
+                      5);
+    }
+    const int c = static_cast<int>(index);
+    Status st = laminar::columnar::ExportField(*b.schema()->field(c), out_schema);
+    if (!st.ok()) return SetStatus(st, ApiContext::kQuery);
+    st = laminar::columnar::ExportArray(b.column(c), out_array);
+    if (!st.ok()) {
+      out_schema->release(out_schema);
+      return SetStatus(st, ApiContext::kQuery);
+    }
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_batch_import(struct ArrowArray* array, struct ArrowSchema* schema,
+                             laminar_batch** out) {
+  using namespace laminar::capi;
+  int32_t rc = Guard([&]() -> int32_t {
+    if (array == nullptr) return NullPointer("array");
+    if (schema == nullptr) return NullPointer("schema");
+    if (out == nullptr) return NullPointer("out");
+    if (array->release == nullptr || schema->release == nullptr) {
+      return SetError(LAMINAR_ERR_INGESTION,
+                      "[LDB-7002] argument 'array' or 'schema' is already released", 7002);
+    }
+    ArrowArray* a = array;
+    ArrowSchema* s = schema;
+    array = nullptr;  // consumed by the importer from here on, success or not
+    schema = nullptr;
+    auto batch = laminar::columnar::ImportRecordBatch(a, s);
+    if (!batch.ok()) return SetStatus(batch.status(), ApiContext::kIngestion);
+    *out = new laminar_batch{std::move(*batch)};
+    return LAMINAR_OK;
+  });
+  ReleaseInputs(array, schema);
+  return rc;
+}
+
+int32_t laminar_batch_create(struct ArrowArray* array, struct ArrowSchema* schema,
+                             laminar_batch** out) {
+  return laminar_batch_import(array, schema, out);
+}
+
+void laminar_batch_free(laminar_batch* batch) { delete batch; }
+
+int32_t laminar_query_stream(laminar_db* db, const char* sql, laminar_stream** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    if (int32_t c = CheckString(sql, "sql"); c != LAMINAR_OK) return c;
+    if (out == nullptr) return NullPointer("out");
+    auto r = db->db->Query(sql);
+    if (!r.ok()) return SetStatus(r.status(), ApiContext::kQuery);
+    auto stream = std::make_unique<laminar_stream>();
+    stream->schema = r->schema;
+    if (!stream->schema && !r->batches.empty()) stream->schema = r->batches[0]->schema();
+    if (!stream->schema) {
+      return SetError(LAMINAR_ERR_QUERY,
+                      "[LDB-0005] '" + r->statement_type +
+                          "' returns no rows to stream: use laminar_execute for statements",
+                      5);
+    }
+    stream->batches = std::move(r->batches);
+    *out = stream.release();
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_stream_schema(const laminar_stream* stream, laminar_schema** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (stream == nullptr) return NullPointer("stream");
+    if (out == nullptr) return NullPointer("out");
+    *out = new laminar_schema{stream->schema};
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_stream_next(laminar_stream* stream, laminar_batch** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t { return NextBatch(stream, out); });
+}
+
+int32_t laminar_stream_try_next(laminar_stream* stream, laminar_batch** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t { return NextBatch(stream, out); });
+}
+
+int32_t laminar_stream_is_active(const laminar_stream* stream, int32_t* out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (stream == nullptr) return NullPointer("stream");
+    if (out == nullptr) return NullPointer("out");
+    *out = !stream->cancelled && stream->next < stream->batches.size() ? 1 : 0;
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_stream_cancel(laminar_stream* stream) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (stream == nullptr) return NullPointer("stream");
+    stream->cancelled = true;
+    stream->batches.clear();
+    return LAMINAR_OK;
+  });
+}
+
+void laminar_stream_free(laminar_stream* stream) { delete stream; }
+
+int32_t laminar_writer_create(laminar_db* db, const char* source, laminar_writer** out) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    if (int32_t c = CheckString(source, "source"); c != LAMINAR_OK) return c;
+    if (out == nullptr) return NullPointer("out");
+    auto handle = db->db->Source(source);
+    if (!handle.ok()) return SetStatus(handle.status(), ApiContext::kIngestion);
+    *out = new laminar_writer{db->db.get(), std::move(*handle), false};
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_writer_write(laminar_writer* writer, laminar_batch* batch) {
+  using namespace laminar::capi;
+  std::unique_ptr<laminar_batch> owned(batch);  // consumed, success or not
+  return Guard([&]() -> int32_t {
+    if (writer == nullptr) return NullPointer("writer");
+    if (!owned || !owned->batch) return NullPointer("batch");
+    if (writer->closed) {
+      return SetError(LAMINAR_ERR_INGESTION, "[LDB-7002] the writer is closed", 7002);
+    }
+    Status st = writer->source->Push(owned->batch);
+    if (!st.ok()) return SetStatus(st, ApiContext::kIngestion);
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_writer_flush(laminar_writer* writer) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (writer == nullptr) return NullPointer("writer");
+    if (writer->closed) return LAMINAR_OK;
+    Status st = writer->db->Sync();
+    if (!st.ok()) return SetStatus(st, ApiContext::kIngestion);
+    return LAMINAR_OK;
+  });
+}
+
+int32_t laminar_writer_close(laminar_writer* writer) {
+  using namespace laminar::capi;
+  return Guard([&]() -> int32_t {
+    if (writer == nullptr) return NullPointer("writer");
+    if (writer->closed) return LAMINAR_OK;
+    writer->closed = true;
+    Status st = writer->db->Sync();
+    if (!st.ok()) return SetStatus(st, ApiContext::kIngestion);
+    return LAMINAR_OK;
+  });
+}
+
+void laminar_writer_free(laminar_writer* writer) { delete writer; }
 
 }  // extern "C"

@@ -189,6 +189,129 @@ TEST_F(CapiTest, QueryResultExportsBatches) {
   laminar_result_free(r);
 }
 
+// The reference's handle-based names: sources and schemas, batches in and out, query
+// streams and writers.
+TEST_F(CapiTest, SchemasBatchesStreamsAndWriters) {
+  char* names = nullptr;
+  ASSERT_EQ(laminar_list_sources(db_, &names), LAMINAR_OK) << laminar_last_error();
+  EXPECT_STREQ(names, "[\"trades\"]");
+  laminar_string_free(names);
+
+  laminar_schema* schema = nullptr;
+  ASSERT_EQ(laminar_get_schema(db_, "trades", &schema), LAMINAR_OK) << laminar_last_error();
+  int64_t fields = 0;
+  ASSERT_EQ(laminar_schema_num_fields(schema, &fields), LAMINAR_OK);
+  EXPECT_EQ(fields, 3);
+  char* text = nullptr;
+  ASSERT_EQ(laminar_schema_field_name(schema, 2, &text), LAMINAR_OK);
+  EXPECT_STREQ(text, "qty");
+  laminar_string_free(text);
+  ASSERT_EQ(laminar_schema_field_type(schema, 1, &text), LAMINAR_OK);
+  EXPECT_STREQ(text, "DOUBLE");
+  laminar_string_free(text);
+  EXPECT_EQ(laminar_schema_field_name(schema, 3, &text), LAMINAR_ERR_QUERY);
+  ArrowSchema exported;
+  ASSERT_EQ(laminar_schema_export(schema, &exported), LAMINAR_OK);
+  auto imported = columnar::ImportSchema(&exported);
+  ASSERT_TRUE(imported.ok());
+  EXPECT_EQ((*imported)->field(0)->name, "symbol");
+  laminar_schema_free(schema);
+  EXPECT_EQ(laminar_get_schema(db_, "big", &schema), LAMINAR_ERR_TABLE_NOT_FOUND);
+  EXPECT_EQ(laminar_get_schema(db_, "nope", &schema), LAMINAR_ERR_TABLE_NOT_FOUND);
+
+  // A writer pushes imported batches; the stream sees them.
+  laminar_writer* writer = nullptr;
+  ASSERT_EQ(laminar_writer_create(db_, "trades", &writer), LAMINAR_OK) << laminar_last_error();
+  for (const std::vector<int64_t>& qty : {std::vector<int64_t>{5, 50}, {500}}) {
+    ArrowArray a;
+    ArrowSchema s;
+    MakeArrow(qty, &a, &s);
+    laminar_batch* batch = nullptr;
+    ASSERT_EQ(laminar_batch_create(&a, &s, &batch), LAMINAR_OK) << laminar_last_error();
+    int64_t rows = 0, cols = 0;
+    ASSERT_EQ(laminar_batch_num_rows(batch, &rows), LAMINAR_OK);
+    ASSERT_EQ(laminar_batch_num_columns(batch, &cols), LAMINAR_OK);
+    EXPECT_EQ(rows, static_cast<int64_t>(qty.size()));
+    EXPECT_EQ(cols, 3);
+    ASSERT_EQ(laminar_writer_write(writer, batch), LAMINAR_OK) << laminar_last_error();
+  }
+  ASSERT_EQ(laminar_writer_flush(writer), LAMINAR_OK);
+  ASSERT_EQ(laminar_writer_close(writer), LAMINAR_OK);
+  ASSERT_EQ(laminar_writer_close(writer), LAMINAR_OK);  // idempotent
+  {
+    ArrowArray a;
+    ArrowSchema s;
+    MakeArrow({1}, &a, &s);
+    laminar_batch* batch = nullptr;
+    ASSERT_EQ(laminar_batch_import(&a, &s, &batch), LAMINAR_OK);
+    EXPECT_EQ(laminar_writer_write(writer, batch), LAMINAR_ERR_INGESTION);  // closed; consumed
+  }
+  laminar_writer_free(writer);
+
+  // A query stream hands the result out batch by batch, then NULL.
+  laminar_stream* stream = nullptr;
+  ASSERT_EQ(laminar_query_stream(db_, "SELECT qty FROM trades", &stream), LAMINAR_OK)
+      << laminar_last_error();
+  laminar_schema* stream_schema = nullptr;
+  ASSERT_EQ(laminar_stream_schema(stream, &stream_schema), LAMINAR_OK);
+  ASSERT_EQ(laminar_schema_num_fields(stream_schema, &fields), LAMINAR_OK);
+  EXPECT_EQ(fields, 1);
+  laminar_schema_free(stream_schema);
+  int64_t total = 0, sum = 0;
+  int32_t active = 0;
+  ASSERT_EQ(laminar_stream_is_active(stream, &active), LAMINAR_OK);
+  EXPECT_EQ(active, 1);
+  for (;;) {
+    laminar_batch* batch = nullptr;
+    ASSERT_EQ(laminar_stream_next(stream, &batch), LAMINAR_OK);
+    if (batch == nullptr) break;
+    ArrowArray col;
+    ArrowSchema col_schema;
+    ASSERT_EQ(laminar_batch_export_column(batch, 0, &col, &col_schema), LAMINAR_OK);
+    auto type = columnar::ImportType(&col_schema);
+    ASSERT_TRUE(type.ok());
+    auto values = columnar::ImportArray(&col, *type);
+    ASSERT_TRUE(values.ok()) << values.status().ToString();
+    for (int64_t r = 0; r < (*values)->length(); ++r) sum += (*values)->values<int64_t>()[r];
+    total += (*values)->length();
+    EXPECT_EQ(laminar_batch_export_column(batch, 1, &col, &col_schema), LAMINAR_ERR_QUERY);
+    laminar_batch_free(batch);
+  }
+  EXPECT_EQ(total, 3);
+  EXPECT_EQ(sum, 555);
+  ASSERT_EQ(laminar_stream_is_active(stream, &active), LAMINAR_OK);
+  EXPECT_EQ(active, 0);
+  laminar_stream_free(stream);
+  EXPECT_EQ(laminar_query_stream(db_, "CREATE SOURCE x (a BIGINT)", &stream), LAMINAR_ERR_QUERY);
+
+  // A result's batch as a handle, exported whole.
+  laminar_result* r = nullptr;
+  ASSERT_EQ(laminar_query(db_, "SELECT symbol, qty FROM trades", &r), LAMINAR_OK);
+  laminar_batch* first = nullptr;
+  ASSERT_EQ(laminar_result_get_batch(r, 0, &first), LAMINAR_OK);
+  ArrowArray a;
+  ArrowSchema s;
+  ASSERT_EQ(laminar_batch_export(first, &a, &s), LAMINAR_OK);
+  auto back = columnar::ImportRecordBatch(&a, &s);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ((*back)->num_columns(), 2);
+  laminar_batch_free(first);
+  EXPECT_EQ(laminar_result_get_batch(r, 99, &first), LAMINAR_ERR_QUERY);
+  laminar_result_free(r);
+
+  // NULL handles are reported, never dereferenced.
+  int64_t n = 0;
+  EXPECT_EQ(laminar_batch_num_rows(nullptr, &n), LAMINAR_ERR_NULL_POINTER);
+  EXPECT_EQ(laminar_stream_next(nullptr, &first), LAMINAR_ERR_NULL_POINTER);
+  EXPECT_EQ(laminar_writer_flush(nullptr), LAMINAR_ERR_NULL_POINTER);
+  EXPECT_EQ(laminar_schema_num_fields(nullptr, &n), LAMINAR_ERR_NULL_POINTER);
+  laminar_batch_free(nullptr);
+  laminar_schema_free(nullptr);
+  laminar_stream_free(nullptr);
+  laminar_writer_free(nullptr);
+  laminar_string_free(nullptr);
+}
+
 TEST_F(CapiTest, DdlResultHasNoSchema) {
   laminar_result* r = nullptr;
   ASSERT_EQ(laminar_execute(db_, "CREATE SOURCE other (a BIGINT)", &r), LAMINAR_OK);
