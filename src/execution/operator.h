@@ -98,11 +98,14 @@ class FilterProjectOperator final : public StreamOperator {
   /// Forwards its input unchanged (the projection slot of a fused filter + projection).
   static std::unique_ptr<FilterProjectOperator> MakePassThrough(std::string description);
   Status Process(const Delta& input, std::vector<Delta>* output) override;
+  /// Remembers the input watermark: `watermark()` in the expressions returns it.
+  Status AdvanceWatermark(int64_t watermark, std::vector<Delta>* output) override;
   /// Stateless: the image is empty.
   Status Snapshot(std::string* out) const override;
   Status Restore(std::string_view in) override;
   std::string Describe() const override;
-  /// Applies the operator to a whole delta (also used by the batch executor).
+  /// Applies the operator to a whole delta (also used by the batch executor, where
+  /// `watermark()` is NULL: no watermark has reached the operator).
   Result<Delta> Apply(const Delta& input) const;
   /// A plain filter (no projection): the candidate for MakeFilterProject.
   bool IsFilterOnly() const { return predicate_ != nullptr && !fused_; }
@@ -123,6 +126,9 @@ class FilterProjectOperator final : public StreamOperator {
   bool fused_ = false;
   bool pass_through_ = false;
   SchemaPtr output_schema_;
+  // What the expressions see: the input watermark (INT64_MIN until one arrives; not part of
+  // the image, a restarted pipeline's next watermark sets it again).
+  function::EvalContext eval_context_;
   std::string description_;
 };
 

@@ -126,9 +126,9 @@ Result<std::vector<int32_t>> FilterProjectOperator::Select(const RecordBatch& ba
     for (size_t i = 0; i < predicate_columns_.size(); ++i) {
       identity = identity && predicate_columns_[i] == static_cast<int>(i);
     }
-    if (identity) return fn::EvaluateFilter(*predicate_, batch);
+    if (identity) return fn::EvaluateFilter(*predicate_, batch, eval_context_);
   }
-  return fn::EvaluateFilter(*predicate_, *batch.SelectColumns(predicate_columns_));
+  return fn::EvaluateFilter(*predicate_, *batch.SelectColumns(predicate_columns_), eval_context_);
 }
 
 Result<Delta> FilterProjectOperator::Apply(const Delta& input) const {
@@ -154,7 +154,7 @@ Result<Delta> FilterProjectOperator::Apply(const Delta& input) const {
   std::vector<ArrayPtr> cols;
   cols.reserve(exprs_.size());
   for (const auto& e : exprs_) {
-    LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(*rows->batch));
+    LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(*rows->batch, eval_context_));
     cols.push_back(std::move(col));
   }
   Delta out;
@@ -168,6 +168,11 @@ Result<Delta> FilterProjectOperator::Apply(const Delta& input) const {
 Status FilterProjectOperator::Process(const Delta& input, std::vector<Delta>* output) {
   LAMINAR_ASSIGN_OR_RETURN(auto out, Apply(input));
   if (out.num_rows() > 0) output->push_back(std::move(out));
+  return Status::OK();
+}
+
+Status FilterProjectOperator::AdvanceWatermark(int64_t watermark, std::vector<Delta>* /*output*/) {
+  eval_context_.watermark_micros = std::max(eval_context_.watermark_micros, watermark);
   return Status::OK();
 }
 

@@ -29,6 +29,9 @@ struct EvalContext {
   /// NOW()/CURRENT_TIMESTAMP in µs since the epoch. Streaming queries bind it to the watermark;
   /// INT64_MIN means "read the wall clock".
   int64_t now_micros = std::numeric_limits<int64_t>::min();
+  /// WATERMARK(): the evaluating streaming operator's input watermark in µs; INT64_MIN (no
+  /// watermark yet, or an ad-hoc query) makes it NULL.
+  int64_t watermark_micros = std::numeric_limits<int64_t>::min();
 };
 
 /// A kernel argument: a column of `num_rows` values, or one literal broadcast to every row

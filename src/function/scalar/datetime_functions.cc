@@ -1,6 +1,7 @@
 // Date/time functions: NOW, window helpers (TUMBLE/HOP/CUMULATE/SESSION), DATE_TRUNC, ...
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cmath>
 #include <type_traits>
 
@@ -129,6 +130,28 @@ void RegisterWindow(FunctionRegistry* r, const char* name, std::vector<std::stri
     f.signatures.push_back(std::move(sig));
   }
   Add(r, std::move(f));
+}
+
+// PROCTIME(): the wall clock when the batch is evaluated (processing time), whatever NOW() is
+// bound to.
+Result<ArrayPtr> ProctimeKernel(const KernelContext&, std::span<const Datum>, int64_t n) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto values = AllocateValuesForOverwrite<int64_t>(n);
+  int64_t* out = reinterpret_cast<int64_t*>(values->mutable_data());
+  for (int64_t i = 0; i < n; ++i) out[i] = now;
+  return MakeFixedArray(timestamp(), n, nullptr, std::move(values), 0);
+}
+
+// WATERMARK(): the evaluating operator's input watermark, NULL when it has none.
+Result<ArrayPtr> WatermarkKernel(const KernelContext& ctx, std::span<const Datum>, int64_t n) {
+  const int64_t wm = ctx.eval->watermark_micros;
+  if (wm == std::numeric_limits<int64_t>::min()) return columnar::MakeNullArray(timestamp(), n);
+  auto values = AllocateValuesForOverwrite<int64_t>(n);
+  int64_t* out = reinterpret_cast<int64_t*>(values->mutable_data());
+  for (int64_t i = 0; i < n; ++i) out[i] = wm;
+  return MakeFixedArray(timestamp(), n, nullptr, std::move(values), 0);
 }
 
 Result<ArrayPtr> NowKernel(const KernelContext& ctx, std::span<const Datum>, int64_t n) {
@@ -637,6 +660,16 @@ void RegisterDatetimeFunctions(FunctionRegistry* r) {
   sig.volatile_result = true;
   now.signatures.push_back(std::move(sig));
   Add(r, std::move(now));
+  ScalarFunction proctime{"proctime", {}, {}, "processing time: the wall clock at evaluation"};
+  auto proctime_sig = MakeSig({}, Returns(timestamp()), ProctimeKernel);
+  proctime_sig.volatile_result = true;
+  proctime.signatures.push_back(std::move(proctime_sig));
+  Add(r, std::move(proctime));
+  ScalarFunction watermark{"watermark", {}, {}, "the query's current input watermark, or NULL"};
+  auto watermark_sig = MakeSig({}, Returns(timestamp()), WatermarkKernel);
+  watermark_sig.volatile_result = true;
+  watermark.signatures.push_back(std::move(watermark_sig));
+  Add(r, std::move(watermark));
 }
 
 }  // namespace laminar::function
