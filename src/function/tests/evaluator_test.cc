@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <string>
+#include <vector>
+
 #include "function/tests/test_util.h"
 
 namespace laminar::function {
@@ -39,6 +43,36 @@ TEST(Evaluator, WidenedIntegerArithmetic) {
             (Strings{"1.5", "NULL", "7.5", "-2.5", "9007199254740992"}));
   EXPECT_EQ(*EvalStrings(C("multiply", {cast_a, Null(columnar::float64())}), *b),
             (Strings{"NULL", "NULL", "NULL", "NULL", "NULL"}));
+}
+
+// MOD(x, d) = 0 runs as a fused divisibility test: the same answer as the remainder computed
+// and compared (kept unfused by multiplying it by 1), for every sign, the extremes, NULLs,
+// odd, even and power-of-two divisors, and the 0 on either side.
+TEST(Evaluator, ModuloEqualsZeroIsADivisibilityTest) {
+  std::string rows = "NULL";
+  std::vector<int64_t> xs = {
+      0,    1,    -1, 2,  -2,  3,  122, 123, 124, 246,       -246,
+      -123, -124, 60, 64, 128, 96, 127, 255, 256, 1LL << 40, (1LL << 40) * 3};
+  for (int64_t v = -300; v <= 300; v += 7) xs.push_back(v);
+  xs.push_back(std::numeric_limits<int64_t>::max());
+  xs.push_back(std::numeric_limits<int64_t>::min());
+  xs.push_back(std::numeric_limits<int64_t>::min() + 1);
+  for (int64_t x : xs) rows += "; " + std::to_string(x);
+  auto b = Batch("a BIGINT", rows);
+  for (int64_t d :
+       {int64_t{1}, int64_t{2}, int64_t{3}, int64_t{4}, int64_t{6}, int64_t{7}, int64_t{64},
+        int64_t{96}, int64_t{123}, int64_t{1} << 40, std::numeric_limits<int64_t>::max()}) {
+    auto mod = C("modulo", {Col(b, "a"), I(d)});
+    auto unfused = *EvalStrings(C("eq", {C("multiply", {mod, I(1)}), I(0)}), *b);
+    EXPECT_EQ(*EvalStrings(C("eq", {mod, I(0)}), *b), unfused) << "d=" << d;
+    EXPECT_EQ(*EvalStrings(C("eq", {I(0), mod}), *b), unfused) << "d=" << d;
+    EXPECT_EQ(unfused[0], "NULL");
+    EXPECT_EQ(unfused[1], "true");  // 0
+  }
+  // MOD(x, 123) = 0 of 246, -246 and INT64_MIN (not a multiple of 123).
+  EXPECT_EQ(*EvalStrings(C("eq", {C("modulo", {Col(b, "a"), I(123)}), I(0)}),
+                         *Batch("a BIGINT", "246; -246; -9223372036854775808; 122")),
+            (Strings{"true", "true", "false", "false"}));
 }
 
 TEST(Evaluator, OverflowAndDivisionByZero) {
