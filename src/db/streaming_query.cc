@@ -19,6 +19,7 @@
 #include "execution/hop_aggregate_operator.h"
 #include "execution/operator.h"
 #include "execution/topn_operator.h"
+#include "execution/unnest_operator.h"
 #include "function/evaluator.h"
 #include "sql/binder/binder.h"
 #include "sql/parser/parser.h"
@@ -963,6 +964,11 @@ Result<std::unique_ptr<StreamingQuery>> StreamingQuery::Compile(
               "window functions in a continuous query need a rank filter (WHERE rn <= N)");
         }
         LAMINAR_ASSIGN_OR_RETURN(auto op, execution::TopNOperator::Make(*n, opts));
+        p->ring1.push_back(std::move(op));
+        break;
+      }
+      case sql::PlanKind::kUnnest: {
+        LAMINAR_ASSIGN_OR_RETURN(auto op, execution::UnnestOperator::Make(*n));
         p->ring1.push_back(std::move(op));
         break;
       }

@@ -258,6 +258,17 @@ TEST_P(StreamingQueryTest, ProjectionExpressionsAndNulls) {
   EXPECT_EQ(Poll(*q), (std::vector<std::string>{"A|10|5|false", "B|NULL|8|true"}));
 }
 
+// UNNEST in the SELECT list expands each row into one row per element (no elements: no row).
+TEST_P(StreamingQueryTest, UnnestExpandsRows) {
+  auto q = MustCompile(
+      "SELECT symbol, UNNEST(make_array(qty, qty * 2)) AS q FROM trades WHERE qty > 1", Config());
+  ASSERT_NE(q, nullptr);
+  ASSERT_TRUE(q->Submit(Trade("A", 1, 5, "NYSE", 0)).ok());
+  ASSERT_TRUE(q->Submit(Trade("B", 1, 1, "NYSE", 0)).ok());
+  ASSERT_TRUE(q->Submit(Trade("C", 1, 7, "NYSE", 0)).ok());
+  EXPECT_EQ(Poll(*q), (std::vector<std::string>{"A|5", "A|10", "C|7", "C|14"}));
+}
+
 TEST_P(StreamingQueryTest, ThreeValuedLogicMatchesSql) {
   // NULL qty: `qty > 10` is NULL, so the row is dropped; `OR exchange = 'X'` rescues it.
   auto q = MustCompile("SELECT symbol FROM trades WHERE qty > 10 OR exchange = 'X'", Config());
