@@ -161,6 +161,25 @@ int32_t ExportBatch(const RecordBatchPtr& batch, ArrowArray* out_array, ArrowSch
   return LAMINAR_OK;
 }
 
+/// The error of an index outside [0, size): "[LDB-0005] <what> index i is out of range (n <unit>)".
+int32_t OutOfRange(const char* what, int64_t index, int64_t size, const char* unit) {
+  return SetError(LAMINAR_ERR_QUERY,
+                  std::string("[LDB-0005] ") + what + " index " + std::to_string(index) +
+                      " is out of range (" + std::to_string(size) + " " + unit + ")",
+                  5);
+}
+
+/// Batch `index` of `result`; nullptr (with the error set) when there is none.
+const RecordBatchPtr* ResultBatchAt(const laminar_result* result, int64_t index) {
+  const auto& batches = result->result.batches;
+  const auto size = static_cast<int64_t>(batches.size());
+  if (index < 0 || index >= size) {
+    OutOfRange("batch", index, size, "batches");
+    return nullptr;
+  }
+  return &batches[static_cast<size_t>(index)];
+}
+
 /// Releases caller-provided input structs (ownership rule of laminar_push_arrow on failure).
 void ReleaseInputs(ArrowArray* array, ArrowSchema* schema) {
   if (array != nullptr && array->release != nullptr) array->release(array);
@@ -324,13 +343,49 @@ char* OwnedString(const std::string& s) {
 int32_t FieldAt(const laminar_schema* schema, int64_t index, const columnar::Field** out) {
   if (schema == nullptr || !schema->schema) return NullPointer("schema");
   if (index < 0 || index >= schema->schema->num_fields()) {
-    return SetError(LAMINAR_ERR_QUERY,
-                    "[LDB-0005] field index " + std::to_string(index) + " is out of range (" +
-                        std::to_string(schema->schema->num_fields()) + " fields)",
-                    5);
+    return OutOfRange("field", index, schema->schema->num_fields(), "fields");
   }
   *out = schema->schema->field(static_cast<int>(index)).get();
   return LAMINAR_OK;
+}
+
+/// The getter shape of the API: checks the handle and the out-parameter, then writes
+/// value(*handle) to *out.
+template <typename Handle, typename T, typename F>
+int32_t Read(const Handle* handle, const char* what, T* out, F value) {
+  return Guard([&]() -> int32_t {
+    if (handle == nullptr) return NullPointer(what);
+    if (out == nullptr) return NullPointer("out");
+    *out = value(*handle);
+    return LAMINAR_OK;
+  });
+}
+
+/// Checks `db`, `source` and `out`, looks the source up (a failure reported as in `context`),
+/// then writes make(database, source handle) to *out.
+template <typename T, typename F>
+int32_t FromSource(laminar_db* db, const char* source, T** out, ApiContext context, F make) {
+  return Guard([&]() -> int32_t {
+    if (db == nullptr || !db->db) return NullPointer("db");
+    if (int32_t c = CheckString(source, "source"); c != LAMINAR_OK) return c;
+    if (out == nullptr) return NullPointer("out");
+    auto handle = db->db->Source(source);
+    if (!handle.ok()) return SetStatus(handle.status(), context);
+    *out = make(db->db.get(), std::move(*handle));
+    return LAMINAR_OK;
+  });
+}
+
+/// A malloc'ed string made from field `index` of `schema` by `text(field)`.
+template <typename F>
+int32_t FieldText(const laminar_schema* schema, int64_t index, char** out, F text) {
+  return Guard([&]() -> int32_t {
+    if (out == nullptr) return NullPointer("out");
+    const columnar::Field* field = nullptr;
+    if (int32_t c = FieldAt(schema, index, &field); c != LAMINAR_OK) return c;
+    *out = OwnedString(text(*field));
+    return LAMINAR_OK;
+  });
 }
 
 /// Hands out the stream's next batch, or NULL when none is left.
@@ -550,53 +605,30 @@ int32_t laminar_result_kind(const laminar_result* result, int32_t* out) {
 }
 
 int32_t laminar_result_statement_type(const laminar_result* result, const char** out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (result == nullptr) return NullPointer("result");
-    if (out == nullptr) return NullPointer("out");
-    *out = result->result.statement_type.c_str();
-    return LAMINAR_OK;
+  return laminar::capi::Read(result, "result", out, [](const laminar_result& r) {
+    return r.result.statement_type.c_str();
   });
 }
 
 int32_t laminar_result_object_name(const laminar_result* result, const char** out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (result == nullptr) return NullPointer("result");
-    if (out == nullptr) return NullPointer("out");
-    *out = result->result.object_name.c_str();
-    return LAMINAR_OK;
-  });
+  return laminar::capi::Read(result, "result", out,
+                             [](const laminar_result& r) { return r.result.object_name.c_str(); });
 }
 
 int32_t laminar_result_rows_affected(const laminar_result* result, uint64_t* out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (result == nullptr) return NullPointer("result");
-    if (out == nullptr) return NullPointer("out");
-    *out = result->result.rows_affected;
-    return LAMINAR_OK;
-  });
+  return laminar::capi::Read(result, "result", out,
+                             [](const laminar_result& r) { return r.result.rows_affected; });
 }
 
 int32_t laminar_result_num_batches(const laminar_result* result, int64_t* out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (result == nullptr) return NullPointer("result");
-    if (out == nullptr) return NullPointer("out");
-    *out = static_cast<int64_t>(result->result.batches.size());
-    return LAMINAR_OK;
+  return laminar::capi::Read(result, "result", out, [](const laminar_result& r) {
+    return static_cast<int64_t>(r.result.batches.size());
   });
 }
 
 int32_t laminar_result_num_rows(const laminar_result* result, int64_t* out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (result == nullptr) return NullPointer("result");
-    if (out == nullptr) return NullPointer("out");
-    *out = result->result.num_rows();
-    return LAMINAR_OK;
-  });
+  return laminar::capi::Read(result, "result", out,
+                             [](const laminar_result& r) { return r.result.num_rows(); });
 }
 
 int32_t laminar_result_schema(const laminar_result* result, struct ArrowSchema* out) {
@@ -624,14 +656,9 @@ int32_t laminar_result_batch(const laminar_result* result, int64_t index,
   return Guard([&]() -> int32_t {
     if (result == nullptr) return NullPointer("result");
     if (out_array == nullptr) return NullPointer("out_array");
-    const auto& batches = result->result.batches;
-    if (index < 0 || index >= static_cast<int64_t>(batches.size())) {
-      return SetError(LAMINAR_ERR_QUERY,
-                      "[LDB-0005] batch index " + std::to_string(index) + " is out of range (" +
-                          std::to_string(batches.size()) + " batches)",
-                      5);
-    }
-    return ExportBatch(batches[static_cast<size_t>(index)], out_array, out_schema);
+    const RecordBatchPtr* batch = ResultBatchAt(result, index);
+    if (batch == nullptr) return LAMINAR_ERR_QUERY;
+    return ExportBatch(*batch, out_array, out_schema);
   });
 }
 
@@ -784,48 +811,27 @@ int32_t laminar_list_sources(laminar_db* db, char** out) {
 }
 
 int32_t laminar_get_schema(laminar_db* db, const char* source, laminar_schema** out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (db == nullptr || !db->db) return NullPointer("db");
-    if (int32_t c = CheckString(source, "source"); c != LAMINAR_OK) return c;
-    if (out == nullptr) return NullPointer("out");
-    auto handle = db->db->Source(source);
-    if (!handle.ok()) return SetStatus(handle.status(), ApiContext::kQuery);
-    *out = new laminar_schema{(*handle)->schema()};
-    return LAMINAR_OK;
-  });
+  return laminar::capi::FromSource(
+      db, source, out, ApiContext::kQuery,
+      [](laminar::Database*, std::shared_ptr<laminar::SourceHandle> handle) {
+        return new laminar_schema{handle->schema()};
+      });
 }
 
 int32_t laminar_schema_num_fields(const laminar_schema* schema, int64_t* out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (schema == nullptr || !schema->schema) return NullPointer("schema");
-    if (out == nullptr) return NullPointer("out");
-    *out = schema->schema->num_fields();
-    return LAMINAR_OK;
+  return laminar::capi::Read(schema, "schema", out, [](const laminar_schema& s) {
+    return static_cast<int64_t>(s.schema->num_fields());
   });
 }
 
 int32_t laminar_schema_field_name(const laminar_schema* schema, int64_t index, char** out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (out == nullptr) return NullPointer("out");
-    const laminar::columnar::Field* field = nullptr;
-    if (int32_t c = FieldAt(schema, index, &field); c != LAMINAR_OK) return c;
-    *out = OwnedString(field->name);
-    return LAMINAR_OK;
-  });
+  return laminar::capi::FieldText(schema, index, out,
+                                  [](const laminar::columnar::Field& f) { return f.name; });
 }
 
 int32_t laminar_schema_field_type(const laminar_schema* schema, int64_t index, char** out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (out == nullptr) return NullPointer("out");
-    const laminar::columnar::Field* field = nullptr;
-    if (int32_t c = FieldAt(schema, index, &field); c != LAMINAR_OK) return c;
-    *out = OwnedString(field->type->ToString());
-    return LAMINAR_OK;
-  });
+  return laminar::capi::FieldText(
+      schema, index, out, [](const laminar::columnar::Field& f) { return f.type->ToString(); });
 }
 
 int32_t laminar_schema_export(const laminar_schema* schema, struct ArrowSchema* out) {
@@ -846,45 +852,27 @@ int32_t laminar_result_get_batch(const laminar_result* result, int64_t index, la
   return Guard([&]() -> int32_t {
     if (result == nullptr) return NullPointer("result");
     if (out == nullptr) return NullPointer("out");
-    const auto& batches = result->result.batches;
-    if (index < 0 || index >= static_cast<int64_t>(batches.size())) {
-      return SetError(LAMINAR_ERR_QUERY,
-                      "[LDB-0005] batch index " + std::to_string(index) + " is out of range (" +
-                          std::to_string(batches.size()) + " batches)",
-                      5);
-    }
-    *out = new laminar_batch{batches[static_cast<size_t>(index)]};
+    const RecordBatchPtr* batch = ResultBatchAt(result, index);
+    if (batch == nullptr) return LAMINAR_ERR_QUERY;
+    *out = new laminar_batch{*batch};
     return LAMINAR_OK;
   });
 }
 
 int32_t laminar_batch_num_rows(const laminar_batch* batch, int64_t* out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (batch == nullptr || !batch->batch) return NullPointer("batch");
-    if (out == nullptr) return NullPointer("out");
-    *out = batch->batch->num_rows();
-    return LAMINAR_OK;
-  });
+  return laminar::capi::Read(batch, "batch", out,
+                             [](const laminar_batch& b) { return b.batch->num_rows(); });
 }
 
 int32_t laminar_batch_num_columns(const laminar_batch* batch, int64_t* out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (batch == nullptr || !batch->batch) return NullPointer("batch");
-    if (out == nullptr) return NullPointer("out");
-    *out = batch->batch->num_columns();
-    return LAMINAR_OK;
+  return laminar::capi::Read(batch, "batch", out, [](const laminar_batch& b) {
+    return static_cast<int64_t>(b.batch->num_columns());
   });
 }
 
 int32_t laminar_batch_schema(const laminar_batch* batch, laminar_schema** out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (batch == nullptr || !batch->batch) return NullPointer("batch");
-    if (out == nullptr) return NullPointer("out");
-    *out = new laminar_schema{batch->batch->schema()};
-    return LAMINAR_OK;
+  return laminar::capi::Read(batch, "batch", out, [](const laminar_batch& b) {
+    return new laminar_schema{b.batch->schema()};
   });
 }
 
@@ -907,10 +895,7 @@ int32_t laminar_batch_export_column(const laminar_batch* batch, int64_t index,
     if (out_schema == nullptr) return NullPointer("out_schema");
     const auto& b = *batch->batch;
     if (index < 0 || index >= b.num_columns()) {
-      return SetError(LAMINAR_ERR_QUERY,
-                      "[LDB-0005] column index " + std::to_string(index) + " is out of range (" +
-                          std::to_string(b.num_columns()) + " columns)",
-                      5);
+      return OutOfRange("column", index, b.num_columns(), "columns");
     }
     const int c = static_cast<int>(index);
     Status st = laminar::columnar::ExportField(*b.schema()->field(c), out_schema);
@@ -979,12 +964,8 @@ int32_t laminar_query_stream(laminar_db* db, const char* sql, laminar_stream** o
 }
 
 int32_t laminar_stream_schema(const laminar_stream* stream, laminar_schema** out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (stream == nullptr) return NullPointer("stream");
-    if (out == nullptr) return NullPointer("out");
-    *out = new laminar_schema{stream->schema};
-    return LAMINAR_OK;
+  return laminar::capi::Read(stream, "stream", out, [](const laminar_stream& st) {
+    return new laminar_schema{st.schema};
   });
 }
 
@@ -999,12 +980,8 @@ int32_t laminar_stream_try_next(laminar_stream* stream, laminar_batch** out) {
 }
 
 int32_t laminar_stream_is_active(const laminar_stream* stream, int32_t* out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (stream == nullptr) return NullPointer("stream");
-    if (out == nullptr) return NullPointer("out");
-    *out = !stream->cancelled && stream->next < stream->batches.size() ? 1 : 0;
-    return LAMINAR_OK;
+  return laminar::capi::Read(stream, "stream", out, [](const laminar_stream& st) {
+    return !st.cancelled && st.next < st.batches.size() ? 1 : 0;
   });
 }
 
@@ -1021,16 +998,11 @@ int32_t laminar_stream_cancel(laminar_stream* stream) {
 void laminar_stream_free(laminar_stream* stream) { delete stream; }
 
 int32_t laminar_writer_create(laminar_db* db, const char* source, laminar_writer** out) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (db == nullptr || !db->db) return NullPointer("db");
-    if (int32_t c = CheckString(source, "source"); c != LAMINAR_OK) return c;
-    if (out == nullptr) return NullPointer("out");
-    auto handle = db->db->Source(source);
-    if (!handle.ok()) return SetStatus(handle.status(), ApiContext::kIngestion);
-    *out = new laminar_writer{db->db.get(), std::move(*handle), false};
-    return LAMINAR_OK;
-  });
+  return laminar::capi::FromSource(
+      db, source, out, ApiContext::kIngestion,
+      [](laminar::Database* database, std::shared_ptr<laminar::SourceHandle> handle) {
+        return new laminar_writer{database, std::move(handle), false};
+      });
 }
 
 int32_t laminar_writer_write(laminar_writer* writer, laminar_batch* batch) {

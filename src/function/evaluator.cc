@@ -8,6 +8,7 @@
 
 #include "columnar/record_batch.h"
 #include "common/macros.h"
+#include "function/scalar/kernel_util.h"
 
 namespace laminar::function {
 
@@ -498,17 +499,7 @@ Result<std::optional<Datum>> EvalDivisibility(const Node& node, const Input& in,
     const uint64_t u = v[i] < 0 ? uint64_t{0} - raw : raw;
     return std::rotr(u * inverse, k) <= limit;
   };
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint8_t byte = 0;
-    for (int j = 0; j < 8; ++j) byte |= static_cast<uint8_t>(divisible(i + j)) << j;
-    out[i >> 3] = byte;
-  }
-  if (i < n) {
-    uint8_t byte = 0;
-    for (int j = 0; i + j < n; ++j) byte |= static_cast<uint8_t>(divisible(i + j)) << j;
-    out[i >> 3] = byte;
-  }
+  internal::FillBits(out, n, divisible);
   int64_t nc = 0;
   BufferPtr validity = CombineValidity(std::span<const Datum>(&x, 1), n, &nc);
   return std::optional<Datum>(Datum::FromArray(

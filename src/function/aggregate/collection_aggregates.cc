@@ -64,15 +64,31 @@ struct FirstLastOps {
   }
 };
 
-struct StringAggOps {
-  static constexpr const char* kName = "STRING_AGG";
-  static constexpr bool kRetractable = false;
-  static constexpr bool kSkipNulls = false;
-  using Builder = columnar::BinaryBuilder;
+/// The state of the aggregates that build one text in arrival order (STRING_AGG, JSON_AGG,
+/// JSON_OBJECT_AGG): whether a row was added, and the text so far; its image and heap size.
+struct TextAggBase {
   struct State {
     bool has = false;
     std::string text;
   };
+  void Serialize(const State& s, std::string* out) const {
+    PutRaw<uint8_t>(out, s.has ? 1 : 0);
+    if (s.has) PutString(out, s.text);
+  }
+  bool Deserialize(State* s, std::string_view* in) const {
+    uint8_t has = 0;
+    if (!GetRaw(in, &has) || has > 1) return false;
+    s->has = has;
+    return !has || GetString(in, &s->text);
+  }
+  static int64_t HeapBytes(const State& s) { return static_cast<int64_t>(s.text.capacity()); }
+};
+
+struct StringAggOps : TextAggBase {
+  static constexpr const char* kName = "STRING_AGG";
+  static constexpr bool kRetractable = false;
+  static constexpr bool kSkipNulls = false;
+  using Builder = columnar::BinaryBuilder;
   DataTypePtr return_type = columnar::utf8();
   struct Reader {
     const columnar::Array* value;
@@ -109,32 +125,17 @@ struct StringAggOps {
     }
     return Status::OK();
   }
-  void Serialize(const State& s, std::string* out) const {
-    PutRaw<uint8_t>(out, s.has ? 1 : 0);
-    if (s.has) PutString(out, s.text);
-  }
-  bool Deserialize(State* s, std::string_view* in) const {
-    uint8_t has = 0;
-    if (!GetRaw(in, &has) || has > 1) return false;
-    s->has = has;
-    return !has || GetString(in, &s->text);
-  }
-  static int64_t HeapBytes(const State& s) { return static_cast<int64_t>(s.text.capacity()); }
 };
 
 /// JSON_AGG(x) / JSON_OBJECT_AGG(k, v) (PostgreSQL): the rows' values as one JSON array /
 /// object text, in arrival order, rendered like to_json / json_build_object (compact). NULL
 /// values are kept (JSON null); a NULL object key is an error; no rows → NULL.
 template <bool kObject>
-struct JsonAggOps {
+struct JsonAggOps : TextAggBase {
   static constexpr const char* kName = kObject ? "JSON_OBJECT_AGG" : "JSON_AGG";
   static constexpr bool kRetractable = false;
   static constexpr bool kSkipNulls = false;
-  using Builder = columnar::BinaryBuilder;
-  struct State {
-    bool has = false;
-    std::string text;  // the members, comma-separated, without the brackets
-  };
+  using Builder = columnar::BinaryBuilder;  // State::text: the members, without brackets
   DataTypePtr return_type = columnar::utf8();
   struct Reader {
     const columnar::Array* key;  // JSON_OBJECT_AGG only
@@ -179,17 +180,6 @@ struct JsonAggOps {
     b->Append(out);
     return Status::OK();
   }
-  void Serialize(const State& s, std::string* out) const {
-    PutRaw<uint8_t>(out, s.has ? 1 : 0);
-    if (s.has) PutString(out, s.text);
-  }
-  bool Deserialize(State* s, std::string_view* in) const {
-    uint8_t has = 0;
-    if (!GetRaw(in, &has) || has > 1) return false;
-    s->has = has;
-    return !has || GetString(in, &s->text);
-  }
-  static int64_t HeapBytes(const State& s) { return static_cast<int64_t>(s.text.capacity()); }
 };
 
 template <typename T>

@@ -2,10 +2,12 @@
 #include <fmt/format.h>
 
 #include "function/registry.h"
+#include "function/scalar/kernel_util.h"
 
 namespace laminar::function {
 
 using columnar::Buffer;
+using internal::FillBits;
 using columnar::DataType;
 namespace bit_util = columnar::bit_util;
 
@@ -30,22 +32,6 @@ inline bool Compare(const T& a, const T& b) {
     if constexpr (kOp == CmpOp::kLte) return a <= b;
     if constexpr (kOp == CmpOp::kGt) return a > b;
     if constexpr (kOp == CmpOp::kGte) return a >= b;
-  }
-}
-
-/// Fills a bitmap with f(i) for i in [0, n), eight rows per output byte.
-template <typename F>
-inline void FillBits(uint8_t* out, int64_t n, F f) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint8_t byte = 0;
-    for (int j = 0; j < 8; ++j) byte |= static_cast<uint8_t>(f(i + j)) << j;
-    out[i >> 3] = byte;
-  }
-  if (i < n) {
-    uint8_t byte = 0;
-    for (int j = 0; i + j < n; ++j) byte |= static_cast<uint8_t>(f(i + j)) << j;
-    out[i >> 3] = byte;
   }
 }
 

@@ -74,6 +74,23 @@ using Int64Builder = columnar::FixedWidthBuilder<int64_t>;
 using Int32Builder = columnar::FixedWidthBuilder<int32_t>;
 using DoubleBuilder = columnar::FixedWidthBuilder<double>;
 
+/// Fills a bitmap with f(i) for i in [0, n), eight rows per output byte (comparisons, fused
+/// predicates).
+template <typename F>
+inline void FillBits(uint8_t* out, int64_t n, F f) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint8_t byte = 0;
+    for (int j = 0; j < 8; ++j) byte |= static_cast<uint8_t>(f(i + j)) << j;
+    out[i >> 3] = byte;
+  }
+  if (i < n) {
+    uint8_t byte = 0;
+    for (int j = 0; i + j < n; ++j) byte |= static_cast<uint8_t>(f(i + j)) << j;
+    out[i >> 3] = byte;
+  }
+}
+
 inline TypeMatcher E(TypeId id) { return TypeMatcher::Exact(id); }
 
 inline ScalarSignature MakeSig(std::vector<TypeMatcher> params, ReturnTypeFn ret,
