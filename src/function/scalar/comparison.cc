@@ -7,8 +7,8 @@
 namespace laminar::function {
 
 using columnar::Buffer;
-using internal::FillBits;
 using columnar::DataType;
+using internal::FillBits;
 namespace bit_util = columnar::bit_util;
 
 namespace {
