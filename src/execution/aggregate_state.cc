@@ -25,29 +25,40 @@ Result<CompiledAggregate> CompileAggregate(const sql::AggregateCall& call) {
   return a;
 }
 
-Status UpdateAggregates(std::span<CompiledAggregate> aggs, const columnar::RecordBatch& batch,
-                        std::span<const int32_t> rows, const uint32_t* ids, int64_t num_rows,
-                        const int64_t* weights) {
+Result<AggregateInputs> EvaluateAggregateInputs(std::span<const CompiledAggregate> aggs,
+                                                const columnar::RecordBatch& batch,
+                                                std::span<const int32_t> rows, int64_t num_rows) {
   auto expand = [&](const columnar::ArrayPtr& a) {
     return rows.empty() ? a : columnar::Take(*a, rows);
   };
-  for (auto& a : aggs) {
-    std::vector<columnar::ArrayPtr> args;
+  AggregateInputs in;
+  in.args.resize(aggs.size());
+  in.masks.resize(aggs.size());
+  for (size_t k = 0; k < aggs.size(); ++k) {
+    const auto& a = aggs[k];
     for (auto& e : a.args) {
       LAMINAR_ASSIGN_OR_RETURN(auto col, e->Evaluate(batch));
-      args.push_back(expand(col));
+      in.args[k].push_back(expand(col));
     }
-    std::vector<uint8_t> mask;
     if (a.filter) {
       LAMINAR_ASSIGN_OR_RETURN(auto f, a.filter->Evaluate(batch));
       auto fe = expand(f);
+      auto& mask = in.masks[k];
       mask.resize(static_cast<size_t>(num_rows));
       for (int64_t i = 0; i < num_rows; ++i) {
         mask[static_cast<size_t>(i)] = fe->IsValid(i) && fe->GetBool(i);
       }
     }
-    LAMINAR_RETURN_NOT_OK(
-        a.acc->Update(args, ids, num_rows, weights, mask.empty() ? nullptr : mask.data()));
+  }
+  return in;
+}
+
+Status ApplyAggregates(std::span<CompiledAggregate> aggs, const AggregateInputs& inputs,
+                       const uint32_t* ids, int64_t num_rows, const int64_t* weights) {
+  for (size_t k = 0; k < aggs.size(); ++k) {
+    const auto& mask = inputs.masks[k];
+    LAMINAR_RETURN_NOT_OK(aggs[k].acc->Update(inputs.args[k], ids, num_rows, weights,
+                                              mask.empty() ? nullptr : mask.data()));
   }
   return Status::OK();
 }

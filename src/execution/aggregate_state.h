@@ -37,12 +37,22 @@ inline bool PlausibleGroupRows(int64_t rows) {
 /// Compiles `call`'s expressions and resolves its accumulator.
 Result<CompiledAggregate> CompileAggregate(const sql::AggregateCall& call);
 
-/// Folds one input batch into the accumulators: row i of the update is input row rows[i] (row i
-/// when `rows` is empty) and belongs to group ids[i]; `weights` (null: +1 each) and every call's
-/// FILTER are applied per row.
-Status UpdateAggregates(std::span<CompiledAggregate> aggs, const columnar::RecordBatch& batch,
-                        std::span<const int32_t> rows, const uint32_t* ids, int64_t num_rows,
-                        const int64_t* weights);
+/// Every call's argument columns and FILTER mask for one batch (row i is input row rows[i], or
+/// row i when `rows` is empty). Operators evaluate them before they touch any state, so an
+/// expression error (division by zero in SUM(a / b)) drops the batch whole: no group created,
+/// no accumulator updated by the calls before the failing one.
+struct AggregateInputs {
+  std::vector<std::vector<columnar::ArrayPtr>> args;  // per call
+  std::vector<std::vector<uint8_t>> masks;            // per call; empty: no FILTER
+};
+Result<AggregateInputs> EvaluateAggregateInputs(std::span<const CompiledAggregate> aggs,
+                                                const columnar::RecordBatch& batch,
+                                                std::span<const int32_t> rows, int64_t num_rows);
+
+/// Folds evaluated inputs into the accumulators: row i belongs to group ids[i]; `weights`
+/// (null: +1 each) and every call's FILTER are applied per row.
+Status ApplyAggregates(std::span<CompiledAggregate> aggs, const AggregateInputs& inputs,
+                       const uint32_t* ids, int64_t num_rows, const int64_t* weights);
 
 /// Writes every call's accumulator state of groups 0..num_groups-1 (u32 length +
 /// Accumulator::Serialize per group), the part ReadGroupState reads after the table.

@@ -271,6 +271,12 @@ Status HopSliceAggregateOperator::Process(const Delta& input, std::vector<Delta>
   if (count == 0) return Status::OK();
   const bool identity = static_cast<int64_t>(count) == n;
   const auto m = static_cast<int64_t>(count);
+  // Aggregate inputs first: a failing expression drops the batch before any state changes.
+  LAMINAR_ASSIGN_OR_RETURN(
+      const AggregateInputs agg_inputs,
+      EvaluateAggregateInputs(
+          s.aggs, batch,
+          identity ? std::span<const int32_t>() : std::span<const int32_t>(rows, count), m));
   s.new_groups.clear();
   s.new_rows.clear();
   const uint32_t before = s.table->num_groups();
@@ -303,9 +309,7 @@ Status HopSliceAggregateOperator::Process(const Delta& input, std::vector<Delta>
   int64_t* group_rows = s.group_rows.data();
   const uint32_t* ids = s.ids.data();
   for (int64_t i = 0; i < m; ++i) group_rows[ids[i]] += wptr ? wptr[i] : 1;
-  LAMINAR_RETURN_NOT_OK(UpdateAggregates(
-      s.aggs, batch, identity ? std::span<const int32_t>() : std::span<const int32_t>(rows, count),
-      ids, m, wptr));
+  LAMINAR_RETURN_NOT_OK(ApplyAggregates(s.aggs, agg_inputs, ids, m, wptr));
   (void)output;  // windows publish when they close
   return Status::OK();
 }

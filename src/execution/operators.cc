@@ -679,6 +679,11 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
   auto expand = [&](const ArrayPtr& a) -> ArrayPtr {
     return identity ? a : columnar::Take(*a, expanded_rows);
   };
+  // Aggregate inputs first: a failing expression drops the batch before any state changes.
+  LAMINAR_ASSIGN_OR_RETURN(
+      const AggregateInputs agg_inputs,
+      EvaluateAggregateInputs(s.aggs, batch, identity ? std::span<const int32_t>() : expanded_rows,
+                              m));
 
   std::vector<uint32_t>& group_ids = s.batch_group_ids;
   if (s.session()) {
@@ -849,9 +854,7 @@ Status AggregateOperator::Process(const Delta& input, std::vector<Delta>* output
       }
     }
   }
-  LAMINAR_RETURN_NOT_OK(UpdateAggregates(s.aggs, batch,
-                                         identity ? std::span<const int32_t>() : expanded_rows,
-                                         group_ids.data(), m, wptr));
+  LAMINAR_RETURN_NOT_OK(ApplyAggregates(s.aggs, agg_inputs, group_ids.data(), m, wptr));
   if (s.options.emit == EmitMode::kOnClose) return Status::OK();
   // Changed groups in order of first touch.
   // `seen` is kept across batches (all zero between calls) so this is O(rows), not O(groups).
