@@ -49,6 +49,8 @@ Result<AggregateInputs> EvaluateAggregateInputs(std::span<const CompiledAggregat
         mask[static_cast<size_t>(i)] = fe->IsValid(i) && fe->GetBool(i);
       }
     }
+    LAMINAR_RETURN_NOT_OK(
+        a.acc->Check(in.args[k], num_rows, in.masks[k].empty() ? nullptr : in.masks[k].data()));
   }
   return in;
 }

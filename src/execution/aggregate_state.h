@@ -38,9 +38,10 @@ inline bool PlausibleGroupRows(int64_t rows) {
 Result<CompiledAggregate> CompileAggregate(const sql::AggregateCall& call);
 
 /// Every call's argument columns and FILTER mask for one batch (row i is input row rows[i], or
-/// row i when `rows` is empty). Operators evaluate them before they touch any state, so an
-/// expression error (division by zero in SUM(a / b)) drops the batch whole: no group created,
-/// no accumulator updated by the calls before the failing one.
+/// row i when `rows` is empty), checked by each accumulator (Accumulator::Check). Operators
+/// evaluate them before they touch any state, so an expression error (division by zero in
+/// SUM(a / b)) or a value a call rejects (a NULL key of JSON_OBJECT_AGG) drops the batch whole:
+/// no group created, no accumulator updated by the calls before the failing one.
 struct AggregateInputs {
   std::vector<std::vector<columnar::ArrayPtr>> args;  // per call
   std::vector<std::vector<uint8_t>> masks;            // per call; empty: no FILTER

@@ -34,6 +34,13 @@ class Accumulator {
   /// nullptr or per-row 0/1 bytes (FILTER (WHERE ..)).
   virtual Status Update(std::span<const columnar::ArrayPtr> args, const uint32_t* group_ids,
                         int64_t num_rows, const int64_t* weights, const uint8_t* filter) = 0;
+  /// Returns the error Update would fail with on these inputs because of their values (e.g.
+  /// JSON_OBJECT_AGG's NULL key), without changing any state, so callers can reject a batch
+  /// before they apply any of it. Arguments as for Update. Default: nothing to check.
+  virtual Status Check(std::span<const columnar::ArrayPtr> /*args*/, int64_t /*num_rows*/,
+                       const uint8_t* /*filter*/) const {
+    return Status::OK();
+  }
   /// false → Update with negative weights returns an error.
   virtual bool SupportsRetract() const = 0;
   /// Folds `other`'s state of `src_group` into `dst_group` (same function and types).

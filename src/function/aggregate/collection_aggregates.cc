@@ -145,13 +145,28 @@ struct JsonAggOps : TextAggBase {
     if constexpr (kObject) return {args[0].get(), args[1].get()};
     return {nullptr, args[0].get()};
   }
+  /// JSON_OBJECT_AGG: a NULL key among the rows that would be added fails the whole batch
+  /// before any group changes (Add checks again).
+  Status Check(std::span<const ArrayPtr> args, int64_t num_rows, const uint8_t* filter) const {
+    if constexpr (kObject) {
+      const columnar::Array& key = *args[0];
+      if (key.null_count() == 0) return Status::OK();
+      for (int64_t i = 0; i < num_rows; ++i) {
+        if ((filter == nullptr || filter[i] != 0) && key.IsNull(i)) return NullKey();
+      }
+    }
+    return Status::OK();
+  }
+  static Status NullKey() {
+    return Status::Invalid("json_object_agg: a key is NULL", ErrorCode::kQueryExecutionFailed);
+  }
   Status Add(State& s, const Reader& r, int64_t i, int64_t) const {
     const size_t undo = s.text.size();
     if (s.has) s.text.push_back(',');
     if constexpr (kObject) {
       if (r.key->IsNull(i)) {
         s.text.resize(undo);
-        return Status::Invalid("json_object_agg: a key is NULL", ErrorCode::kQueryExecutionFailed);
+        return NullKey();
       }
       AppendJsonKey(columnar::GetScalar(*r.key, i), &s.text);
       s.text.push_back(':');

@@ -53,6 +53,15 @@ class GenericAccumulator final : public Accumulator {
 
   void Resize(uint32_t num_groups) override { states_.resize(num_groups); }
 
+  Status Check(std::span<const columnar::ArrayPtr> args, int64_t num_rows,
+               const uint8_t* filter) const override {
+    if constexpr (requires(const Ops& o) { o.Check(args, num_rows, filter); }) {
+      return ops_.Check(args, num_rows, filter);
+    } else {
+      return Status::OK();
+    }
+  }
+
   Status Update(std::span<const columnar::ArrayPtr> args, const uint32_t* group_ids,
                 int64_t num_rows, const int64_t* weights, const uint8_t* filter) override {
     if constexpr (requires(Ops & o) { o.BeginUpdate(weights); }) ops_.BeginUpdate(weights);
