@@ -2598,7 +2598,16 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     std::string srcs;
     for (auto& s : bound.info.inputs) srcs += (srcs.empty() ? "" : ", ") + s;
     rows.push_back({Str("source"), Str(srcs)});
-    std::string ring = "Ring 0: filter/project";
+    // UNNEST is a stateless per-row step, like filters and projections.
+    std::function<bool(const sql::PlanNode*)> has_unnest = [&](const sql::PlanNode* p) {
+      if (p->kind == sql::PlanKind::kUnnest) return true;
+      for (const auto& in : p->inputs) {
+        if (has_unnest(in.get())) return true;
+      }
+      return false;
+    };
+    std::string ring =
+        has_unnest(bound.plan.get()) ? "Ring 0: filter/project/unnest" : "Ring 0: filter/project";
     if (!joins.empty()) ring += " -> Ring 1: join";
     if (bound.info.has_aggregate) ring += " -> Ring 1: aggregate";
     std::function<void(const sql::PlanNode*)> find_windows = [&](const sql::PlanNode* p) {
