@@ -1032,15 +1032,9 @@ int32_t laminar_writer_flush(laminar_writer* writer) {
 }
 
 int32_t laminar_writer_close(laminar_writer* writer) {
-  using namespace laminar::capi;
-  return Guard([&]() -> int32_t {
-    if (writer == nullptr) return NullPointer("writer");
-    if (writer->closed) return LAMINAR_OK;
-    writer->closed = true;
-    Status st = writer->db->Sync();
-    if (!st.ok()) return SetStatus(st, ApiContext::kIngestion);
-    return LAMINAR_OK;
-  });
+  const int32_t rc = laminar_writer_flush(writer);  // nothing to do once closed
+  if (writer != nullptr) writer->closed = true;     // closed even when the flush failed
+  return rc;
 }
 
 void laminar_writer_free(laminar_writer* writer) { delete writer; }

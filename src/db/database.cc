@@ -1226,6 +1226,23 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   Result<std::string> OptionValue(const sql::SqlOption& o) const {
     return db::ResolveConfigVars(o.value_text, o.key, options_.config_vars);
   }
+  // The options as (lower-cased key, resolved value) pairs, in order.
+  Result<std::vector<std::pair<std::string, std::string>>> ResolvedOptions(
+      const std::vector<sql::SqlOption>& options) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& o : options) {
+      LAMINAR_ASSIGN_OR_RETURN(auto v, OptionValue(o));
+      out.emplace_back(ToLower(o.key), std::move(v));
+    }
+    return out;
+  }
+  // Adds the options, resolved, to `map` under their lower-cased keys.
+  Status ResolveOptionsInto(const std::vector<sql::SqlOption>& options,
+                            connector::ConnectorOptions* map) const {
+    LAMINAR_ASSIGN_OR_RETURN(auto pairs, ResolvedOptions(options));
+    for (auto& [k, v] : pairs) (*map)[k] = std::move(v);
+    return Status::OK();
+  }
 
   Result<RecordBatchPtr> ConformBatch(Node& n, const RecordBatchPtr& batch) {
     if (n.equal_schema_of != n.schema) {  // created, or ALTER SOURCE changed the schema
@@ -1596,21 +1613,14 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     if (skip) return Ddl("CREATE SOURCE", name);
     // WITH options: the engine keys (buffer_size, backpressure, ...) and, in the
     // WITH ('connector' = 'x', k = v) form, the connector and its options.
-    std::vector<std::pair<std::string, std::string>> with, rest;
-    for (const auto& o : st.options) {
-      LAMINAR_ASSIGN_OR_RETURN(auto v, OptionValue(o));
-      with.emplace_back(ToLower(o.key), std::move(v));
-    }
+    std::vector<std::pair<std::string, std::string>> rest;
+    LAMINAR_ASSIGN_OR_RETURN(auto with, ResolvedOptions(st.options));
     LAMINAR_ASSIGN_OR_RETURN(
         db::SourceSettings settings,
         db::ApplySourceOptions(name, with, db::DefaultSourceSettings(options_), &rest));
     std::string conn_name = st.connector ? st.connector->name : "";
     connector::ConnectorOptions opts;
-    if (st.connector) {
-      for (const auto& o : st.connector->options) {
-        LAMINAR_ASSIGN_OR_RETURN(opts[ToLower(o.key)], OptionValue(o));
-      }
-    }
+    if (st.connector) LAMINAR_RETURN_NOT_OK(ResolveOptionsInto(st.connector->options, &opts));
     LAMINAR_RETURN_NOT_OK(
         ConnectorFromWith(name, rest, st.connector.has_value(), &conn_name, &opts));
     if (st.columns.empty() && conn_name.empty()) {
@@ -1830,11 +1840,8 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
   }
 
   Status SetSourceOptions(Node* n, const sql::AlterSourceStmt& a, sql::CreateSourceStmt* create) {
-    std::vector<std::pair<std::string, std::string>> with, rest;
-    for (const auto& o : a.options) {
-      LAMINAR_ASSIGN_OR_RETURN(auto v, OptionValue(o));
-      with.emplace_back(ToLower(o.key), std::move(v));
-    }
+    std::vector<std::pair<std::string, std::string>> rest;
+    LAMINAR_ASSIGN_OR_RETURN(auto with, ResolvedOptions(a.options));
     LAMINAR_ASSIGN_OR_RETURN(db::SourceSettings settings,
                              db::ApplySourceOptions(n->name, with, n->settings, &rest));
     if (!rest.empty()) {
@@ -3240,13 +3247,10 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     }
     if (st.connector) {
       spec.connector = st.connector->name;
-      for (const auto& o : st.connector->options) {
-        LAMINAR_ASSIGN_OR_RETURN(spec.options[ToLower(o.key)], OptionValue(o));
-      }
+      LAMINAR_RETURN_NOT_OK(ResolveOptionsInto(st.connector->options, &spec.options));
     }
-    for (const auto& o : st.options) {
-      const std::string key = ToLower(o.key);
-      LAMINAR_ASSIGN_OR_RETURN(auto v, OptionValue(o));
+    LAMINAR_ASSIGN_OR_RETURN(auto with, ResolvedOptions(st.options));
+    for (auto& [key, v] : with) {
       if (key == "connector") {
         if (spec.connector.empty()) spec.connector = ToLower(v);
         continue;
@@ -3255,9 +3259,7 @@ class DatabaseImpl final : public Database, public sql::CatalogView {
     }
     if (st.format) {
       spec.format = st.format->name;
-      for (const auto& o : st.format->options) {
-        LAMINAR_ASSIGN_OR_RETURN(spec.format_options[ToLower(o.key)], OptionValue(o));
-      }
+      LAMINAR_RETURN_NOT_OK(ResolveOptionsInto(st.format->options, &spec.format_options));
     }
     return spec;
   }
